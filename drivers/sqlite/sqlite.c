@@ -1,0 +1,1142 @@
+/*
+ * drivers/sqlite/sqlite.c - the SQLite driver.
+ *
+ * Exports one symbol, `strata_driver_sqlite`; everything else is static.
+ *
+ * URLs
+ *   sqlite:path, sqlite3:path      relative or absolute path
+ *   sqlite:///abs/path             three slashes: the absolute /abs/path
+ *   sqlite://rel/path              two slashes: the relative rel/path
+ *   sqlite::memory:                an in-memory database
+ * The path is percent-decoded. A query string is stripped; its
+ * busy_timeout=MS (or _busy_timeout=MS) sets SQLite's busy timeout
+ * (default 5000 ms); other parameters are ignored.
+ *
+ * The migration lock
+ *   flock(LOCK_EX) on a descriptor of the database file that the driver
+ *   opens itself on the first lock(). flock locks are independent of the
+ *   POSIX (fcntl) locks SQLite takes, and the kernel drops them when the
+ *   process dies. But closing ANY descriptor of a file drops every POSIX
+ *   lock the process holds on it, so the lock descriptor is never closed
+ *   while SQLite may hold locks: unlock() only does flock(LOCK_UN), a later
+ *   lock() reuses the descriptor, and close() closes it after
+ *   sqlite3_close(). (Another connection of the same process that closes
+ *   its own lock descriptor while this one is inside a transaction would
+ *   still drop this one's POSIX locks: one migrating connection per file
+ *   and process, as strata uses it.) `key` is ignored: one lock per
+ *   database file. For :memory: databases lock/unlock do nothing.
+ *
+ * The history table
+ *   Created with TEXT/INTEGER columns; applied_at holds
+ *   'YYYY-MM-DDTHH:MM:SS.sssZ' (UTC) written by SQLite itself, duration_ms
+ *   integer milliseconds. Every write binds its values. The format row
+ *   (version "~format") is stored with state "meta" and listed with state
+ *   STRATA_STATE_PENDING (0).
+ *
+ * Ownership: open() allocates the sq_conn that close() frees; strings
+ * handed out (history rows, dump, version) are malloc'd and owned by the
+ * caller.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include <strata/driver.h>
+
+#define SQ_DEFAULT_BUSY_MS 5000
+#define SQ_MEMORY ":memory:"
+#define SQ_LOCK_POLL_MIN_NS 10000000L  /* 10 ms */
+#define SQ_LOCK_POLL_MAX_NS 50000000L  /* 50 ms */
+#define SQ_NOW_ISO "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+#define SQ_HISTORY_COLUMNS \
+	"version, name, checksum, state, statements_done, statements_total, " \
+	"down_sql, applied_at, duration_ms, applied_by, last_error"
+
+/* A connection: the strata_conn base first, as driver.h requires. */
+typedef struct sq_conn {
+	strata_conn base;
+	sqlite3 *db;
+	char *path;      /* the decoded path from the URL; owned */
+	int memory;      /* an in-memory database: no lock, no file */
+	int lock_fd;     /* -1 until the first lock(); closed in close() */
+} sq_conn;
+
+/* A parsed URL. `path` is malloc'd and owned by whoever holds it. */
+typedef struct sq_url {
+	char *path;
+	int busy_ms;
+	int memory;
+} sq_url;
+
+/* A history table name split and quoted. All strings are owned here and
+ * released with sq_name_free(); `schema` is NULL when unqualified. */
+typedef struct sq_name {
+	char *quoted;    /* "schema"."table" or "table", ready for SQL */
+	char *schema;
+	char *table;
+} sq_name;
+
+/* The one exported symbol, defined at the end of this file. */
+extern const strata_driver strata_driver_sqlite;
+
+static const char *const sq_schemes[] = { "sqlite", "sqlite3", NULL };
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                               */
+/* ------------------------------------------------------------------ */
+
+/* Fills `err` from the connection's last SQLite error. `rc` is the result
+ * code that failed. Returns STRATA_ESQL (STRATA_ENOMEM when out of
+ * memory). */
+static int sq_fail(sq_conn *c, int rc, strata_error *err)
+{
+	int code = (rc & 0xff) == SQLITE_NOMEM ? STRATA_ENOMEM : STRATA_ESQL;
+	strata_error_set(err, code, "%s", sqlite3_errmsg(c->db));
+	err->native_code = sqlite3_extended_errcode(c->db);
+	err->sqlstate[0] = '\0';
+	return code;
+}
+
+static int sq_nomem(strata_error *err)
+{
+	return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+}
+
+/* ------------------------------------------------------------------ */
+/* URLs                                                                 */
+/* ------------------------------------------------------------------ */
+
+static int sq_hex(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decodes `len` bytes of `s` into a new string in *out. */
+static int sq_url_decode(char **out, const char *s, size_t len,
+                         strata_error *err)
+{
+	char *d = malloc(len + 1);
+	if (!d)
+		return sq_nomem(err);
+	size_t k = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] != '%') {
+			d[k++] = s[i];
+			continue;
+		}
+		int hi = i + 2 < len ? sq_hex((unsigned char)s[i + 1]) : -1;
+		int lo = hi >= 0 ? sq_hex((unsigned char)s[i + 2]) : -1;
+		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+			free(d);
+			return strata_error_set(err, STRATA_EURL,
+			                        "malformed percent escape in SQLite URL path");
+		}
+		d[k++] = (char)(hi * 16 + lo);
+		i += 2;
+	}
+	d[k] = '\0';
+	*out = d;
+	return 0;
+}
+
+/* Parses the integer value of a busy_timeout parameter. */
+static int sq_url_busy(int *out, const char *v, size_t len, strata_error *err)
+{
+	char buf[32];
+	char *end;
+	if (len == 0 || len >= sizeof(buf))
+		goto bad;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	errno = 0;
+	long ms = strtol(buf, &end, 10);
+	if (errno || *end || ms < 0 || ms > INT_MAX)
+		goto bad;
+	*out = (int)ms;
+	return 0;
+bad:
+	return strata_error_set(err, STRATA_EURL,
+	                        "invalid busy_timeout \"%.*s\" in SQLite URL (milliseconds expected)",
+	                        (int)(len < 32 ? len : 32), v);
+}
+
+/* Reads the query string `q` (after '?'): only busy_timeout matters. */
+static int sq_url_params(sq_url *u, const char *q, strata_error *err)
+{
+	while (*q) {
+		size_t n = strcspn(q, "&");
+		const char *eq = memchr(q, '=', n);
+		size_t klen = eq ? (size_t)(eq - q) : n;
+		if (eq && ((klen == 12 && strncmp(q, "busy_timeout", 12) == 0) ||
+		           (klen == 13 && strncmp(q, "_busy_timeout", 13) == 0))) {
+			int rc = sq_url_busy(&u->busy_ms, eq + 1, n - klen - 1, err);
+			if (rc)
+				return rc;
+		}
+		q += n;
+		if (*q == '&')
+			q++;
+	}
+	return 0;
+}
+
+/* Parses a whole sqlite: URL into `u` (u->path to free on success). */
+static int sq_url_parse(sq_url *u, const char *url, strata_error *err)
+{
+	memset(u, 0, sizeof(*u));
+	u->busy_ms = SQ_DEFAULT_BUSY_MS;
+	const char *p = url ? strchr(url, ':') : NULL;
+	if (!p)
+		return strata_error_set(err, STRATA_EURL,
+		                        "malformed SQLite URL: expected sqlite:path");
+	p++;
+	if (strncmp(p, "//", 2) == 0)
+		p += 2; /* "///abs" keeps its third slash, "//rel" is relative */
+	size_t plen = strcspn(p, "?");
+	if (p[plen] == '?') {
+		int rc = sq_url_params(u, p + plen + 1, err);
+		if (rc)
+			return rc;
+	}
+	if (plen == 0)
+		return strata_error_set(err, STRATA_EURL, "sqlite URL has no file path");
+	int rc = sq_url_decode(&u->path, p, plen, err);
+	if (rc)
+		return rc;
+	u->memory = strcmp(u->path, SQ_MEMORY) == 0;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Statements                                                           */
+/* ------------------------------------------------------------------ */
+
+/* Skips whitespace and comments from `p`: where a statement starts. */
+static const char *sq_skip_space(const char *p, const char *end)
+{
+	while (p < end) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
+		    *p == '\f' || *p == '\v') {
+			p++;
+		} else if (end - p >= 2 && p[0] == '-' && p[1] == '-') {
+			while (p < end && *p != '\n')
+				p++;
+		} else if (end - p >= 2 && p[0] == '/' && p[1] == '*') {
+			const char *q = p + 2;
+			while (q + 1 < end && !(q[0] == '*' && q[1] == '/'))
+				q++;
+			if (q + 1 >= end)
+				return p; /* unterminated: SQLite will say so */
+			p = q + 2;
+		} else {
+			break;
+		}
+	}
+	return p;
+}
+
+/* Fills `err` for a statement of `sql` starting at `at` that failed with
+ * `rc`. `offset` is SQLite's error offset within the text passed to
+ * prepare (starting at `at`), or -1. */
+static int sq_stmt_fail(sq_conn *c, int rc, const char *sql, const char *at,
+                        const char *end, int offset, strata_error *err)
+{
+	int code = sq_fail(c, rc, err);
+	if (offset >= 0 && offset < end - at)
+		err->position = (long)(at - sql) + offset + 1;
+	else
+		err->position = (long)(sq_skip_space(at, end) - sql) + 1;
+	return code;
+}
+
+/* Steps a prepared statement to the end, discarding rows. */
+static int sq_step_all(sqlite3_stmt *st)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int sq_prepare_offset(sq_conn *c)
+{
+#if SQLITE_VERSION_NUMBER >= 3038000
+	return sqlite3_error_offset(c->db);
+#else
+	(void)c;
+	return -1;
+#endif
+}
+
+/* The exec slot: every statement of `sql` (len bytes) in turn, with the
+ * prepare/tail loop, so PRAGMAs and row-returning statements work. */
+static int sq_exec(strata_conn *conn, const char *sql, size_t len,
+                   strata_error *err)
+{
+	sq_conn *c = (sq_conn *)conn;
+	if (len > INT_MAX)
+		return strata_error_set(err, STRATA_EINVAL, "SQL text too long for SQLite");
+	const char *p = sql, *end = sql + len;
+	while (p < end) {
+		sqlite3_stmt *st = NULL;
+		const char *tail = NULL;
+		int rc = sqlite3_prepare_v2(c->db, p, (int)(end - p), &st, &tail);
+		if (rc != SQLITE_OK)
+			return sq_stmt_fail(c, rc, sql, p, end, sq_prepare_offset(c), err);
+		if (st) {
+			rc = sq_step_all(st);
+			if (rc != SQLITE_OK) {
+				sq_stmt_fail(c, rc, sql, p, end, -1, err);
+				sqlite3_finalize(st);
+				return err->code;
+			}
+			sqlite3_finalize(st);
+		}
+		if (!tail || tail <= p)
+			break;
+		p = tail;
+	}
+	return 0;
+}
+
+/* Runs one statement of the driver's own (not the user's): no position. */
+static int sq_exec_own(sq_conn *c, const char *sql, strata_error *err)
+{
+	int rc = sq_exec(&c->base, sql, strlen(sql), err);
+	if (rc)
+		err->position = 0;
+	return rc;
+}
+
+/* Prepares one statement of the driver's own into *st. */
+static int sq_prepare(sq_conn *c, const char *sql, sqlite3_stmt **st,
+                      strata_error *err)
+{
+	int rc = sqlite3_prepare_v2(c->db, sql, -1, st, NULL);
+	if (rc != SQLITE_OK) {
+		*st = NULL;
+		return sq_fail(c, rc, err);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Connections                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Reads the schema once: SQLite opens files lazily, so this is what
+ * reports "file is not a database" and unreadable files at open time. */
+static int sq_probe(sq_conn *c, strata_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(c->db, "SELECT count(*) FROM sqlite_master",
+	                            -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sq_step_all(st);
+	if (rc == SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	strata_error_set(err, STRATA_ECONNECT, "cannot open SQLite database %s: %s",
+	                 c->path, sqlite3_errmsg(c->db));
+	err->native_code = sqlite3_extended_errcode(c->db);
+	sqlite3_finalize(st);
+	return STRATA_ECONNECT;
+}
+
+static int sq_connect(sq_conn *c, int busy_ms, strata_error *err)
+{
+	int rc = sqlite3_open_v2(c->path, &c->db,
+	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		const char *msg = c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc);
+		strata_error_set(err, STRATA_ECONNECT,
+		                 "cannot open SQLite database %s: %s", c->path, msg);
+		err->native_code = c->db ? sqlite3_extended_errcode(c->db) : rc;
+		return STRATA_ECONNECT;
+	}
+	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_busy_timeout(c->db, busy_ms);
+	rc = sq_probe(c, err);
+	if (rc)
+		return rc;
+	strata_conn_log(&c->base, STRATA_LOG_DEBUG,
+	                "connected to SQLite %s, database %s (busy timeout %d ms)",
+	                sqlite3_libversion(), c->memory ? SQ_MEMORY : c->path,
+	                busy_ms);
+	return 0;
+}
+
+static void sq_close(strata_conn *conn)
+{
+	if (!conn)
+		return;
+	sq_conn *c = (sq_conn *)conn;
+	if (c->db)
+		sqlite3_close_v2(c->db);
+	/* Only now: closing it earlier could drop SQLite's POSIX locks. */
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+	free(c->path);
+	free(c);
+}
+
+static int sq_open(strata_conn **out, const strata_conn_config *cfg,
+                   strata_error *err)
+{
+	*out = NULL;
+	sq_url u;
+	int rc = sq_url_parse(&u, cfg->url, err);
+	if (rc)
+		return rc;
+	sq_conn *c = calloc(1, sizeof(*c));
+	if (!c) {
+		free(u.path);
+		return sq_nomem(err);
+	}
+	c->base.driver = &strata_driver_sqlite;
+	c->base.log = cfg->log;
+	c->base.log_data = cfg->log_data;
+	c->base.on_event = cfg->on_event;
+	c->base.event_data = cfg->event_data;
+	c->path = u.path;
+	c->memory = u.memory;
+	c->lock_fd = -1;
+	rc = sq_connect(c, u.busy_ms, err);
+	if (rc) {
+		sq_close(&c->base);
+		return rc;
+	}
+	*out = &c->base;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Transactions                                                         */
+/* ------------------------------------------------------------------ */
+
+static int sq_begin(strata_conn *conn, strata_error *err)
+{
+	return sq_exec_own((sq_conn *)conn, "BEGIN IMMEDIATE", err);
+}
+
+static int sq_commit(strata_conn *conn, strata_error *err)
+{
+	return sq_exec_own((sq_conn *)conn, "COMMIT", err);
+}
+
+/* Safe after SQLite already rolled the transaction back by itself. */
+static int sq_rollback(strata_conn *conn, strata_error *err)
+{
+	sq_conn *c = (sq_conn *)conn;
+	if (sqlite3_get_autocommit(c->db))
+		return 0;
+	return sq_exec_own(c, "ROLLBACK", err);
+}
+
+/* ------------------------------------------------------------------ */
+/* The migration lock                                                   */
+/* ------------------------------------------------------------------ */
+
+static const char *sq_file(sq_conn *c)
+{
+	const char *f = sqlite3_db_filename(c->db, "main");
+	return f && *f ? f : c->path;
+}
+
+static int sq_lock_fd(sq_conn *c, strata_error *err)
+{
+	if (c->lock_fd >= 0)
+		return 0;
+	c->lock_fd = open(sq_file(c), O_RDWR | O_CLOEXEC);
+	if (c->lock_fd < 0)
+		return strata_error_set(err, STRATA_EIO,
+		                        "cannot open %s for the migration lock: %s",
+		                        sq_file(c), strerror(errno));
+	return 0;
+}
+
+/* 1 when locked, 0 when held elsewhere, <0 on error. */
+static int sq_lock_try(sq_conn *c, strata_error *err)
+{
+	for (;;) {
+		if (flock(c->lock_fd, LOCK_EX | LOCK_NB) == 0)
+			return 1;
+		if (errno == EWOULDBLOCK)
+			return 0;
+		if (errno != EINTR)
+			return strata_error_set(err, STRATA_EIO,
+			                        "cannot lock %s: %s", sq_file(c),
+			                        strerror(errno));
+	}
+}
+
+/* The pid holding a flock on the file of `fd`, from /proc/locks; 0 when
+ * unknown. Lines look like "3: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF". */
+static long sq_lock_holder(int fd)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) != 0)
+		return 0;
+	FILE *f = fopen("/proc/locks", "re");
+	if (!f)
+		return 0;
+	char line[256];
+	long pid = 0;
+	while (!pid && fgets(line, sizeof(line), f)) {
+		char kind[16], dev[64];
+		long p;
+		if (sscanf(line, "%*d: %15s %*s %*s %ld %63s", kind, &p, dev) != 3 ||
+		    strcmp(kind, "FLOCK") != 0)
+			continue;
+		const char *ino = strrchr(dev, ':');
+		if (ino && strtoull(ino + 1, NULL, 10) == (unsigned long long)sb.st_ino &&
+		    p > 0)
+			pid = p;
+	}
+	fclose(f);
+	return pid;
+}
+
+static void sq_lock_wait_event(sq_conn *c)
+{
+	if (!c->base.on_event)
+		return;
+	char msg[PATH_MAX + 128];
+	long pid = sq_lock_holder(c->lock_fd);
+	if (pid > 0)
+		snprintf(msg, sizeof(msg),
+		         "waiting for the migration lock on %s (held by pid %ld)",
+		         sq_file(c), pid);
+	else
+		snprintf(msg, sizeof(msg),
+		         "waiting for the migration lock on %s (held by another strata process)",
+		         sq_file(c));
+	strata_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = STRATA_EVENT_LOCK_WAIT;
+	ev.message = msg;
+	c->base.on_event(c->base.event_data, &ev);
+}
+
+static double sq_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sq_sleep(long ns)
+{
+	struct timespec ts = { ns / 1000000000L, ns % 1000000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* Polls for the lock with growing sleeps until `timeout` (< 0: forever). */
+static int sq_lock_wait(sq_conn *c, double timeout, strata_error *err)
+{
+	double deadline = sq_now() + timeout;
+	long delay = SQ_LOCK_POLL_MIN_NS;
+	sq_lock_wait_event(c);
+	for (;;) {
+		long ns = delay;
+		if (timeout >= 0) {
+			double left = deadline - sq_now();
+			if (left <= 0)
+				break;
+			if (left * 1e9 < (double)ns)
+				ns = (long)(left * 1e9) + 1;
+		}
+		sq_sleep(ns);
+		int got = sq_lock_try(c, err);
+		if (got)
+			return got < 0 ? got : 0;
+		delay = delay * 2 > SQ_LOCK_POLL_MAX_NS ? SQ_LOCK_POLL_MAX_NS : delay * 2;
+	}
+	return strata_error_set(err, STRATA_ELOCK,
+	                        "timed out after %g s waiting for the migration lock on %s",
+	                        timeout, sq_file(c));
+}
+
+static int sq_lock(strata_conn *conn, const char *key, double timeout,
+                   strata_error *err)
+{
+	sq_conn *c = (sq_conn *)conn;
+	(void)key;
+	if (c->memory)
+		return 0;
+	int rc = sq_lock_fd(c, err);
+	if (rc)
+		return rc;
+	int got = sq_lock_try(c, err);
+	if (got)
+		return got < 0 ? got : 0;
+	if (timeout == 0)
+		return strata_error_set(err, STRATA_ELOCK,
+		                        "timed out after 0 s waiting for the migration lock on %s",
+		                        sq_file(c));
+	return sq_lock_wait(c, timeout, err);
+}
+
+/* Never closes the descriptor: that could drop SQLite's POSIX locks. */
+static int sq_unlock(strata_conn *conn, const char *key, strata_error *err)
+{
+	sq_conn *c = (sq_conn *)conn;
+	(void)key;
+	if (c->memory || c->lock_fd < 0)
+		return 0;
+	if (flock(c->lock_fd, LOCK_UN) != 0)
+		return strata_error_set(err, STRATA_EIO, "cannot unlock %s: %s",
+		                        sq_file(c), strerror(errno));
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* History table names                                                  */
+/* ------------------------------------------------------------------ */
+
+static void sq_name_free(sq_name *n)
+{
+	sqlite3_free(n->quoted);
+	free(n->schema);
+	free(n->table);
+	memset(n, 0, sizeof(*n));
+}
+
+/* Splits "schema.table" or "table" and quotes each part. */
+static int sq_name_parse(sq_name *n, const char *table, strata_error *err)
+{
+	memset(n, 0, sizeof(*n));
+	const char *dot = table ? strchr(table, '.') : NULL;
+	if (!table || !*table || (dot && (dot == table || !dot[1] ||
+	                                  strchr(dot + 1, '.'))))
+		return strata_error_set(err, STRATA_EINVAL,
+		                        "invalid history table name \"%s\" (expected table or schema.table)",
+		                        table ? table : "");
+	if (dot) {
+		n->schema = strndup(table, (size_t)(dot - table));
+		n->table = strdup(dot + 1);
+		if (n->schema && n->table)
+			n->quoted = sqlite3_mprintf("\"%w\".\"%w\"", n->schema, n->table);
+	} else {
+		n->table = strdup(table);
+		if (n->table)
+			n->quoted = sqlite3_mprintf("\"%w\"", n->table);
+	}
+	if (!n->quoted) {
+		sq_name_free(n);
+		return sq_nomem(err);
+	}
+	return 0;
+}
+
+/* Formats a statement about the history table (`fmt` has one %s for the
+ * quoted name); sqlite3_free() the result. */
+static char *sq_history_sql(const sq_name *n, const char *fmt)
+{
+	return sqlite3_mprintf(fmt, n->quoted);
+}
+
+/* ------------------------------------------------------------------ */
+/* History: ensure and list                                             */
+/* ------------------------------------------------------------------ */
+
+static int sq_history_ensure(strata_conn *conn, const char *table,
+                             strata_error *err)
+{
+	sq_conn *c = (sq_conn *)conn;
+	sq_name n;
+	int rc = sq_name_parse(&n, table, err);
+	if (rc)
+		return rc;
+	char *sql = sq_history_sql(&n,
+		"CREATE TABLE IF NOT EXISTS %s ("
+		"version TEXT NOT NULL PRIMARY KEY, "
+		"name TEXT NOT NULL, "
+		"checksum TEXT, "
+		"state TEXT NOT NULL, "
+		"statements_done INTEGER NOT NULL DEFAULT 0, "
+		"statements_total INTEGER NOT NULL DEFAULT 0, "
+		"down_sql TEXT, "
+		"applied_at TEXT NOT NULL, "
+		"duration_ms INTEGER NOT NULL DEFAULT 0, "
+		"applied_by TEXT, "
+		"last_error TEXT)");
+	rc = sql ? sq_exec_own(c, sql, err) : sq_nomem(err);
+	sqlite3_free(sql);
+	sq_name_free(&n);
+	return rc;
+}
+
+/* Sets *exists to whether the table `n` is there (schema respected). */
+static int sq_history_exists(sq_conn *c, const sq_name *n, int *exists,
+                             strata_error *err)
+{
+	sqlite3_stmt *st;
+	int rc = sq_prepare(c, n->schema ?
+	                    "SELECT count(*) FROM pragma_table_info(?1, ?2)" :
+	                    "SELECT count(*) FROM pragma_table_info(?1)", &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, n->table, -1, SQLITE_STATIC);
+	if (n->schema)
+		sqlite3_bind_text(st, 2, n->schema, -1, SQLITE_STATIC);
+	int s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		*exists = sqlite3_column_int(st, 0) > 0;
+		rc = 0;
+	} else {
+		rc = sq_fail(c, s, err);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Copies text column `i` into *out (NULL for SQL NULL). */
+static int sq_column_dup(sqlite3_stmt *st, int i, char **out)
+{
+	*out = NULL;
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return 0;
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	*out = strdup(s ? s : "");
+	return *out ? 0 : STRATA_ENOMEM;
+}
+
+/* Fills `row` from the current result row of a SELECT SQ_HISTORY_COLUMNS. */
+static int sq_row_read(sqlite3_stmt *st, strata_history_row *row,
+                       const char *table, strata_error *err)
+{
+	char *state = NULL;
+	if (sq_column_dup(st, 0, &row->version) || sq_column_dup(st, 1, &row->name) ||
+	    sq_column_dup(st, 2, &row->checksum) || sq_column_dup(st, 3, &state) ||
+	    sq_column_dup(st, 6, &row->down_sql) ||
+	    sq_column_dup(st, 7, &row->applied_at) ||
+	    sq_column_dup(st, 9, &row->applied_by) ||
+	    sq_column_dup(st, 10, &row->last_error)) {
+		free(state);
+		return sq_nomem(err);
+	}
+	row->statements_done = (long)sqlite3_column_int64(st, 4);
+	row->statements_total = (long)sqlite3_column_int64(st, 5);
+	row->duration = (double)sqlite3_column_int64(st, 8) / 1000.0;
+	int rc = 0;
+	if (row->version && strcmp(row->version, STRATA_HISTORY_FORMAT_ROW) == 0)
+		row->state = STRATA_STATE_PENDING;
+	else if (strata_history_state_parse(state, &row->state) != 0)
+		rc = strata_error_set(err, STRATA_EINTERNAL,
+		                      "history table %s: row %s has unknown state \"%s\"",
+		                      table, row->version ? row->version : "(null)",
+		                      state ? state : "(null)");
+	free(state);
+	return rc;
+}
+
+/* Reads every row of `n` ordered by version into *out / *n_out. */
+static int sq_history_rows(sq_conn *c, const sq_name *n, const char *table,
+                           strata_history_row **out, size_t *n_out,
+                           strata_error *err)
+{
+	char *sql = sq_history_sql(n, "SELECT " SQ_HISTORY_COLUMNS
+	                           " FROM %s ORDER BY version");
+	if (!sql)
+		return sq_nomem(err);
+	sqlite3_stmt *st;
+	int rc = sq_prepare(c, sql, &st, err);
+	sqlite3_free(sql);
+	if (rc)
+		return rc;
+	strata_history_row *rows = NULL;
+	size_t count = 0, cap = 0;
+	int s;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			strata_history_row *nr = realloc(rows, ncap * sizeof(*rows));
+			if (!nr) {
+				rc = sq_nomem(err);
+				break;
+			}
+			rows = nr;
+			cap = ncap;
+		}
+		memset(&rows[count], 0, sizeof(rows[count]));
+		rc = sq_row_read(st, &rows[count], table, err);
+		count++;
+		if (rc)
+			break;
+	}
+	if (!rc && s != SQLITE_DONE)
+		rc = sq_fail(c, s, err);
+	sqlite3_finalize(st);
+	if (rc) {
+		strata_history_rows_free(rows, count);
+		return rc;
+	}
+	*out = count ? rows : NULL;
+	if (!count)
+		free(rows);
+	*n_out = count;
+	return 0;
+}
+
+static int sq_history_list(strata_conn *conn, const char *table,
+                           strata_history_row **out, size_t *n, int *exists,
+                           strata_error *err)
+{
+	sq_conn *c = (sq_conn *)conn;
+	*out = NULL;
+	*n = 0;
+	*exists = 0;
+	sq_name name;
+	int rc = sq_name_parse(&name, table, err);
+	if (rc)
+		return rc;
+	rc = sq_history_exists(c, &name, exists, err);
+	if (!rc && *exists)
+		rc = sq_history_rows(c, &name, table, out, n, err);
+	sq_name_free(&name);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* History: writes                                                      */
+/* ------------------------------------------------------------------ */
+
+/* The text stored in the state column for `row`. */
+static int sq_state_text(const strata_history_row *row, const char **out,
+                         strata_error *err)
+{
+	if (strcmp(row->version, STRATA_HISTORY_FORMAT_ROW) == 0) {
+		*out = "meta";
+		return 0;
+	}
+	*out = strata_history_state_name(row->state);
+	strata_state check;
+	if (strata_history_state_parse(*out, &check) != 0)
+		return strata_error_set(err, STRATA_EINVAL,
+		                        "state %d cannot be recorded in the history table",
+		                        (int)row->state);
+	return 0;
+}
+
+/* Binds ?1 version ... ?10 last_error of an insert or update. */
+static void sq_bind_row(sqlite3_stmt *st, const strata_history_row *row,
+                        const char *state)
+{
+	const char *by = row->applied_by;
+	if (!by)
+		by = getenv("USER");
+	if (!by || !*by)
+		by = "unknown";
+	double ms = row->duration > 0 ? row->duration * 1000.0 + 0.5 : 0.0;
+	sqlite3_bind_text(st, 1, row->version, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, row->name ? row->name : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, row->checksum, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, state, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, row->statements_done);
+	sqlite3_bind_int64(st, 6, row->statements_total);
+	sqlite3_bind_text(st, 7, row->down_sql, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)ms);
+	sqlite3_bind_text(st, 9, by, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 10, row->last_error, -1, SQLITE_TRANSIENT);
+}
+
+/* Runs a history write whose statement text is `fmt` with the quoted
+ * table: bound from `row` (insert, update) or to `version` alone (delete).
+ * Sets *changes to the number of rows touched. */
+static int sq_history_write(sq_conn *c, const char *table, const char *fmt,
+                            const strata_history_row *row, const char *version,
+                            int *changes, strata_error *err)
+{
+	const char *state = NULL;
+	if (row) {
+		if (!row->version)
+			return strata_error_set(err, STRATA_EINVAL,
+			                        "history row without a version");
+		int rc = sq_state_text(row, &state, err);
+		if (rc)
+			return rc;
+	}
+	sq_name n;
+	int rc = sq_name_parse(&n, table, err);
+	if (rc)
+		return rc;
+	char *sql = sq_history_sql(&n, fmt);
+	sq_name_free(&n);
+	if (!sql)
+		return sq_nomem(err);
+	sqlite3_stmt *st;
+	rc = sq_prepare(c, sql, &st, err);
+	sqlite3_free(sql);
+	if (rc)
+		return rc;
+	if (row)
+		sq_bind_row(st, row, state);
+	else
+		sqlite3_bind_text(st, 1, version, -1, SQLITE_TRANSIENT);
+	int s = sqlite3_step(st);
+	if (s == SQLITE_DONE)
+		*changes = sqlite3_changes(c->db);
+	else
+		rc = sq_fail(c, s, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int sq_history_insert(strata_conn *conn, const char *table,
+                             const strata_history_row *row, strata_error *err)
+{
+	int changes = 0;
+	return sq_history_write((sq_conn *)conn, table,
+		"INSERT INTO %s (" SQ_HISTORY_COLUMNS ") VALUES "
+		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, " SQ_NOW_ISO ", ?8, ?9, ?10)",
+		row, NULL, &changes, err);
+}
+
+static int sq_history_update(strata_conn *conn, const char *table,
+                             const strata_history_row *row, strata_error *err)
+{
+	int changes = 0;
+	int rc = sq_history_write((sq_conn *)conn, table,
+		"UPDATE %s SET name = ?2, checksum = ?3, state = ?4, "
+		"statements_done = ?5, statements_total = ?6, down_sql = ?7, "
+		"applied_at = " SQ_NOW_ISO ", duration_ms = ?8, applied_by = ?9, "
+		"last_error = ?10 WHERE version = ?1",
+		row, NULL, &changes, err);
+	if (!rc && changes == 0)
+		return strata_error_set(err, STRATA_ENOTFOUND,
+		                        "no row for version %s in history table %s",
+		                        row->version, table);
+	return rc;
+}
+
+static int sq_history_delete(strata_conn *conn, const char *table,
+                             const char *version, strata_error *err)
+{
+	if (!version)
+		return strata_error_set(err, STRATA_EINVAL, "no version to delete");
+	int changes = 0;
+	int rc = sq_history_write((sq_conn *)conn, table,
+	                          "DELETE FROM %s WHERE version = ?1", NULL,
+	                          version, &changes, err);
+	if (!rc && changes == 0)
+		return strata_error_set(err, STRATA_ENOTFOUND,
+		                        "no row for version %s in history table %s",
+		                        version, table);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* One transactional migration                                          */
+/* ------------------------------------------------------------------ */
+
+/* Rolls back after a failure without touching the first error. */
+static void sq_abort(sq_conn *c)
+{
+	strata_error scratch;
+	memset(&scratch, 0, sizeof(scratch));
+	if (sq_rollback(&c->base, &scratch))
+		strata_conn_log(&c->base, STRATA_LOG_WARN, "rollback failed: %s",
+		                scratch.message);
+}
+
+static int sq_apply_history(sq_conn *c, const char *table, strata_history_op op,
+                            const strata_history_row *row, strata_error *err)
+{
+	switch (op) {
+	case STRATA_HISTORY_INSERT:
+		return sq_history_insert(&c->base, table, row, err);
+	case STRATA_HISTORY_DELETE:
+		return sq_history_delete(&c->base, table, row->version, err);
+	}
+	return strata_error_set(err, STRATA_EINVAL, "unknown history operation %d",
+	                        (int)op);
+}
+
+static int sq_apply_tx(strata_conn *conn, const char *table,
+                       const strata_stmt *stmts, size_t n,
+                       strata_history_op op, const strata_history_row *row,
+                       strata_error *err)
+{
+	sq_conn *c = (sq_conn *)conn;
+	int rc = sq_begin(conn, err);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if (stmts[i].flags & STRATA_STMT_COPY_IN)
+			rc = strata_error_set(err, STRATA_EUNSUPPORTED,
+			                      "COPY FROM stdin is not supported by SQLite");
+		else
+			rc = sq_exec(conn, stmts[i].sql, stmts[i].len, err);
+		if (rc) {
+			err->statement = (long)i + 1;
+			sq_abort(c);
+			return rc;
+		}
+	}
+	rc = sq_apply_history(c, table, op, row, err);
+	if (!rc)
+		rc = sq_commit(conn, err);
+	if (rc) {
+		err->statement = 0;
+		sq_abort(c);
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Schema, version, databases                                           */
+/* ------------------------------------------------------------------ */
+
+/* Appends `s` and ";\n" to the growing buffer *buf (len/cap). */
+static int sq_append(char **buf, size_t *len, size_t *cap, const char *s)
+{
+	size_t n = strlen(s);
+	if (*len + n + 3 > *cap) {
+		size_t ncap = (*cap ? *cap : 1024);
+		while (*len + n + 3 > ncap)
+			ncap *= 2;
+		char *nb = realloc(*buf, ncap);
+		if (!nb)
+			return STRATA_ENOMEM;
+		*buf = nb;
+		*cap = ncap;
+	}
+	memcpy(*buf + *len, s, n);
+	memcpy(*buf + *len + n, ";\n", 3);
+	*len += n + 2;
+	return 0;
+}
+
+static int sq_dump_schema(strata_conn *conn, char **out, strata_error *err)
+{
+	sq_conn *c = (sq_conn *)conn;
+	*out = NULL;
+	sqlite3_stmt *st;
+	int rc = sq_prepare(c, "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL "
+	                    "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+	                    "ORDER BY type = 'table' DESC, name", &st, err);
+	if (rc)
+		return rc;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int s;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *sql = (const char *)sqlite3_column_text(st, 0);
+		if (sql && sq_append(&buf, &len, &cap, sql)) {
+			rc = sq_nomem(err);
+			break;
+		}
+	}
+	if (!rc && s != SQLITE_DONE)
+		rc = sq_fail(c, s, err);
+	sqlite3_finalize(st);
+	if (!rc && !buf && !(buf = strdup("")))
+		rc = sq_nomem(err);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	*out = buf;
+	return 0;
+}
+
+static int sq_server_version(strata_conn *conn, char **out, strata_error *err)
+{
+	(void)conn;
+	*out = strdup(sqlite3_libversion());
+	return *out ? 0 : sq_nomem(err);
+}
+
+static int sq_create_database(const strata_conn_config *cfg, strata_error *err)
+{
+	sq_url u;
+	int rc = sq_url_parse(&u, cfg->url, err);
+	if (rc || u.memory) {
+		free(u.path);
+		return rc;
+	}
+	sqlite3 *db = NULL;
+	int s = sqlite3_open_v2(u.path, &db,
+	                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (s != SQLITE_OK) {
+		rc = strata_error_set(err, STRATA_ECONNECT,
+		                      "cannot create SQLite database %s: %s", u.path,
+		                      db ? sqlite3_errmsg(db) : sqlite3_errstr(s));
+		err->native_code = s;
+	}
+	sqlite3_close_v2(db);
+	free(u.path);
+	return rc;
+}
+
+/* Removes `path` followed by `suffix`; a missing file is fine. */
+static int sq_remove(const char *path, const char *suffix, strata_error *err)
+{
+	char buf[PATH_MAX];
+	if ((size_t)snprintf(buf, sizeof(buf), "%s%s", path, suffix) >= sizeof(buf))
+		return strata_error_set(err, STRATA_EINVAL, "path too long: %s", path);
+	if (unlink(buf) != 0 && errno != ENOENT)
+		return strata_error_set(err, STRATA_EIO, "cannot remove %s: %s", buf,
+		                        strerror(errno));
+	return 0;
+}
+
+static int sq_drop_database(const strata_conn_config *cfg, strata_error *err)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+	sq_url u;
+	int rc = sq_url_parse(&u, cfg->url, err);
+	for (size_t i = 0; !rc && !u.memory && i < 4; i++)
+		rc = sq_remove(u.path, suffixes[i], err);
+	free(u.path);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The driver                                                           */
+/* ------------------------------------------------------------------ */
+
+const strata_driver strata_driver_sqlite = {
+	.version = STRATA_DRIVER_VERSION,
+	.name = "sqlite",
+	.schemes = sq_schemes,
+	.dialect = STRATA_DIALECT_SQLITE,
+	.caps = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_MULTI_STATEMENT,
+	.open = sq_open,
+	.close = sq_close,
+	.exec = sq_exec,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.lock = sq_lock,
+	.unlock = sq_unlock,
+	.history_ensure = sq_history_ensure,
+	.history_list = sq_history_list,
+	.history_insert = sq_history_insert,
+	.history_update = sq_history_update,
+	.history_delete = sq_history_delete,
+	.apply_tx = sq_apply_tx,
+	.dump_schema = sq_dump_schema,
+	.create_database = sq_create_database,
+	.drop_database = sq_drop_database,
+	.server_version = sq_server_version,
+};

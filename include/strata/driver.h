@@ -1,0 +1,246 @@
+/*
+ * strata/driver.h - the driver vtable. For driver authors only.
+ *
+ * A driver is one C file that fills one `struct strata_driver` with
+ * designated initializers and exports it as one symbol:
+ *
+ *   const strata_driver strata_driver_sqlite = {
+ *       .version = STRATA_DRIVER_VERSION,
+ *       .name = "sqlite",
+ *       .schemes = sqlite_schemes,
+ *       .open = sq_open, ...
+ *   };
+ *
+ * Versioning: `version` comes first. New slots are only ever appended, and
+ * the core checks `version` before it calls a slot that a driver of an older
+ * version does not have. strata_driver_register() refuses a driver whose
+ * version is 0 or newer than the library.
+ *
+ * Slots marked MUST are required; MAY slots can be NULL, in which case the
+ * core falls back (apply_tx) or reports STRATA_EUNSUPPORTED.
+ *
+ * Errors: every slot returns 0 or a negative STRATA_E* code and fills `err`
+ * (never NULL when the core calls a driver) with the server's message,
+ * SQLSTATE and native code. Native codes never leak as return values.
+ */
+#ifndef STRATA_DRIVER_H
+#define STRATA_DRIVER_H
+
+#include <strata.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define STRATA_DRIVER_VERSION 1
+
+/* SQL dialects the splitter knows. */
+typedef enum strata_dialect {
+	STRATA_DIALECT_GENERIC = 0,
+	STRATA_DIALECT_SQLITE = 1,
+	STRATA_DIALECT_POSTGRES = 2,
+	STRATA_DIALECT_MYSQL = 3
+} strata_dialect;
+
+/* Capability flags. */
+#define STRATA_CAP_TRANSACTIONAL_DDL 0x01u /* DDL can be rolled back */
+#define STRATA_CAP_ADVISORY_LOCK     0x02u /* lock dies with the session */
+#define STRATA_CAP_MULTI_STATEMENT   0x04u /* exec accepts many statements */
+#define STRATA_CAP_SCHEMAS           0x08u /* --schema is meaningful */
+
+typedef struct strata_driver strata_driver;
+
+/*
+ * The base of every connection. A driver embeds it as the FIRST member of
+ * its own connection struct and fills it in open().
+ */
+typedef struct strata_conn {
+	const strata_driver *driver;
+	strata_log_fn log;         /* may be NULL */
+	void *log_data;
+	strata_event_fn on_event;  /* may be NULL */
+	void *event_data;
+} strata_conn;
+
+#define STRATA_CONN_CONFIG_VERSION 1
+
+/* What open() gets. Valid only during the call: copy what you keep. */
+typedef struct strata_conn_config {
+	unsigned version;          /* STRATA_CONN_CONFIG_VERSION */
+	const char *url;           /* the whole URL, scheme included */
+	const char *schema;        /* NULL = default */
+	const char *application_name;
+	strata_log_fn log;
+	void *log_data;
+	strata_event_fn on_event;
+	void *event_data;
+} strata_conn_config;
+
+/* Statement flags, set by the splitter. */
+#define STRATA_STMT_NO_TX 0x01u  /* cannot run inside a transaction */
+#define STRATA_STMT_COPY_IN 0x02u /* COPY ... FROM stdin: `data` holds rows */
+
+/* One statement of a migration, as split by src/sql. */
+typedef struct strata_stmt {
+	const char *sql;           /* not NUL-terminated: use len */
+	size_t len;
+	int line;                  /* 1-based line of its first character */
+	int column;                /* 1-based column of its first character */
+	unsigned flags;            /* STRATA_STMT_* */
+	const char *data;          /* COPY FROM stdin rows (without the
+	                              terminating \\. line), else NULL */
+	size_t data_len;
+} strata_stmt;
+
+/* One row of the history table. Strings are owned by whoever built the row:
+ * rows returned by history_list are freed with strata_history_rows_free(). */
+typedef struct strata_history_row {
+	char *version;
+	char *name;
+	char *checksum;            /* "sha256:<hex>" */
+	strata_state state;        /* APPLIED, RUNNING, FAILED, REVERTING,
+	                              REVERT_FAILED */
+	long statements_done;
+	long statements_total;
+	char *down_sql;            /* the down part as applied; may be NULL */
+	char *applied_at;          /* ISO 8601 UTC; set by the driver on write */
+	double duration;           /* seconds; < 0 on a write: the driver
+	                              stores the time since the current
+	                              transaction began (apply_tx) */
+	char *applied_by;          /* may be NULL */
+	char *last_error;          /* may be NULL */
+} strata_history_row;
+
+/* Frees `n` rows and the array. NULL is a no-op. */
+void strata_history_rows_free(strata_history_row *rows, size_t n);
+
+/* Name of a history state as stored in the table ("applied", "running",
+ * "failed", "reverting", "revert_failed", and "meta" for the format row,
+ * whose state is STRATA_STATE_PENDING); parse it back with the second. */
+const char *strata_history_state_name(strata_state s);
+int strata_history_state_parse(const char *name, strata_state *out);
+
+/* How apply_tx records the migration in the history table. */
+typedef enum strata_history_op {
+	STRATA_HISTORY_INSERT = 1, /* up: insert `row` */
+	STRATA_HISTORY_DELETE = 2  /* down: delete the row of `row->version` */
+} strata_history_op;
+
+/*
+ * The history table's columns (the driver chooses the types):
+ *   version        text, primary key
+ *   name           text
+ *   checksum       text
+ *   state          text  (strata_history_state_name)
+ *   statements_done, statements_total   integer
+ *   down_sql       text, nullable
+ *   applied_at     text or timestamp, UTC
+ *   duration_ms    integer
+ *   applied_by     text, nullable
+ *   last_error     text, nullable
+ * plus a format row: version "~format", state "meta", name = format number.
+ * `table` may be "schema.table": quote each part, never paste it.
+ */
+#define STRATA_HISTORY_FORMAT 1
+#define STRATA_HISTORY_FORMAT_ROW "~format"
+
+struct strata_driver {
+	unsigned version;          /* STRATA_DRIVER_VERSION of the driver */
+	const char *name;          /* "sqlite" */
+	const char *const *schemes; /* NULL-terminated: "sqlite", "sqlite3" */
+	strata_dialect dialect;
+	unsigned caps;             /* STRATA_CAP_* */
+
+	/* MUST: connect. Allocates the driver's struct (whose first member is
+	 * strata_conn), fills the base, and sets *out. Errors: STRATA_EURL,
+	 * STRATA_ECONNECT. Never put a password in err. */
+	int (*open)(strata_conn **out, const strata_conn_config *cfg,
+	            strata_error *err);
+	/* MUST: disconnect and free. NULL is a no-op. Releases a held lock. */
+	void (*close)(strata_conn *c);
+
+	/* MUST: run `sql` (len bytes, one statement, or several when the
+	 * driver has STRATA_CAP_MULTI_STATEMENT). On failure set err->position
+	 * (1-based byte offset in `sql`) when the server reports one. */
+	int (*exec)(strata_conn *c, const char *sql, size_t len,
+	            strata_error *err);
+
+	/* MUST: transactions. */
+	int (*begin)(strata_conn *c, strata_error *err);
+	int (*commit)(strata_conn *c, strata_error *err);
+	int (*rollback)(strata_conn *c, strata_error *err);
+
+	/* MUST: the migration lock, session-scoped (released when the process
+	 * dies), never taken inside a transaction. `key` names the history
+	 * table. Waits up to `timeout` seconds (< 0: forever); while waiting
+	 * it may report STRATA_EVENT_LOCK_WAIT once with the holder.
+	 * Returns STRATA_ELOCK on timeout. */
+	int (*lock)(strata_conn *c, const char *key, double timeout,
+	            strata_error *err);
+	int (*unlock)(strata_conn *c, const char *key, strata_error *err);
+
+	/* MUST: the history table. ensure creates it when missing (outside a
+	 * transaction, under the lock). list returns every row (the format row
+	 * included) ordered by version as text; a missing table gives 0 rows
+	 * and *exists = 0. insert/update write one row; update matches on
+	 * version and sets every column but version; the driver sets
+	 * applied_at to the current UTC time on insert and update. */
+	int (*history_ensure)(strata_conn *c, const char *table,
+	                      strata_error *err);
+	int (*history_list)(strata_conn *c, const char *table,
+	                    strata_history_row **out, size_t *n, int *exists,
+	                    strata_error *err);
+	int (*history_insert)(strata_conn *c, const char *table,
+	                      const strata_history_row *row, strata_error *err);
+	int (*history_update)(strata_conn *c, const char *table,
+	                      const strata_history_row *row, strata_error *err);
+	int (*history_delete)(strata_conn *c, const char *table,
+	                      const char *version, strata_error *err);
+
+	/* MAY: apply one transactional migration and its history change in one
+	 * round trip: BEGIN, the statements, the insert (or delete), COMMIT.
+	 * On failure everything is rolled back and err->statement is the
+	 * 1-based index of the failing statement (0 for the history change).
+	 * NULL: the core uses begin, exec, the history slots and commit. */
+	int (*apply_tx)(strata_conn *c, const char *table,
+	                const strata_stmt *stmts, size_t n,
+	                strata_history_op op, const strata_history_row *row,
+	                strata_error *err);
+
+	/* MAY: the schema as SQL text, malloc'd into *out. */
+	int (*dump_schema)(strata_conn *c, char **out, strata_error *err);
+	/* MAY: create / drop the database named in cfg->url. */
+	int (*create_database)(const strata_conn_config *cfg, strata_error *err);
+	int (*drop_database)(const strata_conn_config *cfg, strata_error *err);
+	/* MAY: server version string, malloc'd into *out. */
+	int (*server_version)(strata_conn *c, char **out, strata_error *err);
+};
+
+/*
+ * Adds a third-party driver. `drv` must stay valid for the life of the
+ * process. Refuses (STRATA_EINVAL) a version of 0 or newer than
+ * STRATA_DRIVER_VERSION, a driver without a MUST slot, or a scheme already
+ * taken.
+ */
+int strata_driver_register(const strata_driver *drv, strata_error *err);
+
+/* Finds the driver for `url`'s scheme. STRATA_ENODRIVER, STRATA_ENOTBUILT. */
+int strata_driver_lookup(const strata_driver **out, const char *url,
+                         strata_error *err);
+
+/* Helpers for drivers. */
+
+/* Formats into err->message (truncating) and sets err->code; returns code. */
+int strata_error_set(strata_error *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Logs through the connection's callback (no-op without one). */
+void strata_conn_log(strata_conn *c, strata_log_level level,
+                     const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STRATA_DRIVER_H */

@@ -1,0 +1,27 @@
+/* src/api.h - the connection handle behind the public `strata` type. */
+#ifndef STRATA_API_H
+#define STRATA_API_H
+
+#include <strata.h>
+#include <strata/driver.h>
+
+struct strata {
+	const strata_driver *driver;
+	strata_conn *conn;
+	char *table;              /* history table name (maybe schema.table) */
+	double lock_timeout;
+	int locked;               /* we hold the migration lock */
+	strata_log_fn log;
+	void *log_data;
+	strata_event_fn on_event;
+	void *event_data;
+};
+
+/* Logs through the handle's callback. */
+void strata_log(strata *db, strata_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Reports an event through the handle's callback. */
+void strata_emit(strata *db, const strata_event *ev);
+
+#endif

@@ -1,0 +1,810 @@
+/* src/engine.c - executes plans: the migration lock, one transaction per
+ * migration with its history row, statement-by-statement runs with
+ * progress, single-transaction runs, dry runs, redo, repair, baseline. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+#include "sql.h"
+#include "strbuf.h"
+#include "version.h"
+
+/* ------------------------------------------------------------ helpers */
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static strata_error *use_err(strata_error *err, strata_error *local)
+{
+	if (err) {
+		strata_error_clear(err);
+		return err;
+	}
+	strata_error_clear(local);
+	return local;
+}
+
+int strata_history_load(strata *db, strata_history *h, strata_error *err)
+{
+	memset(h, 0, sizeof(*h));
+	int rc = db->driver->history_list(db->conn, db->table, &h->rows, &h->n,
+	                                  &h->exists, err);
+	if (rc)
+		return rc;
+	return strata_history_view_build(&h->view, h->rows, h->n, err);
+}
+
+void strata_history_release(strata_history *h)
+{
+	strata_history_view_release(&h->view);
+	strata_history_rows_free(h->rows, h->n);
+	memset(h, 0, sizeof(*h));
+}
+
+int strata_source_prepare_c(strata *db, strata_source *src, strata_error *err)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		strata_migration *m = src->items[i];
+		if (!m->c)
+			continue;
+		int rc = strata_cmigration_build(m, db->driver->dialect, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Takes the lock and makes sure the history table exists, with its
+ * format row. Reads the history into `h`. */
+static int begin_run(strata *db, strata_history *h, strata_error *err)
+{
+	const strata_driver *d = db->driver;
+	int rc = d->lock(db->conn, db->table, db->lock_timeout, err);
+	if (rc)
+		return rc;
+	db->locked = 1;
+	rc = d->history_ensure(db->conn, db->table, err);
+	if (!rc)
+		rc = strata_history_load(db, h, err);
+	if (!rc && h->view.format == 0) {
+		strata_history_row fmt = { 0 };
+		char num[16];
+		snprintf(num, sizeof(num), "%d", STRATA_HISTORY_FORMAT);
+		fmt.version = (char *)STRATA_HISTORY_FORMAT_ROW;
+		fmt.name = num;
+		fmt.checksum = (char *)"";
+		fmt.state = STRATA_STATE_PENDING;
+		fmt.applied_by = (char *)"strata " STRATA_VERSION_STRING;
+		rc = d->history_insert(db->conn, db->table, &fmt, err);
+		if (!rc)
+			h->view.format = STRATA_HISTORY_FORMAT;
+	}
+	return rc;
+}
+
+static void end_run(strata *db, strata_history *h)
+{
+	if (db->locked) {
+		strata_error ignored = { 0 };
+		db->driver->unlock(db->conn, db->table, &ignored);
+		db->locked = 0;
+	}
+	strata_history_release(h);
+}
+
+/* Converts a server error position inside statement `s` to file line and
+ * column, and names the migration. */
+static void locate_error(strata_error *err, const strata_migration *m,
+                         const char *version, const char *name,
+                         const strata_part *part, const strata_stmt *s,
+                         long index, long total)
+{
+	int line = s->line, col = s->column;
+	if (err->position > 0 && (size_t)err->position <= s->len) {
+		for (long i = 0; i < err->position - 1; i++) {
+			if (s->sql[i] == '\n') {
+				line++;
+				col = 1;
+			} else {
+				col++;
+			}
+		}
+	}
+	const char *file = part && part->file ? part->file
+	                 : m && m->c && m->c->file ? m->c->file : "";
+	snprintf(err->file, sizeof(err->file), "%s", file);
+	err->line = m && m->c ? m->c->line : line;
+	err->column = m && m->c ? 0 : col;
+	snprintf(err->version, sizeof(err->version), "%s", version);
+	err->statement = index;
+	strbuf sb = STRBUF_INIT;
+	strbuf_printf(&sb, "%s (migration %s%s%s, statement %ld of %ld)",
+	              err->message, version, name && *name ? "_" : "",
+	              name ? name : "", index, total);
+	if (!sb.oom) {
+		size_t n = sb.len < sizeof(err->message) ? sb.len : sizeof(err->message) - 1;
+		memcpy(err->message, sb.buf, n);
+		err->message[n] = '\0';
+	}
+	strbuf_release(&sb);
+	err->code = STRATA_ESQL;
+}
+
+/* A one-line description for the history's last_error column. */
+static char *describe_error(const strata_error *err)
+{
+	strbuf sb = STRBUF_INIT;
+	if (err->file[0])
+		strbuf_printf(&sb, "%s:%d: %s", err->file, err->line, err->message);
+	else
+		strbuf_puts(&sb, err->message);
+	return strbuf_detach(&sb);
+}
+
+static int any_no_tx(const strata_part *p, const strata_stmt **first)
+{
+	for (size_t i = 0; i < p->nstmts; i++)
+		if (p->stmts[i].flags & STRATA_STMT_NO_TX) {
+			*first = &p->stmts[i];
+			return 1;
+		}
+	return 0;
+}
+
+/* Whether the part runs in one transaction, logging why not. */
+static int runs_in_tx(strata *db, const strata_migration *m,
+                      const strata_part *p)
+{
+	if (m && m->no_transaction)
+		return 0;
+	if (!(db->driver->caps & STRATA_CAP_TRANSACTIONAL_DDL))
+		return 0;
+	const strata_stmt *s;
+	if (any_no_tx(p, &s)) {
+		strata_log(db, STRATA_LOG_INFO,
+		           "migration %s: the statement at line %d cannot run in a transaction; "
+		           "running the migration statement by statement",
+		           m ? m->version : "?", s->line);
+		return 0;
+	}
+	return 1;
+}
+
+static void emit(strata *db, strata_event_type type, strata_direction dir,
+                 const char *version, const char *name, size_t nstmts,
+                 double seconds, int tx)
+{
+	strata_event ev = { 0 };
+	ev.type = type;
+	ev.direction = dir;
+	ev.version = version;
+	ev.name = name;
+	ev.statements = (long)nstmts;
+	ev.seconds = seconds;
+	ev.transactional = tx;
+	strata_emit(db, &ev);
+}
+
+/* A part whose SQL comes from the history table (file gone). */
+static int part_from_history(strata_part *p, const strata_history_row *row,
+                             strata_dialect dialect, strata_error *err)
+{
+	memset(p, 0, sizeof(*p));
+	p->text = strdup(row->down_sql ? row->down_sql : "");
+	if (!p->text)
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	p->len = strlen(p->text);
+	p->first_line = 1;
+	p->file = NULL;
+	int rc = strata_sql_split(&p->stmts, &p->nstmts, p->text, p->len,
+	                          dialect, 1, err);
+	if (rc) {
+		snprintf(err->version, sizeof(err->version), "%s", row->version);
+		free(p->text);
+		memset(p, 0, sizeof(*p));
+	}
+	return rc;
+}
+
+static void part_release(strata_part *p)
+{
+	free(p->text);
+	free(p->stmts);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ------------------------------------------------------ one migration */
+
+typedef struct step_ctx {
+	strata *db;
+	const strata_migration *m;     /* NULL when the file is gone */
+	const char *version;
+	const char *name;
+	const strata_part *part;       /* the SQL to run */
+	strata_direction dir;
+} step_ctx;
+
+static void fill_row(strata_history_row *row, const step_ctx *s)
+{
+	memset(row, 0, sizeof(*row));
+	row->version = (char *)s->version;
+	row->name = (char *)s->name;
+	if (s->m) {
+		row->checksum = (char *)s->m->checksum;
+		row->down_sql = s->m->down.text;
+	}
+	row->state = STRATA_STATE_APPLIED;
+	row->statements_done = row->statements_total = (long)s->part->nstmts;
+}
+
+/* Runs statements [from, n) without a transaction. */
+static int exec_range(const step_ctx *s, size_t from, strata_history_row *row,
+                      strata_error *err)
+{
+	const strata_driver *d = s->db->driver;
+	const strata_part *p = s->part;
+	strata_state failed = s->dir == STRATA_UP ? STRATA_STATE_FAILED
+	                                          : STRATA_STATE_REVERT_FAILED;
+	for (size_t i = from; i < p->nstmts; i++) {
+		const strata_stmt *st = &p->stmts[i];
+		int rc = d->exec(s->db->conn, st->sql, st->len, err);
+		if (rc) {
+			locate_error(err, s->m, s->version, s->name, p, st,
+			             (long)i + 1, (long)p->nstmts);
+			char *desc = describe_error(err);
+			row->state = failed;
+			row->statements_done = (long)i;
+			row->last_error = desc;
+			strata_error ignored = { 0 };
+			if (d->history_update(s->db->conn, s->db->table, row, &ignored))
+				strata_log(s->db, STRATA_LOG_ERROR,
+				           "could not record the failure of migration %s: %s",
+				           s->version, ignored.message);
+			row->last_error = NULL;
+			free(desc);
+			return STRATA_ESQL;
+		}
+		row->statements_done = (long)i + 1;
+		rc = d->history_update(s->db->conn, s->db->table, row, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Statement by statement, progress in the history row. `resume_from` is
+ * the first statement to run; `existing` the row when resuming. */
+static int run_stepwise(const step_ctx *s, size_t resume_from,
+                        const strata_history_row *existing, strata_error *err)
+{
+	const strata_driver *d = s->db->driver;
+	strata_history_row row;
+	fill_row(&row, s);
+	double t0 = now_seconds();
+	row.state = s->dir == STRATA_UP ? STRATA_STATE_RUNNING : STRATA_STATE_REVERTING;
+	row.statements_done = (long)resume_from;
+	if (existing && !s->m) {
+		row.checksum = existing->checksum;
+		row.down_sql = existing->down_sql;
+	}
+	int rc;
+	if (s->dir == STRATA_UP && !existing)
+		rc = d->history_insert(s->db->conn, s->db->table, &row, err);
+	else
+		rc = d->history_update(s->db->conn, s->db->table, &row, err);
+	if (rc)
+		return rc;
+	rc = exec_range(s, resume_from, &row, err);
+	if (rc)
+		return rc;
+	if (s->dir == STRATA_DOWN)
+		return d->history_delete(s->db->conn, s->db->table, s->version, err);
+	row.state = STRATA_STATE_APPLIED;
+	row.duration = now_seconds() - t0;
+	return d->history_update(s->db->conn, s->db->table, &row, err);
+}
+
+/* The statements and the history change inside the current transaction. */
+static int exec_in_tx(const step_ctx *s, double t0, strata_error *err)
+{
+	const strata_driver *d = s->db->driver;
+	const strata_part *p = s->part;
+	for (size_t i = 0; i < p->nstmts; i++) {
+		int rc = d->exec(s->db->conn, p->stmts[i].sql, p->stmts[i].len, err);
+		if (rc) {
+			locate_error(err, s->m, s->version, s->name, p, &p->stmts[i],
+			             (long)i + 1, (long)p->nstmts);
+			return STRATA_ESQL;
+		}
+	}
+	if (s->dir == STRATA_DOWN)
+		return d->history_delete(s->db->conn, s->db->table, s->version, err);
+	strata_history_row row;
+	fill_row(&row, s);
+	row.duration = now_seconds() - t0;
+	return d->history_insert(s->db->conn, s->db->table, &row, err);
+}
+
+/* One migration in its own transaction together with its history row. */
+static int run_tx(const step_ctx *s, strata_error *err)
+{
+	const strata_driver *d = s->db->driver;
+	double t0 = now_seconds();
+	if (d->apply_tx) {
+		strata_history_row row;
+		fill_row(&row, s);
+		row.duration = -1;
+		int rc = d->apply_tx(s->db->conn, s->db->table, s->part->stmts,
+		                     s->part->nstmts,
+		                     s->dir == STRATA_UP ? STRATA_HISTORY_INSERT
+		                                         : STRATA_HISTORY_DELETE,
+		                     &row, err);
+		if (rc && err->statement > 0 && (size_t)err->statement <= s->part->nstmts)
+			locate_error(err, s->m, s->version, s->name, s->part,
+			             &s->part->stmts[err->statement - 1],
+			             err->statement, (long)s->part->nstmts);
+		return rc;
+	}
+	int rc = d->begin(s->db->conn, err);
+	if (rc)
+		return rc;
+	rc = exec_in_tx(s, t0, err);
+	if (rc) {
+		strata_error ignored = { 0 };
+		d->rollback(s->db->conn, &ignored);
+		return rc;
+	}
+	return d->commit(s->db->conn, err);
+}
+
+/* Runs one step (fresh, not a resume). */
+static int run_step(strata *db, const strata_step *step, strata_error *err)
+{
+	step_ctx s = { db, step->m, NULL, NULL, NULL, 0 };
+	strata_part from_history;
+	int own_part = 0, rc;
+	if (step->kind == STRATA_STEP_UP) {
+		s.version = step->m->version;
+		s.name = step->m->name;
+		s.part = &step->m->up;
+		s.dir = STRATA_UP;
+	} else {
+		s.version = step->row->version;
+		s.name = step->row->name;
+		s.dir = STRATA_DOWN;
+		if (step->m) {
+			s.part = &step->m->down;
+		} else {
+			rc = part_from_history(&from_history, step->row,
+			                       db->driver->dialect, err);
+			if (rc)
+				return rc;
+			own_part = 1;
+			s.part = &from_history;
+		}
+	}
+	int tx = runs_in_tx(db, s.m, s.part);
+	emit(db, STRATA_EVENT_MIGRATION_START, s.dir, s.version, s.name,
+	     s.part->nstmts, 0, tx);
+	double t0 = now_seconds();
+	rc = tx ? run_tx(&s, err) : run_stepwise(&s, 0, NULL, err);
+	emit(db, rc ? STRATA_EVENT_MIGRATION_FAILED : STRATA_EVENT_MIGRATION_DONE,
+	     s.dir, s.version, s.name, s.part->nstmts, now_seconds() - t0, tx);
+	if (own_part)
+		part_release(&from_history);
+	return rc;
+}
+
+/* ------------------------------------------------------- whole plans */
+
+/* Splits the SQL of every step before anything runs. */
+static int prepare_steps(strata *db, strata_step *steps, size_t n,
+                         strata_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!steps[i].m)
+			continue;
+		int rc = strata_migration_prepare(steps[i].m, db->driver->dialect, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static void emit_dry_run(strata *db, const strata_step *st)
+{
+	strata_part from_history = { 0 };
+	const strata_part *p;
+	strata_error ignored = { 0 };
+	if (st->kind == STRATA_STEP_UP)
+		p = &st->m->up;
+	else if (st->m)
+		p = &st->m->down;
+	else if (part_from_history(&from_history, st->row, db->driver->dialect, &ignored) == 0)
+		p = &from_history;
+	else
+		return;
+	const char *version = st->m ? st->m->version : st->row->version;
+	const char *name = st->m ? st->m->name : st->row->name;
+	strata_direction dir = st->kind == STRATA_STEP_UP ? STRATA_UP : STRATA_DOWN;
+	for (size_t i = 0; i < p->nstmts; i++) {
+		char *sql = strndup(p->stmts[i].sql, p->stmts[i].len);
+		if (!sql)
+			break;
+		strata_event ev = { 0 };
+		ev.type = STRATA_EVENT_STATEMENT;
+		ev.direction = dir;
+		ev.version = version;
+		ev.name = name;
+		ev.sql = sql;
+		ev.statement = (long)i + 1;
+		ev.statements = (long)p->nstmts;
+		ev.dry_run = 1;
+		strata_emit(db, &ev);
+		free(sql);
+	}
+	part_release(&from_history);
+}
+
+/* All steps in one transaction. */
+static int run_single_tx(strata *db, strata_step *steps, size_t n,
+                         strata_error *err)
+{
+	const strata_driver *d = db->driver;
+	if (!(d->caps & STRATA_CAP_TRANSACTIONAL_DDL))
+		return strata_error_set(err, STRATA_EUNSUPPORTED,
+		                        "--single-transaction needs transactional DDL, which %s lacks",
+		                        d->name);
+	for (size_t i = 0; i < n; i++) {
+		const strata_migration *m = steps[i].m;
+		const strata_part *p = m ? (steps[i].kind == STRATA_STEP_UP ? &m->up : &m->down) : NULL;
+		if (m && (m->no_transaction || !runs_in_tx(db, m, p))) {
+			strata_error_set(err, STRATA_EPLAN,
+			                 "migration %s cannot run in a transaction, so --single-transaction cannot be used",
+			                 m->version);
+			snprintf(err->version, sizeof(err->version), "%s", m->version);
+			return STRATA_EPLAN;
+		}
+	}
+	int rc = d->begin(db->conn, err);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n && !rc; i++) {
+		strata_step *st = &steps[i];
+		strata_part from_history;
+		int own = 0;
+		step_ctx s = { db, st->m, NULL, NULL, NULL, STRATA_UP };
+		if (st->kind == STRATA_STEP_UP) {
+			s.version = st->m->version;
+			s.name = st->m->name;
+			s.part = &st->m->up;
+		} else {
+			s.dir = STRATA_DOWN;
+			s.version = st->row->version;
+			s.name = st->row->name;
+			if (st->m) {
+				s.part = &st->m->down;
+			} else {
+				rc = part_from_history(&from_history, st->row, d->dialect, err);
+				if (rc)
+					break;
+				own = 1;
+				s.part = &from_history;
+			}
+		}
+		emit(db, STRATA_EVENT_MIGRATION_START, s.dir, s.version, s.name,
+		     s.part->nstmts, 0, 1);
+		double t0 = now_seconds();
+		rc = exec_in_tx(&s, t0, err);
+		emit(db, rc ? STRATA_EVENT_MIGRATION_FAILED : STRATA_EVENT_MIGRATION_DONE,
+		     s.dir, s.version, s.name, s.part->nstmts, now_seconds() - t0, 1);
+		if (own)
+			part_release(&from_history);
+	}
+	if (rc) {
+		strata_error ignored = { 0 };
+		d->rollback(db->conn, &ignored);
+		return rc;
+	}
+	return d->commit(db->conn, err);
+}
+
+static int check_run_options(const strata_run_options *o, strata_error *err)
+{
+	if (o->version == 0 || o->version > STRATA_RUN_OPTIONS_VERSION)
+		return strata_error_set(err, STRATA_EINVAL,
+		                        "strata_run_options version %u not supported", o->version);
+	if (o->count < 0)
+		return strata_error_set(err, STRATA_EINVAL, "a negative count (%ld)", o->count);
+	return 0;
+}
+
+/* Plans and runs one direction. */
+static int run(strata *db, strata_source *src, const strata_run_options *opts,
+               strata_direction dir, size_t *done, strata_error *err)
+{
+	strata_run_options defaults = STRATA_RUN_OPTIONS_INIT;
+	if (!opts)
+		opts = &defaults;
+	if (done)
+		*done = 0;
+	if (!db || !src)
+		return strata_error_set(err, STRATA_EINVAL, "no database or no migrations");
+	int rc = check_run_options(opts, err);
+	if (!rc)
+		rc = strata_source_prepare_c(db, src, err);
+	if (rc)
+		return rc;
+	strata_history h = { 0 };
+	rc = opts->dry_run ? strata_history_load(db, &h, err) : begin_run(db, &h, err);
+	strata_step *steps = NULL;
+	size_t n = 0;
+	if (!rc) {
+		strata_plan_request req = { dir, opts->count, opts->target,
+		                            opts->allow_out_of_order };
+		rc = strata_plan_build(&steps, &n, src, &h.view, &req, err);
+	}
+	if (!rc)
+		rc = prepare_steps(db, steps, n, err);
+	if (!rc && opts->dry_run) {
+		for (size_t i = 0; i < n; i++)
+			emit_dry_run(db, &steps[i]);
+		if (done)
+			*done = n;
+	} else if (!rc && opts->single_transaction && n) {
+		rc = run_single_tx(db, steps, n, err);
+		if (!rc && done)
+			*done = n;
+	} else if (!rc) {
+		for (size_t i = 0; i < n && !rc; i++) {
+			rc = run_step(db, &steps[i], err);
+			if (!rc && done)
+				(*done)++;
+		}
+	}
+	free(steps);
+	end_run(db, &h);
+	return rc;
+}
+
+int strata_up(strata *db, strata_source *src, const strata_run_options *opts,
+              size_t *applied, strata_error *err)
+{
+	strata_error local;
+	return run(db, src, opts, STRATA_UP, applied, use_err(err, &local));
+}
+
+int strata_down(strata *db, strata_source *src,
+                const strata_run_options *opts, size_t *reverted,
+                strata_error *err)
+{
+	strata_error local;
+	return run(db, src, opts, STRATA_DOWN, reverted, use_err(err, &local));
+}
+
+int strata_redo(strata *db, strata_source *src,
+                const strata_run_options *opts, strata_error *err)
+{
+	strata_error local;
+	err = use_err(err, &local);
+	strata_run_options o = STRATA_RUN_OPTIONS_INIT;
+	if (opts)
+		o = *opts;
+	if (!db || !src)
+		return strata_error_set(err, STRATA_EINVAL, "no database or no migrations");
+	/* find the newest applied migration: it must have a file to re-apply */
+	strata_history h;
+	int rc = strata_history_load(db, &h, err);
+	if (rc)
+		return rc;
+	if (h.view.napplied == 0) {
+		strata_history_release(&h);
+		return strata_error_set(err, STRATA_EPLAN, "nothing to redo: no migration is applied");
+	}
+	char version[64];
+	snprintf(version, sizeof(version), "%s", h.view.applied[h.view.napplied - 1]->version);
+	strata_history_release(&h);
+	if (!strata_source_find(src, version)) {
+		strata_error_set(err, STRATA_EPLAN,
+		                 "cannot redo migration %s: its file is gone", version);
+		snprintf(err->version, sizeof(err->version), "%s", version);
+		return STRATA_EPLAN;
+	}
+	o.count = 1;
+	o.target = NULL;
+	rc = run(db, src, &o, STRATA_DOWN, NULL, err);
+	if (rc)
+		return rc;
+	o.count = 0;
+	o.target = version;
+	return run(db, src, &o, STRATA_UP, NULL, err);
+}
+
+/* ------------------------------------------------------------- repair */
+
+static const strata_history_row *find_dirty(const strata_history *h,
+                                            const char *version)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		const strata_history_row *r = &h->rows[i];
+		if (!r->version || strcmp(r->version, STRATA_HISTORY_FORMAT_ROW) == 0 ||
+		    r->state == STRATA_STATE_APPLIED)
+			continue;
+		if (!version || strata_version_cmp(r->version, version) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+static int repair_resume(strata *db, strata_source *src,
+                         const strata_history_row *row, strata_error *err)
+{
+	strata_migration *m = strata_source_find(src, row->version);
+	int up = row->state == STRATA_STATE_RUNNING || row->state == STRATA_STATE_FAILED;
+	if (up && !m) {
+		strata_error_set(err, STRATA_EPLAN,
+		                 "cannot resume migration %s: its file is gone; use --mark-applied or --forget",
+		                 row->version);
+		snprintf(err->version, sizeof(err->version), "%s", row->version);
+		return STRATA_EPLAN;
+	}
+	int rc = m ? strata_migration_prepare(m, db->driver->dialect, err) : 0;
+	if (rc)
+		return rc;
+	strata_part from_history;
+	int own = 0;
+	step_ctx s = { db, m, row->version, row->name, NULL, up ? STRATA_UP : STRATA_DOWN };
+	if (up) {
+		s.part = &m->up;
+	} else if (m) {
+		s.part = &m->down;
+	} else {
+		rc = part_from_history(&from_history, row, db->driver->dialect, err);
+		if (rc)
+			return rc;
+		own = 1;
+		s.part = &from_history;
+	}
+	size_t from = row->statements_done > 0 ? (size_t)row->statements_done : 0;
+	if (from > s.part->nstmts)
+		from = s.part->nstmts;
+	strata_log(db, STRATA_LOG_INFO, "resuming migration %s at statement %zu of %zu",
+	           row->version, from + 1, s.part->nstmts);
+	emit(db, STRATA_EVENT_MIGRATION_START, s.dir, s.version, s.name,
+	     s.part->nstmts, 0, 0);
+	double t0 = now_seconds();
+	rc = run_stepwise(&s, from, row, err);
+	emit(db, rc ? STRATA_EVENT_MIGRATION_FAILED : STRATA_EVENT_MIGRATION_DONE,
+	     s.dir, s.version, s.name, s.part->nstmts, now_seconds() - t0, 0);
+	if (own)
+		part_release(&from_history);
+	return rc;
+}
+
+int strata_repair(strata *db, strata_source *src, strata_repair_mode mode,
+                  const char *version, strata_error *err)
+{
+	strata_error local;
+	err = use_err(err, &local);
+	if (!db || !src)
+		return strata_error_set(err, STRATA_EINVAL, "no database or no migrations");
+	if (mode != STRATA_REPAIR_RESUME && mode != STRATA_REPAIR_MARK_APPLIED &&
+	    mode != STRATA_REPAIR_FORGET)
+		return strata_error_set(err, STRATA_EINVAL, "unknown repair mode %d", (int)mode);
+	int rc = strata_source_prepare_c(db, src, err);
+	if (rc)
+		return rc;
+	strata_history h = { 0 };
+	rc = begin_run(db, &h, err);
+	const strata_history_row *row = NULL;
+	if (!rc) {
+		row = find_dirty(&h, version);
+		if (!row && version)
+			rc = strata_error_set(err, STRATA_ENOTFOUND,
+			                      "migration %s is not failed or running; nothing to repair", version);
+		else if (!row)
+			rc = strata_error_set(err, STRATA_EPLAN,
+			                      "nothing to repair: no migration is failed or running");
+		else if (!version && h.view.ndirty > 1)
+			rc = strata_error_set(err, STRATA_EPLAN,
+			                      "%zu migrations need repair; name one: strata repair MODE VERSION",
+			                      h.view.ndirty);
+	}
+	if (!rc) {
+		const strata_driver *d = db->driver;
+		strata_migration *m = strata_source_find(src, row->version);
+		if (mode == STRATA_REPAIR_RESUME) {
+			rc = repair_resume(db, src, row, err);
+		} else if (mode == STRATA_REPAIR_FORGET) {
+			rc = d->history_delete(db->conn, db->table, row->version, err);
+			if (!rc)
+				strata_log(db, STRATA_LOG_INFO, "forgot migration %s", row->version);
+		} else {
+			strata_history_row fixed = *row;
+			fixed.state = STRATA_STATE_APPLIED;
+			fixed.statements_done = fixed.statements_total;
+			fixed.last_error = NULL;
+			if (m) {
+				fixed.checksum = m->checksum;
+				fixed.down_sql = m->down.text;
+			}
+			rc = d->history_update(db->conn, db->table, &fixed, err);
+			if (!rc)
+				strata_log(db, STRATA_LOG_INFO, "marked migration %s as applied", row->version);
+		}
+	}
+	end_run(db, &h);
+	return rc;
+}
+
+/* ----------------------------------------------------------- baseline */
+
+int strata_baseline(strata *db, strata_source *src, const char *version,
+                    size_t *recorded, strata_error *err)
+{
+	strata_error local;
+	err = use_err(err, &local);
+	if (recorded)
+		*recorded = 0;
+	if (!db || !src || !version)
+		return strata_error_set(err, STRATA_EINVAL, "baseline needs a version");
+	if (!strata_version_valid(version, strlen(version)))
+		return strata_error_set(err, STRATA_ENOTFOUND,
+		                        "\"%s\" is not a version (expected digits, e.g. 20240702105919)",
+		                        version);
+	if (!strata_source_find(src, version)) {
+		strata_error_set(err, STRATA_ENOTFOUND,
+		                 "no migration has version %s; baseline names the last migration already in the schema",
+		                 version);
+		snprintf(err->version, sizeof(err->version), "%s", version);
+		return STRATA_ENOTFOUND;
+	}
+	int rc = strata_source_prepare_c(db, src, err);
+	if (rc)
+		return rc;
+	strata_history h = { 0 };
+	rc = begin_run(db, &h, err);
+	if (!rc && (h.view.napplied || h.view.ndirty))
+		rc = strata_error_set(err, STRATA_EPLAN,
+		                      "baseline refused: the history table already records %zu migrations",
+		                      h.view.napplied + h.view.ndirty);
+	const strata_driver *d = db->driver;
+	int began = 0;
+	if (!rc) {
+		rc = d->begin(db->conn, err);
+		began = rc == 0;
+	}
+	size_t k = 0;
+	for (size_t i = 0; !rc && i < src->n; i++) {
+		strata_migration *m = src->items[i];
+		if (strata_version_cmp(m->version, version) > 0)
+			break;
+		strata_history_row row = { 0 };
+		row.version = m->version;
+		row.name = m->name;
+		row.checksum = m->checksum;
+		row.state = STRATA_STATE_APPLIED;
+		row.down_sql = m->down.text;
+		row.applied_by = (char *)"strata baseline";
+		rc = d->history_insert(db->conn, db->table, &row, err);
+		k++;
+	}
+	if (began && !rc) {
+		rc = d->commit(db->conn, err);
+	} else if (began) {
+		strata_error ignored = { 0 };
+		d->rollback(db->conn, &ignored);
+	}
+	if (!rc && recorded)
+		*recorded = k;
+	end_run(db, &h);
+	return rc;
+}

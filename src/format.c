@@ -1,0 +1,344 @@
+/* src/format.c - migration file names and the native file format
+ * (-- migrate:up / -- migrate:down sections with options). */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <strata/driver.h>
+
+#include "format.h"
+#include "version.h"
+
+/* Longest file strata reads as one migration. */
+#define STRATA_MAX_FILE (64u * 1024u * 1024u)
+
+static int ends_with(const char *s, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+	return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+/* Splits "<version>[_<name>]" in `base` (modified in place). */
+static int split_version_name(char *base, const char **version,
+                              const char **name)
+{
+	size_t v = strspn(base, "0123456789.");
+	if (!strata_version_valid(base, v))
+		return -1;
+	if (base[v] == '\0') {
+		*name = base + v; /* "" */
+	} else if (base[v] == '_' && base[v + 1] != '\0') {
+		base[v] = '\0';
+		*name = base + v + 1;
+	} else {
+		return -1;
+	}
+	*version = base;
+	return 0;
+}
+
+void strata_format_classify(strata_file_name *out, const char *filename,
+                            char *scratch)
+{
+	size_t n = strlen(filename);
+	out->kind = STRATA_FILE_IGNORED;
+	out->version = out->name = NULL;
+	if (filename[0] == '.' || !ends_with(filename, n, ".sql"))
+		return;
+	strata_file_kind kind = STRATA_FILE_NATIVE;
+	size_t base = n - 4;
+	if (ends_with(filename, n, ".up.sql")) {
+		kind = STRATA_FILE_PAIR_UP;
+		base = n - 7;
+	} else if (ends_with(filename, n, ".down.sql")) {
+		kind = STRATA_FILE_PAIR_DOWN;
+		base = n - 9;
+	}
+	memcpy(scratch, filename, base);
+	scratch[base] = '\0';
+	char *b = scratch;
+	if (kind == STRATA_FILE_NATIVE && strncmp(b, "Migration", 9) == 0 &&
+	    strata_version_valid(b + 9, strlen(b + 9))) {
+		out->kind = kind;
+		out->version = b + 9;
+		out->name = b + base; /* "" */
+		return;
+	}
+	if (split_version_name(b, &out->version, &out->name)) {
+		out->kind = STRATA_FILE_BAD;
+		out->version = out->name = NULL;
+		return;
+	}
+	out->kind = kind;
+}
+
+int strata_read_file(char **out, size_t *len, const char *path,
+                     strata_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return strata_error_set(err, STRATA_EIO, "cannot open %s: %s",
+		                        path, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return strata_error_set(err, STRATA_EIO, "%s is not a regular file",
+		                        path);
+	}
+	if ((unsigned long long)st.st_size > STRATA_MAX_FILE) {
+		close(fd);
+		return strata_error_set(err, STRATA_EIO,
+		                        "%s is too large (%lld bytes; the limit is %u MiB)",
+		                        path, (long long)st.st_size,
+		                        STRATA_MAX_FILE / (1024u * 1024u));
+	}
+	size_t cap = (size_t)st.st_size + 1, used = 0;
+	char *buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory reading %s", path);
+	}
+	for (;;) {
+		if (used + 1 >= cap) {
+			if (cap > STRATA_MAX_FILE) {
+				free(buf);
+				close(fd);
+				return strata_error_set(err, STRATA_EIO, "%s is too large", path);
+			}
+			char *p = realloc(buf, cap * 2);
+			if (!p) {
+				free(buf);
+				close(fd);
+				return strata_error_set(err, STRATA_ENOMEM,
+				                        "out of memory reading %s", path);
+			}
+			buf = p;
+			cap *= 2;
+		}
+		ssize_t r = read(fd, buf + used, cap - 1 - used);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			free(buf);
+			close(fd);
+			return strata_error_set(err, STRATA_EIO, "cannot read %s: %s",
+			                        path, strerror(e));
+		}
+		if (r == 0)
+			break;
+		used += (size_t)r;
+	}
+	close(fd);
+	buf[used] = '\0';
+	*out = buf;
+	*len = used;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- parse */
+
+typedef struct marker {
+	int is_marker;   /* the line is a -- migrate:... line */
+	int up;          /* 1 up, 0 down */
+	int no_tx;       /* -1 unset, 0/1 */
+} marker;
+
+static const char *skip_blanks(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/* Parses one option token "key:value" of a marker line. */
+static int parse_option(marker *mk, const char *tok, size_t n,
+                        const char *path, int line, strata_error *err)
+{
+	if (n == 17 && strncmp(tok, "transaction:false", n) == 0) {
+		mk->no_tx = 1;
+		return 0;
+	}
+	if (n == 16 && strncmp(tok, "transaction:true", n) == 0) {
+		mk->no_tx = 0;
+		return 0;
+	}
+	strata_error_set(err, STRATA_EPARSE,
+	                 "unknown option \"%.*s\" on the migrate marker (known: transaction:false, transaction:true)",
+	                 (int)(n > 60 ? 60 : n), tok);
+	snprintf(err->file, sizeof(err->file), "%s", path);
+	err->line = line;
+	return STRATA_EPARSE;
+}
+
+/* Recognises "-- migrate:up [options]" on the line [p, end). */
+static int parse_marker(marker *mk, const char *p, const char *end,
+                        const char *path, int line, strata_error *err)
+{
+	mk->is_marker = 0;
+	mk->no_tx = -1;
+	p = skip_blanks(p, end);
+	if (end - p < 2 || p[0] != '-' || p[1] != '-')
+		return 0;
+	p = skip_blanks(p + 2, end);
+	if (end - p < 8 || strncmp(p, "migrate:", 8) != 0)
+		return 0;
+	p += 8;
+	size_t word = 0;
+	while (p + word < end && isalpha((unsigned char)p[word]))
+		word++;
+	if (word == 2 && strncmp(p, "up", 2) == 0)
+		mk->up = 1;
+	else if (word == 4 && strncmp(p, "down", 4) == 0)
+		mk->up = 0;
+	else {
+		strata_error_set(err, STRATA_EPARSE,
+		                 "unknown marker \"-- migrate:%.*s\" (expected -- migrate:up or -- migrate:down)",
+		                 (int)(word > 40 ? 40 : word), p);
+		snprintf(err->file, sizeof(err->file), "%s", path);
+		err->line = line;
+		return STRATA_EPARSE;
+	}
+	mk->is_marker = 1;
+	p += word;
+	while ((p = skip_blanks(p, end)) < end) {
+		const char *tok = p;
+		while (p < end && *p != ' ' && *p != '\t' && *p != '\r')
+			p++;
+		if (p == tok) { /* a stray CR at the end of the line */
+			p++;
+			continue;
+		}
+		int rc = parse_option(mk, tok, (size_t)(p - tok), path, line, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* 1 when [p, end) holds only blanks or a -- comment. */
+static int blank_or_comment(const char *p, const char *end)
+{
+	p = skip_blanks(p, end);
+	while (p < end && (*p == '\r'))
+		p++;
+	return p == end || (end - p >= 2 && p[0] == '-' && p[1] == '-');
+}
+
+static int set_part(strata_part *part, const char *text, size_t len,
+                    int first_line, const char *file, strata_error *err)
+{
+	part->text = malloc(len + 1);
+	if (!part->text)
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	memcpy(part->text, text, len);
+	part->text[len] = '\0';
+	part->len = len;
+	part->first_line = first_line;
+	part->file = file;
+	return 0;
+}
+
+static int parse_error(strata_error *err, const char *path, int line,
+                       const char *msg)
+{
+	strata_error_set(err, STRATA_EPARSE, "%s", msg);
+	snprintf(err->file, sizeof(err->file), "%s", path);
+	err->line = line;
+	return STRATA_EPARSE;
+}
+
+int strata_format_parse_native(strata_migration *m, char *text, size_t len,
+                               const char *path, strata_error *err)
+{
+	const char *p = text, *end = text + len;
+	int rc = 0, line = 1;
+	const char *nul = memchr(text, '\0', len);
+	if (nul) {
+		int nl = 1;
+		for (const char *q = text; q < nul; q++)
+			nl += *q == '\n';
+		rc = parse_error(err, path, nl,
+		                 "binary data (a NUL byte) in a migration file");
+		goto out;
+	}
+	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
+	/* current section: 1 up, 0 down, -1 none yet */
+	int section = -1, section_line = 0;
+	const char *section_start = NULL;
+	int up_line = 0, down_line = 0;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *next = eol ? eol + 1 : end;
+		const char *lend = eol ? eol : end;
+		marker mk;
+		rc = parse_marker(&mk, p, lend, path, line, err);
+		if (rc)
+			goto out;
+		if (mk.is_marker) {
+			if (section >= 0) {
+				strata_part *part = section ? &m->up : &m->down;
+				rc = set_part(part, section_start,
+				              (size_t)(p - section_start),
+				              section_line, m->file, err);
+				if (rc)
+					goto out;
+			}
+			if (mk.up && up_line) {
+				char msg[128];
+				snprintf(msg, sizeof(msg),
+				         "a second -- migrate:up section (the first is at line %d)", up_line);
+				rc = parse_error(err, path, line, msg);
+				goto out;
+			}
+			if (!mk.up && down_line) {
+				char msg[128];
+				snprintf(msg, sizeof(msg),
+				         "a second -- migrate:down section (the first is at line %d)", down_line);
+				rc = parse_error(err, path, line, msg);
+				goto out;
+			}
+			if (mk.up) {
+				up_line = line;
+				m->has_up = 1;
+				if (mk.no_tx >= 0)
+					m->no_transaction = mk.no_tx;
+			} else {
+				down_line = line;
+				m->has_down = 1;
+				if (mk.no_tx == 1)
+					m->no_transaction = 1;
+			}
+			section = mk.up;
+			section_start = next;
+			section_line = line + 1;
+		} else if (section < 0 && !blank_or_comment(p, lend)) {
+			rc = parse_error(err, path, line,
+			                 "SQL before the first -- migrate:up marker");
+			goto out;
+		}
+		p = next;
+		line++;
+	}
+	if (section >= 0) {
+		strata_part *part = section ? &m->up : &m->down;
+		rc = set_part(part, section_start, (size_t)(end - section_start),
+		              section_line, m->file, err);
+		if (rc)
+			goto out;
+	}
+	if (!m->has_up)
+		rc = parse_error(err, path, 1,
+		                 "no -- migrate:up section (a migration file needs one)");
+out:
+	free(text);
+	return rc;
+}

@@ -1,0 +1,44 @@
+/* src/format.h - migration file names and file contents. */
+#ifndef STRATA_FORMAT_H
+#define STRATA_FORMAT_H
+
+#include <stddef.h>
+#include <strata.h>
+
+#include "migration.h"
+
+typedef enum strata_file_kind {
+	STRATA_FILE_IGNORED = 0,  /* not a migration (README.md, .hidden) */
+	STRATA_FILE_NATIVE,       /* 20240702105919_name.sql, MigrationV.sql */
+	STRATA_FILE_PAIR_UP,      /* 000001_name.up.sql */
+	STRATA_FILE_PAIR_DOWN,    /* 000001_name.down.sql */
+	STRATA_FILE_BAD           /* a .sql file whose name is not understood */
+} strata_file_kind;
+
+/* What a file name says. version/name point into a buffer of the caller's
+ * (`scratch`, at least strlen(filename)+2 bytes). */
+typedef struct strata_file_name {
+	strata_file_kind kind;
+	const char *version;
+	const char *name;
+} strata_file_name;
+
+/* Classifies `filename` (no directory part). */
+void strata_format_classify(strata_file_name *out, const char *filename,
+                            char *scratch);
+
+/*
+ * Parses the text of a native file into m->up / m->down and the options
+ * (takes ownership of `text`, which must be malloc'd, even on failure).
+ * `path` is used in messages. Errors: STRATA_EPARSE with file and line:
+ * no up section, two up or down sections, an unknown option, SQL before
+ * the first marker, binary data.
+ */
+int strata_format_parse_native(strata_migration *m, char *text, size_t len,
+                               const char *path, strata_error *err);
+
+/* Reads a whole file into a malloc'd, NUL-terminated buffer. */
+int strata_read_file(char **out, size_t *len, const char *path,
+                     strata_error *err);
+
+#endif

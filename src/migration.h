@@ -1,0 +1,78 @@
+/* src/migration.h - the in-memory migration (from a file or from C) and
+ * the source that holds them. File and C migrations become the same
+ * object; the engine never knows where SQL came from. */
+#ifndef STRATA_MIGRATION_H
+#define STRATA_MIGRATION_H
+
+#include <stddef.h>
+
+#include <strata.h>
+#include <strata/driver.h>
+
+#include "checksum.h"
+
+/* One part (up or down) of a migration. */
+typedef struct strata_part {
+	char *text;            /* owned; NULL when the part is absent */
+	size_t len;
+	int first_line;        /* line of text[0] in `file` */
+	const char *file;      /* file the text came from (points into the
+	                          migration), NULL for C migrations */
+	strata_stmt *stmts;    /* split with the dialect by _prepare */
+	size_t nstmts;
+	int prepared;          /* split for `dialect` */
+	strata_dialect dialect;
+} strata_part;
+
+typedef struct strata_migration {
+	char *version;         /* as written in the file name */
+	char *name;            /* "" when the file name has none */
+	char *file;            /* main file (native, or .up.sql); NULL for C */
+	char *down_file;       /* .down.sql of a pair, else NULL */
+	char checksum[STRATA_CHECKSUM_LEN];
+	strata_part up;
+	strata_part down;
+	int has_up;            /* a -- migrate:up section exists */
+	int has_down;
+	int no_transaction;    /* transaction:false */
+	const strata_c_migration *c; /* the C migration, else NULL */
+} strata_migration;
+
+struct strata_source {
+	strata_migration **items; /* sorted by version after every add */
+	size_t n;
+	size_t cap;
+	strata_dialect prepared_for; /* dialect the C parts were built for */
+};
+
+/* Allocates an empty migration; NULL when out of memory. */
+strata_migration *strata_migration_new(void);
+void strata_migration_free(strata_migration *m);
+
+/*
+ * Splits both parts with `dialect` (once; again if the dialect changes
+ * for C migrations, whose SQL is generated here). Errors: STRATA_EPARSE
+ * with file and line; STRATA_EPLAN when a C migration's function fails.
+ */
+int strata_migration_prepare(strata_migration *m, strata_dialect dialect,
+                             strata_error *err);
+
+/* Adds `m` to `src` (taking ownership even on failure), keeping version
+ * order; refuses a second migration with the same version (STRATA_EPLAN
+ * naming both). */
+int strata_source_insert(strata_source *src, strata_migration *m,
+                         strata_error *err);
+
+/* Finds the migration with version equal (numerically) to `version`. */
+strata_migration *strata_source_find(const strata_source *src,
+                                     const char *version);
+
+/* Builds C migration parts for `dialect` (see cmigration.c). */
+int strata_cmigration_build(strata_migration *m, strata_dialect dialect,
+                            strata_error *err);
+
+/* Human label "20240101000000_create_users" into buf. */
+const char *strata_migration_label(char *buf, size_t size,
+                                   const char *version, const char *name);
+
+#endif

@@ -1,0 +1,482 @@
+/* src/source.c - the set of migrations: directory scan, ordering,
+ * duplicate detection, and splitting with the database's dialect. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "format.h"
+#include "migration.h"
+#include "sql.h"
+#include "version.h"
+
+strata_migration *strata_migration_new(void)
+{
+	return calloc(1, sizeof(strata_migration));
+}
+
+static void part_free(strata_part *p)
+{
+	free(p->text);
+	free(p->stmts);
+	memset(p, 0, sizeof(*p));
+}
+
+void strata_migration_free(strata_migration *m)
+{
+	if (!m)
+		return;
+	free(m->version);
+	free(m->name);
+	free(m->file);
+	free(m->down_file);
+	part_free(&m->up);
+	part_free(&m->down);
+	free(m);
+}
+
+const char *strata_migration_label(char *buf, size_t size,
+                                   const char *version, const char *name)
+{
+	if (name && *name)
+		snprintf(buf, size, "%s_%s", version, name);
+	else
+		snprintf(buf, size, "%s", version);
+	return buf;
+}
+
+int strata_source_new(strata_source **out, strata_error *err)
+{
+	strata_source *s = calloc(1, sizeof(*s));
+	if (!s)
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	*out = s;
+	return 0;
+}
+
+void strata_source_free(strata_source *src)
+{
+	if (!src)
+		return;
+	for (size_t i = 0; i < src->n; i++)
+		strata_migration_free(src->items[i]);
+	free(src->items);
+	free(src);
+}
+
+size_t strata_source_count(const strata_source *src)
+{
+	return src ? src->n : 0;
+}
+
+/* Index of the first item not less than `version` (binary search). */
+static size_t lower_bound(const strata_source *src, const char *version)
+{
+	size_t lo = 0, hi = src->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strata_version_cmp(src->items[mid]->version, version) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+strata_migration *strata_source_find(const strata_source *src,
+                                     const char *version)
+{
+	if (!src || !version)
+		return NULL;
+	size_t i = lower_bound(src, version);
+	if (i < src->n && strata_version_cmp(src->items[i]->version, version) == 0)
+		return src->items[i];
+	return NULL;
+}
+
+static const char *origin(const strata_migration *m)
+{
+	if (m->file)
+		return m->file;
+	return m->c && m->c->file ? m->c->file : "(C migration)";
+}
+
+int strata_source_insert(strata_source *src, strata_migration *m,
+                         strata_error *err)
+{
+	size_t i = lower_bound(src, m->version);
+	if (i < src->n && strata_version_cmp(src->items[i]->version, m->version) == 0) {
+		strata_error_set(err, STRATA_EPLAN,
+		                 "two migrations have version %s: %s and %s",
+		                 m->version, origin(src->items[i]), origin(m));
+		snprintf(err->version, sizeof(err->version), "%s", m->version);
+		snprintf(err->file, sizeof(err->file), "%s", origin(m));
+		strata_migration_free(m);
+		return STRATA_EPLAN;
+	}
+	if (src->n == src->cap) {
+		size_t cap = src->cap ? src->cap * 2 : 64;
+		strata_migration **p = realloc(src->items, cap * sizeof(*p));
+		if (!p) {
+			strata_migration_free(m);
+			return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+		}
+		src->items = p;
+		src->cap = cap;
+	}
+	memmove(src->items + i + 1, src->items + i, (src->n - i) * sizeof(*src->items));
+	src->items[i] = m;
+	src->n++;
+	return 0;
+}
+
+/* ---------------------------------------------------------- directory */
+
+typedef struct dir_entry {
+	char *fname;
+	char *scratch;          /* holds version and name */
+	strata_file_name fn;
+} dir_entry;
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const dir_entry *x = a, *y = b;
+	int c = strata_version_cmp(x->fn.version, y->fn.version);
+	if (c)
+		return c;
+	if (x->fn.kind != y->fn.kind)
+		return (int)x->fn.kind - (int)y->fn.kind;
+	return strcmp(x->fname, y->fname);
+}
+
+static void entries_free(dir_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].fname);
+		free(e[i].scratch);
+	}
+	free(e);
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+	char *p = malloc(a + b + 2);
+	if (!p)
+		return NULL;
+	memcpy(p, dir, a);
+	size_t k = a;
+	if (a && dir[a - 1] != '/')
+		p[k++] = '/';
+	memcpy(p + k, name, b + 1);
+	return p;
+}
+
+/* Reads the directory's migration files (sorted, bad names refused). */
+static int scan_dir(dir_entry **out, size_t *n, const char *dir,
+                    strata_error *err)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		int e = errno;
+		return strata_error_set(err, STRATA_EIO,
+		                        "cannot read migrations directory %s: %s",
+		                        dir, strerror(e));
+	}
+	dir_entry *v = NULL;
+	size_t cnt = 0, cap = 0;
+	int rc = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		char *scratch = malloc(len + 2);
+		if (!scratch) {
+			rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+			break;
+		}
+		strata_file_name fn;
+		strata_format_classify(&fn, de->d_name, scratch);
+		if (fn.kind == STRATA_FILE_IGNORED) {
+			free(scratch);
+			continue;
+		}
+		if (fn.kind == STRATA_FILE_BAD) {
+			free(scratch);
+			char *p = path_join(dir, de->d_name);
+			rc = strata_error_set(err, STRATA_EPARSE,
+			                      "cannot tell the version from the file name (expected VERSION_name.sql, VERSION_name.up.sql/.down.sql or MigrationVERSION.sql)");
+			if (p)
+				snprintf(err->file, sizeof(err->file), "%s", p);
+			free(p);
+			break;
+		}
+		if (cnt == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			dir_entry *nv = realloc(v, nc * sizeof(*nv));
+			if (!nv) {
+				free(scratch);
+				rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+				break;
+			}
+			v = nv;
+			cap = nc;
+		}
+		v[cnt].fname = strdup(de->d_name);
+		v[cnt].scratch = scratch;
+		/* re-point into scratch: classify wrote version/name there */
+		v[cnt].fn = fn;
+		cnt++;
+		if (!v[cnt - 1].fname) {
+			rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+			break;
+		}
+	}
+	closedir(d);
+	if (rc) {
+		entries_free(v, cnt);
+		return rc;
+	}
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), entry_cmp);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+static int load_text(char **text, size_t *len, const char *path,
+                     strata_error *err)
+{
+	int rc = strata_read_file(text, len, path, err);
+	if (rc && !err->file[0])
+		snprintf(err->file, sizeof(err->file), "%s", path);
+	return rc;
+}
+
+/* Builds a native migration from one file. */
+static int load_native(strata_migration *m, const char *path,
+                       strata_error *err)
+{
+	char *text;
+	size_t len;
+	int rc = load_text(&text, &len, path, err);
+	if (rc)
+		return rc;
+	const char *parts[1] = { text };
+	if (strata_checksum(m->checksum, parts, &len, 1)) {
+		free(text);
+		return strata_error_set(err, STRATA_EINTERNAL, "SHA-256 failed");
+	}
+	return strata_format_parse_native(m, text, len, path, err);
+}
+
+static int refuse_binary(const char *text, size_t len, const char *path,
+                         strata_error *err)
+{
+	const char *nul = memchr(text, '\0', len);
+	if (!nul)
+		return 0;
+	int line = 1;
+	for (const char *q = text; q < nul; q++)
+		line += *q == '\n';
+	strata_error_set(err, STRATA_EPARSE,
+	                 "binary data (a NUL byte) in a migration file");
+	snprintf(err->file, sizeof(err->file), "%s", path);
+	err->line = line;
+	return STRATA_EPARSE;
+}
+
+/* Takes ownership of `text` into `part`. */
+static void own_part(strata_part *part, char *text, size_t len,
+                     const char *file)
+{
+	size_t skip = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	if (skip)
+		memmove(text, text + skip, len - skip + 1);
+	part->text = text;
+	part->len = len - skip;
+	part->first_line = 1;
+	part->file = file;
+}
+
+/* Builds a golang-migrate pair (down_path may be NULL). */
+static int load_pair(strata_migration *m, const char *up_path,
+                     const char *down_path, strata_error *err)
+{
+	char *up = NULL, *down = NULL;
+	size_t up_len = 0, down_len = 0;
+	int rc = load_text(&up, &up_len, up_path, err);
+	if (!rc)
+		rc = refuse_binary(up, up_len, up_path, err);
+	if (!rc && down_path) {
+		rc = load_text(&down, &down_len, down_path, err);
+		if (!rc)
+			rc = refuse_binary(down, down_len, down_path, err);
+	}
+	if (!rc) {
+		const char *parts[2] = { up, down ? down : "" };
+		size_t lens[2] = { up_len, down_len };
+		if (strata_checksum(m->checksum, parts, lens, down ? 2 : 1))
+			rc = strata_error_set(err, STRATA_EINTERNAL, "SHA-256 failed");
+	}
+	if (rc) {
+		free(up);
+		free(down);
+		return rc;
+	}
+	own_part(&m->up, up, up_len, m->file);
+	m->has_up = 1;
+	if (down) {
+		own_part(&m->down, down, down_len, m->down_file);
+		m->has_down = 1;
+	}
+	return 0;
+}
+
+static int new_migration(strata_migration **out, const dir_entry *e,
+                         strata_error *err)
+{
+	strata_migration *m = strata_migration_new();
+	if (!m || !(m->version = strdup(e->fn.version)) ||
+	    !(m->name = strdup(e->fn.name))) {
+		strata_migration_free(m);
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	}
+	*out = m;
+	return 0;
+}
+
+static int duplicate(strata_error *err, const char *dir, const dir_entry *a,
+                     const dir_entry *b)
+{
+	strata_error_set(err, STRATA_EPLAN,
+	                 "two migrations have version %s: %s and %s (in %s)",
+	                 b->fn.version, a->fname, b->fname, dir);
+	snprintf(err->version, sizeof(err->version), "%s", b->fn.version);
+	char *p = path_join(dir, b->fname);
+	if (p)
+		snprintf(err->file, sizeof(err->file), "%s", p);
+	free(p);
+	return STRATA_EPLAN;
+}
+
+/* Turns the sorted entries of one directory into migrations. */
+static int build_migrations(strata_source *src, const char *dir,
+                            dir_entry *v, size_t n, strata_error *err)
+{
+	for (size_t i = 0; i < n;) {
+		/* the group of entries with one version: [i, j) */
+		size_t j = i + 1;
+		while (j < n && strata_version_cmp(v[i].fn.version, v[j].fn.version) == 0)
+			j++;
+		const dir_entry *up = NULL, *down = NULL, *native = NULL;
+		for (size_t k = i; k < j; k++) {
+			const dir_entry *e = &v[k];
+			const dir_entry **slot = e->fn.kind == STRATA_FILE_NATIVE ? &native
+			                       : e->fn.kind == STRATA_FILE_PAIR_UP ? &up : &down;
+			if (*slot)
+				return duplicate(err, dir, *slot, e);
+			*slot = e;
+		}
+		if (native && (up || down))
+			return duplicate(err, dir, native, up ? up : down);
+		if (down && !up) {
+			char *p = path_join(dir, down->fname);
+			strata_error_set(err, STRATA_EPARSE,
+			                 "a .down.sql file without its .up.sql file");
+			if (p)
+				snprintf(err->file, sizeof(err->file), "%s", p);
+			free(p);
+			return STRATA_EPARSE;
+		}
+		if (up && down && strcmp(up->fn.name, down->fn.name) != 0)
+			return duplicate(err, dir, up, down);
+		strata_migration *m;
+		int rc = new_migration(&m, native ? native : up, err);
+		if (rc)
+			return rc;
+		m->file = path_join(dir, native ? native->fname : up->fname);
+		if (down)
+			m->down_file = path_join(dir, down->fname);
+		if (!m->file || (down && !m->down_file)) {
+			strata_migration_free(m);
+			return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+		}
+		rc = native ? load_native(m, m->file, err)
+		            : load_pair(m, m->file, m->down_file, err);
+		if (!rc)
+			rc = strata_source_insert(src, m, err);
+		else
+			strata_migration_free(m);
+		if (rc)
+			return rc;
+		i = j;
+	}
+	return 0;
+}
+
+int strata_source_add_dir(strata_source *src, const char *dir,
+                          strata_error *err)
+{
+	if (!src || !dir)
+		return strata_error_set(err, STRATA_EINVAL, "no migrations directory given");
+	struct stat st;
+	if (stat(dir, &st) != 0)
+		return strata_error_set(err, STRATA_EIO,
+		                        "cannot read migrations directory %s: %s",
+		                        dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return strata_error_set(err, STRATA_EIO,
+		                        "%s is not a directory", dir);
+	dir_entry *v = NULL;
+	size_t n = 0;
+	int rc = scan_dir(&v, &n, dir, err);
+	if (rc)
+		return rc;
+	rc = build_migrations(src, dir, v, n, err);
+	entries_free(v, n);
+	return rc;
+}
+
+/* ------------------------------------------------------------ splitting */
+
+static int prepare_part(strata_part *p, strata_dialect dialect,
+                        strata_error *err)
+{
+	if (!p->text || (p->prepared && p->dialect == dialect))
+		return 0;
+	free(p->stmts);
+	p->stmts = NULL;
+	p->nstmts = 0;
+	p->prepared = 0;
+	int rc = strata_sql_split(&p->stmts, &p->nstmts, p->text, p->len,
+	                          dialect, p->first_line, err);
+	if (rc) {
+		if (p->file && !err->file[0])
+			snprintf(err->file, sizeof(err->file), "%s", p->file);
+		return rc;
+	}
+	p->prepared = 1;
+	p->dialect = dialect;
+	return 0;
+}
+
+int strata_migration_prepare(strata_migration *m, strata_dialect dialect,
+                             strata_error *err)
+{
+	int rc;
+	if (m->c) {
+		rc = strata_cmigration_build(m, dialect, err);
+		if (rc)
+			return rc;
+	}
+	rc = prepare_part(&m->up, dialect, err);
+	if (!rc)
+		rc = prepare_part(&m->down, dialect, err);
+	if (rc)
+		snprintf(err->version, sizeof(err->version), "%s", m->version);
+	return rc;
+}

@@ -1,0 +1,310 @@
+/* tests/check_format.c - file names, the native file format and
+ * directory discovery (native files and golang-migrate pairs). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "migration.h"
+#include "suites.h"
+
+/* ------------------------------------------------------------ names */
+
+static strata_file_name classify(const char *name, char *scratch)
+{
+	strata_file_name fn;
+	strata_format_classify(&fn, name, scratch);
+	return fn;
+}
+
+START_TEST(test_classify)
+{
+	char s[256];
+	strata_file_name fn = classify("20240702105919_create_my_custom.sql", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_NATIVE);
+	ck_assert_str_eq(fn.version, "20240702105919");
+	ck_assert_str_eq(fn.name, "create_my_custom");
+
+	fn = classify("Migration20240702105919.sql", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_NATIVE);
+	ck_assert_str_eq(fn.version, "20240702105919");
+	ck_assert_str_eq(fn.name, "");
+
+	fn = classify("000001_init.up.sql", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_PAIR_UP);
+	ck_assert_str_eq(fn.version, "000001");
+	ck_assert_str_eq(fn.name, "init");
+
+	fn = classify("000001_init.down.sql", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_PAIR_DOWN);
+
+	fn = classify("1.2.10_feature.sql", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_NATIVE);
+	ck_assert_str_eq(fn.version, "1.2.10");
+
+	fn = classify("42.sql", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_NATIVE);
+	ck_assert_str_eq(fn.name, "");
+
+	ck_assert_int_eq(classify("README.md", s).kind, STRATA_FILE_IGNORED);
+	ck_assert_int_eq(classify(".hidden.sql", s).kind, STRATA_FILE_IGNORED);
+	ck_assert_int_eq(classify("notes.txt", s).kind, STRATA_FILE_IGNORED);
+	ck_assert_int_eq(classify("abc.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("v1_x.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("1_.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("1-x.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("MigrationX.sql", s).kind, STRATA_FILE_BAD);
+}
+END_TEST
+
+/* ------------------------------------------------------------ parse */
+
+static int parse(strata_migration *m, const char *text, strata_error *err)
+{
+	char *copy = strdup(text);
+	ck_assert_ptr_nonnull(copy);
+	return strata_format_parse_native(m, copy, strlen(text), "f.sql", err);
+}
+
+START_TEST(test_parse_sections)
+{
+	strata_migration *m = strata_migration_new();
+	strata_error err = { 0 };
+	ck_assert_int_eq(parse(m, "-- a comment\n\n-- migrate:up\ncreate table t (id int);\n"
+	                          "-- migrate:down\ndrop table t;\n", &err), 0);
+	ck_assert(m->has_up && m->has_down);
+	ck_assert_str_eq(m->up.text, "create table t (id int);\n");
+	ck_assert_int_eq(m->up.first_line, 4);
+	ck_assert_str_eq(m->down.text, "drop table t;\n");
+	ck_assert_int_eq(m->down.first_line, 6);
+	ck_assert_int_eq(m->no_transaction, 0);
+	strata_migration_free(m);
+}
+END_TEST
+
+START_TEST(test_parse_options_crlf_bom)
+{
+	strata_migration *m = strata_migration_new();
+	strata_error err = { 0 };
+	ck_assert_int_eq(parse(m, "\xEF\xBB\xBF-- migrate:up transaction:false\r\n"
+	                          "PRAGMA foreign_keys = off;\r\n", &err), 0);
+	ck_assert_int_eq(m->no_transaction, 1);
+	ck_assert(!m->has_down);
+	ck_assert_int_eq(m->up.first_line, 2);
+	strata_migration_free(m);
+
+	m = strata_migration_new();
+	ck_assert_int_eq(parse(m, "--migrate:up   transaction:true\nselect 1;\n", &err), 0);
+	ck_assert_int_eq(m->no_transaction, 0);
+	strata_migration_free(m);
+}
+END_TEST
+
+static void expect_error(const char *text, int line, const char *needle)
+{
+	strata_migration *m = strata_migration_new();
+	strata_error err = { 0 };
+	ck_assert_int_eq(parse(m, text, &err), STRATA_EPARSE);
+	ck_assert_str_eq(err.file, "f.sql");
+	ck_assert_int_eq(err.line, line);
+	ck_assert_msg(strstr(err.message, needle), "message \"%s\" lacks \"%s\"",
+	              err.message, needle);
+	strata_migration_free(m);
+}
+
+START_TEST(test_parse_errors)
+{
+	expect_error("create table t (id int);\n", 1, "SQL before");
+	expect_error("-- just a comment\n", 1, "no -- migrate:up");
+	expect_error("", 1, "no -- migrate:up");
+	expect_error("-- migrate:down\ndrop table t;\n", 1, "no -- migrate:up");
+	expect_error("-- migrate:up\nselect 1;\n-- migrate:up\nselect 2;\n", 3, "second -- migrate:up");
+	expect_error("-- migrate:up\n-- migrate:down\n\n-- migrate:down\n", 4, "second -- migrate:down");
+	expect_error("-- migrate:up transaction:maybe\n", 1, "unknown option");
+	expect_error("\n-- migrate:sideways\n", 2, "unknown marker");
+}
+END_TEST
+
+START_TEST(test_parse_binary)
+{
+	strata_migration *m = strata_migration_new();
+	strata_error err = { 0 };
+	char text[] = "-- migrate:up\nselect 1;\nx\0y\n";
+	char *copy = malloc(sizeof(text));
+	memcpy(copy, text, sizeof(text));
+	ck_assert_int_eq(strata_format_parse_native(m, copy, sizeof(text) - 1, "b.sql", &err),
+	                 STRATA_EPARSE);
+	ck_assert_int_eq(err.line, 3);
+	ck_assert_ptr_nonnull(strstr(err.message, "binary"));
+	strata_migration_free(m);
+}
+END_TEST
+
+/* -------------------------------------------------------- directories */
+
+static char dir[64];
+
+static void make_dir(void)
+{
+	strcpy(dir, "/tmp/strata-format-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void remove_dir(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void put(const char *name, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int load(strata_source **src, strata_error *err)
+{
+	ck_assert_int_eq(strata_source_new(src, err), 0);
+	return strata_source_add_dir(*src, dir, err);
+}
+
+START_TEST(test_dir_mixed_formats_sorted)
+{
+	strata_source *src;
+	strata_error err = { 0 };
+	put("10_ten.sql", "-- migrate:up\nselect 10;\n");
+	put("9_nine.up.sql", "select 9;\n");
+	put("9_nine.down.sql", "select -9;\n");
+	put("Migration11.sql", "-- migrate:up\nselect 11;\n");
+	put("README.md", "not a migration");
+	put("000002_two.up.sql", "select 2;\n");
+	ck_assert_int_eq(load(&src, &err), 0);
+	ck_assert_uint_eq(strata_source_count(src), 4);
+	ck_assert_str_eq(src->items[0]->version, "000002");
+	ck_assert(!src->items[0]->has_down);
+	ck_assert_str_eq(src->items[1]->version, "9");
+	ck_assert(src->items[1]->has_down);
+	ck_assert_str_eq(src->items[1]->down.text, "select -9;\n");
+	ck_assert_ptr_nonnull(strstr(src->items[1]->down_file, "9_nine.down.sql"));
+	ck_assert_str_eq(src->items[2]->version, "10");
+	ck_assert_str_eq(src->items[3]->version, "11");
+	ck_assert_ptr_nonnull(strata_source_find(src, "0011"));
+	ck_assert_ptr_null(strata_source_find(src, "12"));
+	ck_assert(strncmp(src->items[0]->checksum, "sha256:", 7) == 0);
+	strata_source_free(src);
+}
+END_TEST
+
+static void expect_dir_error(int code, const char *needle)
+{
+	strata_source *src;
+	strata_error err = { 0 };
+	ck_assert_int_eq(load(&src, &err), code);
+	ck_assert_msg(strstr(err.message, needle), "message \"%s\" lacks \"%s\"",
+	              err.message, needle);
+	strata_source_free(src);
+}
+
+START_TEST(test_dir_duplicate_versions)
+{
+	put("1_a.sql", "-- migrate:up\nselect 1;\n");
+	put("0001_b.sql", "-- migrate:up\nselect 1;\n");
+	expect_dir_error(STRATA_EPLAN, "two migrations have version");
+}
+END_TEST
+
+START_TEST(test_dir_native_and_pair_clash)
+{
+	put("1_a.sql", "-- migrate:up\nselect 1;\n");
+	put("1_a.up.sql", "select 1;\n");
+	expect_dir_error(STRATA_EPLAN, "1_a.sql");
+}
+END_TEST
+
+START_TEST(test_dir_down_without_up)
+{
+	put("1_a.down.sql", "select 1;\n");
+	expect_dir_error(STRATA_EPARSE, "without its .up.sql");
+}
+END_TEST
+
+START_TEST(test_dir_bad_name)
+{
+	put("create_users.sql", "-- migrate:up\nselect 1;\n");
+	strata_source *src;
+	strata_error err = { 0 };
+	ck_assert_int_eq(load(&src, &err), STRATA_EPARSE);
+	ck_assert_ptr_nonnull(strstr(err.file, "create_users.sql"));
+	strata_source_free(src);
+}
+END_TEST
+
+START_TEST(test_dir_parse_error_names_file)
+{
+	put("1_a.sql", "select 1;\n");
+	strata_source *src;
+	strata_error err = { 0 };
+	ck_assert_int_eq(load(&src, &err), STRATA_EPARSE);
+	ck_assert_ptr_nonnull(strstr(err.file, "1_a.sql"));
+	ck_assert_int_eq(err.line, 1);
+	strata_source_free(src);
+}
+END_TEST
+
+START_TEST(test_dir_missing)
+{
+	strata_source *src;
+	strata_error err = { 0 };
+	ck_assert_int_eq(strata_source_new(&src, &err), 0);
+	ck_assert_int_eq(strata_source_add_dir(src, "/nonexistent/strata", &err), STRATA_EIO);
+	ck_assert_ptr_nonnull(strstr(err.message, "/nonexistent/strata"));
+	strata_source_free(src);
+}
+END_TEST
+
+START_TEST(test_dir_checksum_stable_across_crlf)
+{
+	strata_source *a, *b;
+	strata_error err = { 0 };
+	put("1_a.sql", "-- migrate:up\nselect 1;\n");
+	ck_assert_int_eq(load(&a, &err), 0);
+	put("1_a.sql", "\xEF\xBB\xBF-- migrate:up\r\nselect 1;\r\n");
+	ck_assert_int_eq(load(&b, &err), 0);
+	ck_assert_str_eq(a->items[0]->checksum, b->items[0]->checksum);
+	strata_source_free(a);
+	strata_source_free(b);
+}
+END_TEST
+
+Suite *format_suite(void)
+{
+	Suite *s = suite_create("format");
+	TCase *tc = tcase_create("files");
+	tcase_add_test(tc, test_classify);
+	tcase_add_test(tc, test_parse_sections);
+	tcase_add_test(tc, test_parse_options_crlf_bom);
+	tcase_add_test(tc, test_parse_errors);
+	tcase_add_test(tc, test_parse_binary);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("directories");
+	tcase_add_checked_fixture(tc, make_dir, remove_dir);
+	tcase_add_test(tc, test_dir_mixed_formats_sorted);
+	tcase_add_test(tc, test_dir_duplicate_versions);
+	tcase_add_test(tc, test_dir_native_and_pair_clash);
+	tcase_add_test(tc, test_dir_down_without_up);
+	tcase_add_test(tc, test_dir_bad_name);
+	tcase_add_test(tc, test_dir_parse_error_names_file);
+	tcase_add_test(tc, test_dir_missing);
+	tcase_add_test(tc, test_dir_checksum_stable_across_crlf);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,16 @@
+/* tests/suites.h - every Check suite of tests/check_strata. */
+#ifndef STRATA_TEST_SUITES_H
+#define STRATA_TEST_SUITES_H
+
+#include <check.h>
+
+Suite *checksum_suite(void);
+Suite *conformance_suite(void);
+Suite *engine_suite(void);
+Suite *format_suite(void);
+Suite *plan_suite(void);
+Suite *sql_suite(void);
+Suite *url_suite(void);
+Suite *version_suite(void);
+
+#endif
