@@ -1,0 +1,73 @@
+/* src/cli/options.h - command-line options of the strata tool and its
+ * exit codes. */
+#ifndef STRATA_CLI_OPTIONS_H
+#define STRATA_CLI_OPTIONS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/*
+ * Exit codes of `strata`. Documented in `strata --help` (cli_usage_exit_codes)
+ * and in man/strata.1; keep the three in step.
+ */
+enum cli_exit {
+	CLI_EXIT_OK = 0,          /* success */
+	CLI_EXIT_INTERNAL = 1,    /* internal error, out of memory */
+	CLI_EXIT_USAGE = 2,       /* bad option, command or argument */
+	CLI_EXIT_FILES = 3,       /* bad migration files, I/O error */
+	CLI_EXIT_URL = 4,         /* bad URL, unknown or not-built driver */
+	CLI_EXIT_CONNECT = 5,     /* cannot connect */
+	CLI_EXIT_PLAN = 6,        /* plan refused, unknown version */
+	CLI_EXIT_DIRTY = 7,       /* a migration needs `strata repair` */
+	CLI_EXIT_SQL = 8,         /* a statement failed */
+	CLI_EXIT_LOCK = 9,        /* timed out waiting for the lock */
+	CLI_EXIT_PENDING = 10,    /* status --exit-code: migrations pending */
+	CLI_EXIT_UNSUPPORTED = 11 /* not supported by this driver */
+};
+
+/* Everything parsed from the command line and the environment. The
+ * strings point into argv or the environment. */
+typedef struct cli_options {
+	const char *url;           /* --url, else $DATABASE_URL; may be NULL */
+	const char *dir;           /* --dir, default "migrations" */
+	const char *table;         /* --table, NULL = library default */
+	const char *schema;        /* --schema */
+	double lock_timeout;       /* --lock-timeout seconds */
+	int lock_timeout_set;
+	const char *to;            /* --to VERSION */
+	int dry_run;
+	int json;
+	int single_transaction;
+	int allow_out_of_order;
+	int resume, mark_applied, forget; /* repair modes */
+	int exit_code;             /* status --exit-code */
+	int quiet;
+	int verbose;
+	int no_color;              /* --no-color or $NO_COLOR */
+	int help;                  /* -h/--help */
+	int show_version;          /* -V/--version */
+	const char *command;       /* first non-option, NULL when none */
+	char **args;               /* the non-options after the command */
+	int nargs;
+} cli_options;
+
+/*
+ * Parses argv (options anywhere, in the GNU manner; "--" ends them) and
+ * the environment into *o. Returns 0, or CLI_EXIT_USAGE with a one-line
+ * message in `msg`. `o->args` is allocated: free with cli_options_free().
+ */
+int cli_options_parse(cli_options *o, int argc, char **argv,
+                      char *msg, size_t msgsize);
+void cli_options_free(cli_options *o);
+
+/* Parses a positive count ("3"). Returns 0 or -1. */
+int cli_parse_count(const char *s, long *out);
+
+/* Whether colour may be written to `f` (a terminal, colour not disabled). */
+int cli_use_color(const cli_options *o, FILE *f);
+
+/* The options and exit-code parts of `strata --help`. */
+void cli_usage_options(FILE *f);
+void cli_usage_exit_codes(FILE *f);
+
+#endif /* STRATA_CLI_OPTIONS_H */
