@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "sql.h"
@@ -20,6 +22,24 @@ static double now_seconds(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The OS user running strata, for the history's applied_by column. */
+static const char *current_user(void)
+{
+	static char name[64];
+	if (name[0])
+		return name;
+	const char *env = getenv("USER");
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 && res && res->pw_name)
+		snprintf(name, sizeof(name), "%s", res->pw_name);
+	else if (env && *env)
+		snprintf(name, sizeof(name), "%s", env);
+	else
+		snprintf(name, sizeof(name), "uid %ld", (long)geteuid());
+	return name;
 }
 
 static strata_error *use_err(strata_error *err, strata_error *local)
@@ -243,6 +263,7 @@ static void fill_row(strata_history_row *row, const step_ctx *s)
 	}
 	row->state = STRATA_STATE_APPLIED;
 	row->statements_done = row->statements_total = (long)s->part->nstmts;
+	row->applied_by = (char *)current_user();
 }
 
 /* Runs statements [from, n) without a transaction. */

@@ -394,7 +394,7 @@ static int build_migrations(strata_source *src, const char *dir,
 		}
 		if (up && down && strcmp(up->fn.name, down->fn.name) != 0)
 			return duplicate(err, dir, up, down);
-		strata_migration *m;
+		strata_migration *m = NULL;
 		int rc = new_migration(&m, native ? native : up, err);
 		if (rc)
 			return rc;

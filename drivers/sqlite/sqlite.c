@@ -58,7 +58,9 @@
 #define SQ_MEMORY ":memory:"
 #define SQ_LOCK_POLL_MIN_NS 10000000L  /* 10 ms */
 #define SQ_LOCK_POLL_MAX_NS 50000000L  /* 50 ms */
-#define SQ_NOW_ISO "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+/* Current UTC time as 'YYYY-MM-DDTHH:MM:SS.sssZ'; the %% are there
+ * because it goes into sqlite3_mprintf() formats (sq_history_sql). */
+#define SQ_NOW_ISO "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ','now')"
 #define SQ_HISTORY_COLUMNS \
 	"version, name, checksum, state, statements_done, statements_total, " \
 	"down_sql, applied_at, duration_ms, applied_by, last_error"
@@ -977,6 +979,11 @@ static int sq_apply_tx(strata_conn *conn, const char *table,
                        strata_error *err)
 {
 	sq_conn *c = (sq_conn *)conn;
+	if (!row || !row->version)
+		return strata_error_set(err, STRATA_EINVAL,
+		                        "apply_tx without a history row");
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int rc = sq_begin(conn, err);
 	if (rc)
 		return rc;
@@ -992,7 +999,14 @@ static int sq_apply_tx(strata_conn *conn, const char *table,
 			return rc;
 		}
 	}
-	rc = sq_apply_history(c, table, op, row, err);
+	/* duration < 0: measure it here, from BEGIN to the history write */
+	strata_history_row timed = *row;
+	if (timed.duration < 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		timed.duration = (double)(t1.tv_sec - t0.tv_sec) +
+		                 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	}
+	rc = sq_apply_history(c, table, op, &timed, err);
 	if (!rc)
 		rc = sq_commit(conn, err);
 	if (rc) {
