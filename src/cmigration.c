@@ -136,7 +136,7 @@ static int run_c(strata_part *part, strata_migration_fn fn,
 int strata_cmigration_build(strata_migration *m, strata_dialect dialect,
                             strata_error *err)
 {
-	if (m->up.text && m->up.dialect == dialect && m->up.prepared)
+	if (m->c_built == (int)dialect + 1)
 		return 0;
 	int no_tx = 0;
 	int rc = run_c(&m->up, m->c->up, dialect, &no_tx, m, "up", err);
@@ -149,5 +149,6 @@ int strata_cmigration_build(strata_migration *m, strata_dialect dialect,
 	size_t lens[2] = { m->up.len, m->down.len };
 	if (strata_checksum(m->checksum, parts, lens, 2))
 		return strata_error_set(err, STRATA_EINTERNAL, "SHA-256 failed");
+	m->c_built = (int)dialect + 1;
 	return 0;
 }

@@ -94,6 +94,10 @@ static int begin_run(strata *db, strata_history *h, strata_error *err)
 	rc = d->history_ensure(db->conn, db->table, err);
 	if (!rc)
 		rc = strata_history_load(db, h, err);
+	if (!rc && h->view.format > STRATA_HISTORY_FORMAT)
+		return strata_error_set(err, STRATA_EPLAN,
+		                        "the history table has format %d, newer than this strata understands (%d); upgrade strata",
+		                        h->view.format, STRATA_HISTORY_FORMAT);
 	if (!rc && h->view.format == 0) {
 		strata_history_row fmt = { 0 };
 		char num[16];
@@ -416,7 +420,9 @@ static int run_step(strata *db, const strata_step *step, strata_error *err)
 	emit(db, STRATA_EVENT_MIGRATION_START, s.dir, s.version, s.name,
 	     s.part->nstmts, 0, tx);
 	double t0 = now_seconds();
-	rc = tx ? run_tx(&s, err) : run_stepwise(&s, 0, NULL, err);
+	/* a down keeps the row's stored fields (its down SQL above all) */
+	rc = tx ? run_tx(&s, err)
+	        : run_stepwise(&s, 0, s.dir == STRATA_DOWN ? step->row : NULL, err);
 	emit(db, rc ? STRATA_EVENT_MIGRATION_FAILED : STRATA_EVENT_MIGRATION_DONE,
 	     s.dir, s.version, s.name, s.part->nstmts, now_seconds() - t0, tx);
 	if (own_part)

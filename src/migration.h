@@ -36,6 +36,7 @@ typedef struct strata_migration {
 	int has_down;
 	int no_transaction;    /* transaction:false */
 	const strata_c_migration *c; /* the C migration, else NULL */
+	int c_built;           /* 1 + the dialect the C parts were built for */
 } strata_migration;
 
 struct strata_source {

@@ -89,28 +89,31 @@ enum kw {
 	KW_VACUUM, KW_VALUE, KW_WHILE
 };
 
+#define KW(name, id) { name, sizeof(name) - 1, id }
+
 static const struct {
 	const char *name;
+	size_t len;
 	enum kw kw;
 } keywords[] = {
-	{ "ADD", KW_ADD }, { "AGGREGATE", KW_AGGREGATE },
-	{ "ALTER", KW_ALTER }, { "ATOMIC", KW_ATOMIC },
-	{ "BEGIN", KW_BEGIN }, { "CASE", KW_CASE },
-	{ "CONCURRENTLY", KW_CONCURRENTLY }, { "COPY", KW_COPY },
-	{ "CREATE", KW_CREATE }, { "DATABASE", KW_DATABASE },
-	{ "DEFINER", KW_DEFINER }, { "DO", KW_DO }, { "DROP", KW_DROP },
-	{ "ELSE", KW_ELSE }, { "END", KW_END }, { "EVENT", KW_EVENT },
-	{ "FROM", KW_FROM }, { "FUNCTION", KW_FUNCTION }, { "IF", KW_IF },
-	{ "INDEX", KW_INDEX }, { "LOOP", KW_LOOP }, { "NOT", KW_NOT },
-	{ "OR", KW_OR }, { "PROCEDURE", KW_PROCEDURE },
-	{ "REINDEX", KW_REINDEX }, { "REPEAT", KW_REPEAT },
-	{ "REPLACE", KW_REPLACE }, { "SCHEMA", KW_SCHEMA },
-	{ "STDIN", KW_STDIN }, { "SYSTEM", KW_SYSTEM },
-	{ "TABLESPACE", KW_TABLESPACE }, { "TEMP", KW_TEMP },
-	{ "TEMPORARY", KW_TEMPORARY }, { "THEN", KW_THEN },
-	{ "TRIGGER", KW_TRIGGER }, { "TYPE", KW_TYPE },
-	{ "UNIQUE", KW_UNIQUE }, { "VACUUM", KW_VACUUM },
-	{ "VALUE", KW_VALUE }, { "WHILE", KW_WHILE },
+	KW("ADD", KW_ADD), KW("AGGREGATE", KW_AGGREGATE),
+	KW("ALTER", KW_ALTER), KW("ATOMIC", KW_ATOMIC),
+	KW("BEGIN", KW_BEGIN), KW("CASE", KW_CASE),
+	KW("CONCURRENTLY", KW_CONCURRENTLY), KW("COPY", KW_COPY),
+	KW("CREATE", KW_CREATE), KW("DATABASE", KW_DATABASE),
+	KW("DEFINER", KW_DEFINER), KW("DO", KW_DO), KW("DROP", KW_DROP),
+	KW("ELSE", KW_ELSE), KW("END", KW_END), KW("EVENT", KW_EVENT),
+	KW("FROM", KW_FROM), KW("FUNCTION", KW_FUNCTION), KW("IF", KW_IF),
+	KW("INDEX", KW_INDEX), KW("LOOP", KW_LOOP), KW("NOT", KW_NOT),
+	KW("OR", KW_OR), KW("PROCEDURE", KW_PROCEDURE),
+	KW("REINDEX", KW_REINDEX), KW("REPEAT", KW_REPEAT),
+	KW("REPLACE", KW_REPLACE), KW("SCHEMA", KW_SCHEMA),
+	KW("STDIN", KW_STDIN), KW("SYSTEM", KW_SYSTEM),
+	KW("TABLESPACE", KW_TABLESPACE), KW("TEMP", KW_TEMP),
+	KW("TEMPORARY", KW_TEMPORARY), KW("THEN", KW_THEN),
+	KW("TRIGGER", KW_TRIGGER), KW("TYPE", KW_TYPE),
+	KW("UNIQUE", KW_UNIQUE), KW("VACUUM", KW_VACUUM),
+	KW("VALUE", KW_VALUE), KW("WHILE", KW_WHILE),
 };
 
 #define KEYWORD_MAX_LEN 12 /* strlen("CONCURRENTLY") */
@@ -120,8 +123,7 @@ static enum kw keyword_of(const char *s, size_t n)
 	if (n < 2 || n > KEYWORD_MAX_LEN)
 		return KW_NONE;
 	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
-		if (keywords[i].name[0] == ascii_upper((unsigned char)s[0]) &&
-		    word_equals(s, n, keywords[i].name))
+		if (keywords[i].len == n && word_equals(s, n, keywords[i].name))
 			return keywords[i].kw;
 	return KW_NONE;
 }
@@ -289,12 +291,21 @@ static size_t scan_dollar(const char *s, size_t len, size_t pos,
 	return NPOS;
 }
 
-static size_t scan_word(const char *s, size_t len, size_t pos)
+/* End of the word at lx->pos. A delimiter made of word bytes (MySQL
+ * "DELIMITER $$") ends it, as in "END$$". */
+static size_t scan_word(const lexer *lx)
 {
-	size_t i = pos + 1;
+	const char *s = lx->s;
+	size_t i = lx->pos + 1;
+	int glued = is_word_char((unsigned char)lx->delim[0]);
 
-	while (i < len && is_word_char((unsigned char)s[i]))
+	while (i < lx->len && is_word_char((unsigned char)s[i])) {
+		if (glued && s[i] == lx->delim[0] &&
+		    lx->len - i >= lx->delim_len &&
+		    memcmp(s + i, lx->delim, lx->delim_len) == 0)
+			break;
 		i++;
+	}
 	return i;
 }
 
@@ -397,7 +408,7 @@ static int lex_dollar(lexer *lx, token *t)
 static int lex_word(lexer *lx, token *t)
 {
 	const char *s = lx->s;
-	size_t end = scan_word(s, lx->len, t->start);
+	size_t end = scan_word(lx);
 	unsigned char c = (unsigned char)s[t->start];
 
 	t->kind = TK_WORD;
@@ -860,6 +871,30 @@ static int is_copy_end(const char *s, size_t i, size_t eol)
 	       s[i + 1] == '.';
 }
 
+/* Only blanks or a -- comment may follow the COPY on its line: the rows
+ * start on the next one. */
+static int copy_line_rest(lexer *lx)
+{
+	size_t i = lx->pos;
+
+	while (i < lx->len && (lx->s[i] == ' ' || lx->s[i] == '\t' ||
+	                       lx->s[i] == '\r'))
+		i++;
+	if (i == lx->len || lx->s[i] == '\n' ||
+	    (lx->s[i] == '-' && lx_peek(lx, i + 1) == '-'))
+		return 0;
+	int col = lx_column(lx, i);
+	strata_error_set(lx->err, STRATA_EPARSE,
+	                 "unexpected text after COPY FROM stdin at line %d, "
+	                 "column %d: its data starts on the next line",
+	                 lx->line, col);
+	if (lx->err) {
+		lx->err->line = lx->line;
+		lx->err->column = col;
+	}
+	return STRATA_EPARSE;
+}
+
 /* After the terminator of COPY ... FROM STDIN: the rows start on the next
  * line and run up to a line that is exactly "\.". */
 static int read_copy_data(splitter *sp)
@@ -868,7 +903,10 @@ static int read_copy_data(splitter *sp)
 	const char *s = lx->s;
 	size_t data = line_end(s, lx->len, lx->pos);
 	size_t i;
+	int rc = copy_line_rest(lx);
 
+	if (rc)
+		return rc;
 	if (data == lx->len)
 		return copy_error(sp);
 	data++;
