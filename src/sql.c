@@ -349,38 +349,24 @@ static int lex_block_comment(lexer *lx, token *t)
 	return 0;
 }
 
-/* Strings and quoted identifiers opened by s[start]. */
+/* Strings and quoted identifiers opened by s[open]: ' " ` or [. */
 static int lex_quoted(lexer *lx, token *t, size_t open)
 {
-	strata_dialect d = lx->dialect;
+	int mysql = lx->dialect == STRATA_DIALECT_MYSQL;
 	char q = lx->s[open];
-	int mysql = d == STRATA_DIALECT_MYSQL;
-	const char *what = "quoted string";
-	char close = q;
-	int bs = 0;
+	const char *what;
 
-	t->kind = TK_STRING;
-	if (q == '\'') {
-		bs = mysql;
-	} else if (q == '"') {
-		bs = mysql;
-		if (!mysql) {
-			t->kind = TK_IDENT;
-			what = "quoted identifier";
-		}
-	} else if (q == '`') {
-		t->kind = TK_IDENT;
-		what = "backtick-quoted identifier";
-	} else {
-		t->kind = TK_IDENT;
-		what = "bracket-quoted identifier";
-		close = ']';
-	}
-	if (close == ']') {
+	if (q == '[') {
 		const char *e = memchr(lx->s + open, ']', lx->len - open);
+		t->kind = TK_IDENT;
 		t->end = e ? (size_t)(e - lx->s) + 1 : NPOS;
+		what = "bracket-quoted identifier";
 	} else {
-		t->end = scan_quoted(lx->s, lx->len, open, q, bs);
+		int string = q == '\'' || (q == '"' && mysql);
+		t->kind = string ? TK_STRING : TK_IDENT;
+		t->end = scan_quoted(lx->s, lx->len, open, q, mysql && q != '`');
+		what = string ? "quoted string" : q == '"' ?
+		       "quoted identifier" : "backtick-quoted identifier";
 	}
 	if (t->end == NPOS)
 		return lx_unterminated(lx, t, what, NULL, 0);

@@ -30,8 +30,19 @@
  *   (PostgreSQL: CREATE/DROP INDEX CONCURRENTLY, REINDEX ... CONCURRENTLY,
  *   ALTER TYPE ... ADD VALUE, VACUUM, CREATE/DROP DATABASE, ALTER SYSTEM,
  *   CREATE/DROP TABLESPACE; SQLite: VACUUM).
+ * Details: the generic dialect lexes like SQLite and sets no flag. In
+ * PostgreSQL, as in psql, a ';' inside parentheses does not end the
+ * statement (CREATE RULE ... DO (a; b)), and REINDEX SCHEMA / DATABASE /
+ * SYSTEM are NO_TX too. COPY rows start on the line after the COPY's
+ * terminator (only blanks or a -- comment may follow it there). A
+ * MySQL DELIMITER line (only blanks before it on its line, between
+ * statements) is not a statement; the rest of its line is ignored.
+ * Columns count bytes; only '\n' ends a line ("\r\n" is one break).
  * Errors: STRATA_EPARSE with err->line/column at the start of an
- * unterminated quote, comment or dollar quote; STRATA_ENOMEM.
+ * unterminated quote, comment or dollar quote (or of the COPY whose
+ * data has no "\." line, or of a DELIMITER line without a delimiter);
+ * STRATA_ENOMEM; STRATA_EINVAL for NULL out/n, NULL text with len > 0 or
+ * an unknown dialect.
  */
 int strata_sql_split(strata_stmt **out, size_t *n, const char *text,
                      size_t len, strata_dialect dialect, int first_line,

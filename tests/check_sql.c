@@ -15,8 +15,7 @@
 #include <strata/driver.h>
 
 #include "sql.h"
-
-Suite *sql_suite(void);
+#include "suites.h"
 
 #define PG STRATA_DIALECT_POSTGRES
 #define MY STRATA_DIALECT_MYSQL
@@ -422,6 +421,13 @@ START_TEST(test_pg_dollar_parameters_and_words)
 	STMT(sp, 3, "SELECT $1$", 2, 26, 0);
 	STMT(sp, 4, "SELECT 4", 3, 1, 0);
 	split_free(&sp);
+
+	/* a tag is an identifier: "$a;b$" opens nothing */
+	split_ok(&sp, "SELECT $a;b$", PG);
+	COUNT(sp, 2);
+	STMT(sp, 0, "SELECT $a", 1, 1, 0);
+	STMT(sp, 1, "b$", 1, 11, 0);
+	split_free(&sp);
 }
 END_TEST
 
@@ -788,6 +794,13 @@ START_TEST(test_mysql_delimiter_slashes)
 	STMT(sp, 6, "SELECT delimiter FROM t", 11, 11, 0);
 	split_free(&sp);
 
+	split_ok(&sp, "DELIMITER //\nCREATE PROCEDURE q()\nBEGIN\n  SELECT 1;\n"
+	         "END//\nDELIMITER ;\nCALL q();", MY);
+	COUNT(sp, 2);
+	STMT(sp, 0, "CREATE PROCEDURE q()\nBEGIN\n  SELECT 1;\nEND", 2, 1, 0);
+	STMT(sp, 1, "CALL q()", 7, 1, 0);
+	split_free(&sp);
+
 	/* a DELIMITER line is only a command in MySQL */
 	ck_assert_uint_eq(count_of("DELIMITER $$\nSELECT 1$$", LITE), 1);
 }
@@ -1081,6 +1094,8 @@ START_TEST(test_error_copy_without_end)
 	ERROR_IS("SELECT 1;\n  COPY t FROM stdin;\n1\n2\n\\.3\n", PG, 2, 3,
 	         "unterminated COPY FROM stdin data");
 	ERROR_IS("COPY t FROM stdin;", PG, 1, 1, "COPY");
+	ERROR_IS("SELECT 1;\nCOPY t FROM stdin; SELECT 2;\n1\n\\.\n", PG, 2, 20,
+	         "unexpected text after COPY FROM stdin at line 2, column 20");
 	ERROR_IS("COPY t FROM stdin", PG, 1, 1, "COPY");
 }
 END_TEST
