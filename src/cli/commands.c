@@ -1,0 +1,444 @@
+/* src/cli/commands.c - the commands of the strata tool. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <strata.h>
+#include <strata/driver.h>
+
+#include "commands.h"
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* ------------------------------------------------------------ checks */
+
+int cli_check_none(cli_ctx *ctx)
+{
+	if (ctx->o->nargs > 0) {
+		cli_errorf(ctx->out, "unexpected argument '%s' for %s (see strata help %s)",
+		           ctx->o->args[0], ctx->o->command, ctx->o->command);
+		return CLI_EXIT_USAGE;
+	}
+	return CLI_EXIT_OK;
+}
+
+int cli_check_count(cli_ctx *ctx)
+{
+	const cli_options *o = ctx->o;
+	if (o->nargs > 1) {
+		cli_errorf(ctx->out, "unexpected argument '%s' for %s (see strata help %s)",
+		           o->args[1], o->command, o->command);
+		return CLI_EXIT_USAGE;
+	}
+	if (o->nargs == 1) {
+		if (cli_parse_count(o->args[0], &ctx->count)) {
+			cli_errorf(ctx->out, "'%s' is not a count: %s N wants a positive whole number",
+			           o->args[0], o->command);
+			return CLI_EXIT_USAGE;
+		}
+		if (o->to) {
+			cli_errorf(ctx->out, "give either a count or --to VERSION, not both");
+			return CLI_EXIT_USAGE;
+		}
+	}
+	return CLI_EXIT_OK;
+}
+
+int cli_check_version(cli_ctx *ctx)
+{
+	const cli_options *o = ctx->o;
+	if (o->nargs != 1 || !*o->args[0]) {
+		if (o->nargs > 1)
+			cli_errorf(ctx->out, "unexpected argument '%s' for %s", o->args[1], o->command);
+		else
+			cli_errorf(ctx->out, "%s needs a VERSION (see strata help %s)",
+			           o->command, o->command);
+		return CLI_EXIT_USAGE;
+	}
+	ctx->version = o->args[0];
+	return CLI_EXIT_OK;
+}
+
+int cli_check_repair(cli_ctx *ctx)
+{
+	const cli_options *o = ctx->o;
+	int modes = (o->resume != 0) + (o->mark_applied != 0) + (o->forget != 0);
+	if (modes != 1) {
+		cli_errorf(ctx->out, "repair needs exactly one of --resume, --mark-applied, --forget%s",
+		           modes ? " (several given)" : "");
+		return CLI_EXIT_USAGE;
+	}
+	if (o->nargs > 1) {
+		cli_errorf(ctx->out, "unexpected argument '%s' for repair", o->args[1]);
+		return CLI_EXIT_USAGE;
+	}
+	ctx->repair_mode = o->resume ? STRATA_REPAIR_RESUME
+	                 : o->mark_applied ? STRATA_REPAIR_MARK_APPLIED
+	                 : STRATA_REPAIR_FORGET;
+	ctx->version = o->nargs ? o->args[0] : NULL;
+	return CLI_EXIT_OK;
+}
+
+static int valid_name(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++) {
+		char c = *s;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int cli_check_new(cli_ctx *ctx)
+{
+	const cli_options *o = ctx->o;
+	if (o->nargs != 1) {
+		if (o->nargs > 1)
+			cli_errorf(ctx->out, "unexpected argument '%s' for new (one NAME, use _ between words)",
+			           o->args[1]);
+		else
+			cli_errorf(ctx->out, "new needs a NAME, e.g. strata new create_users");
+		return CLI_EXIT_USAGE;
+	}
+	if (strlen(o->args[0]) > 200 || !valid_name(o->args[0])) {
+		cli_errorf(ctx->out, "bad migration name '%s': use letters, digits, _ and - only",
+		           o->args[0]);
+		return CLI_EXIT_USAGE;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* ------------------------------------------------------ connecting */
+
+int cli_connect(cli_ctx *ctx)
+{
+	const cli_options *o = ctx->o;
+	strata_error err = { 0 };
+	const strata_driver *drv;
+	/* A bad URL is reported before the files are read, the files before
+	 * anything is opened (nothing is created for a bad directory). */
+	int rc = strata_driver_lookup(&drv, o->url, &err);
+	if (!rc)
+		rc = strata_source_new(&ctx->src, &err);
+	if (!rc)
+		rc = strata_source_add_dir(ctx->src, o->dir, &err);
+	if (!rc) {
+		strata_options so = STRATA_OPTIONS_INIT;
+		so.table = o->table;
+		so.schema = o->schema;
+		if (o->lock_timeout_set)
+			so.lock_timeout = o->lock_timeout;
+		so.log = cli_log;
+		so.log_data = ctx->out;
+		so.on_event = cli_event;
+		so.event_data = ctx->out;
+		rc = strata_open(&ctx->db, o->url, &so, &err);
+	}
+	if (rc) {
+		int code = cli_report(ctx->out, &err);
+		cli_disconnect(ctx);
+		return code;
+	}
+	if (o->verbose) {
+		char red[1024], msg[2048];
+		strata_url_redact(red, sizeof(red), o->url);
+		snprintf(msg, sizeof(msg), "connected to %s (%s driver); %zu migration%s in %s",
+		         red, strata_driver_name(ctx->db), strata_source_count(ctx->src),
+		         plural(strata_source_count(ctx->src)), o->dir);
+		cli_log(ctx->out, STRATA_LOG_DEBUG, msg);
+	}
+	return CLI_EXIT_OK;
+}
+
+void cli_disconnect(cli_ctx *ctx)
+{
+	strata_close(ctx->db);
+	ctx->db = NULL;
+	strata_source_free(ctx->src);
+	ctx->src = NULL;
+}
+
+/* --------------------------------------------------------------- new */
+
+/* mkdir -p */
+static int make_dirs(const char *dir, char *msg, size_t msgsize)
+{
+	char *p = strdup(dir);
+	if (!p) {
+		snprintf(msg, msgsize, "out of memory");
+		return -1;
+	}
+	for (char *q = p + 1; ; q++) {
+		if (*q != '/' && *q != '\0')
+			continue;
+		char save = *q;
+		*q = '\0';
+		struct stat st;
+		if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+			snprintf(msg, msgsize, "cannot create directory %s: %s", p, strerror(errno));
+			free(p);
+			return -1;
+		}
+		if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			snprintf(msg, msgsize, "%s exists and is not a directory", p);
+			free(p);
+			return -1;
+		}
+		*q = save;
+		if (!save)
+			break;
+	}
+	free(p);
+	return 0;
+}
+
+/* Whether `dir` already holds a migration of version `ver`. */
+static int version_taken(const char *dir, const char *ver)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	size_t n = strlen(ver);
+	int taken = 0;
+	struct dirent *de;
+	while (!taken && (de = readdir(d)) != NULL) {
+		const char *f = de->d_name;
+		if (strncmp(f, "Migration", 9) == 0)
+			f += 9;
+		if (strncmp(f, ver, n) == 0 && (f[n] == '_' || f[n] == '.'))
+			taken = 1;
+	}
+	closedir(d);
+	return taken;
+}
+
+static const char template_text[] = "-- migrate:up\n\n\n-- migrate:down\n\n";
+
+int cmd_new(cli_ctx *ctx)
+{
+	const cli_options *o = ctx->o;
+	const char *name = o->args[0];
+	char msg[1200];
+	if (make_dirs(o->dir, msg, sizeof(msg))) {
+		cli_errorf(ctx->out, "%s", msg);
+		return CLI_EXIT_FILES;
+	}
+	/* two `new` within one second get consecutive versions */
+	time_t t = time(NULL);
+	char ver[32];
+	for (int tries = 0; ; tries++, t++) {
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(ver, sizeof(ver), "%Y%m%d%H%M%S", &tm);
+		if (!version_taken(o->dir, ver) || tries >= 3600)
+			break;
+	}
+	size_t dl = strlen(o->dir);
+	int slash = dl && o->dir[dl - 1] != '/';
+	size_t plen = dl + strlen(ver) + strlen(name) + 8;
+	char *path = malloc(plen);
+	if (!path) {
+		cli_errorf(ctx->out, "out of memory");
+		return CLI_EXIT_INTERNAL;
+	}
+	snprintf(path, plen, "%s%s%s_%s.sql", o->dir, slash ? "/" : "", ver, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		cli_errorf(ctx->out, "cannot create %s: %s", path,
+		           errno == EEXIST ? "the file already exists" : strerror(errno));
+		free(path);
+		return CLI_EXIT_FILES;
+	}
+	size_t len = sizeof(template_text) - 1, off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, template_text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			cli_errorf(ctx->out, "cannot write %s: %s", path, strerror(errno));
+			close(fd);
+			unlink(path);
+			free(path);
+			return CLI_EXIT_FILES;
+		}
+		off += (size_t)w;
+	}
+	if (close(fd) != 0) {
+		cli_errorf(ctx->out, "cannot write %s: %s", path, strerror(errno));
+		unlink(path);
+		free(path);
+		return CLI_EXIT_FILES;
+	}
+	printf("%s\n", path);
+	free(path);
+	return CLI_EXIT_OK;
+}
+
+/* ---------------------------------------------------------- up, down */
+
+static void run_options(const cli_ctx *ctx, strata_run_options *ro)
+{
+	const cli_options *o = ctx->o;
+	ro->count = ctx->count;
+	ro->target = o->to;
+	ro->dry_run = o->dry_run;
+	ro->single_transaction = o->single_transaction;
+	ro->allow_out_of_order = o->allow_out_of_order;
+}
+
+static int run_direction(cli_ctx *ctx, strata_direction dir)
+{
+	strata_run_options ro = STRATA_RUN_OPTIONS_INIT;
+	run_options(ctx, &ro);
+	strata_error err = { 0 };
+	size_t n = 0;
+	double t0 = now_seconds();
+	int rc = dir == STRATA_UP ? strata_up(ctx->db, ctx->src, &ro, &n, &err)
+	                          : strata_down(ctx->db, ctx->src, &ro, &n, &err);
+	double dt = now_seconds() - t0;
+	if (rc)
+		return cli_report(ctx->out, &err);
+	const char *verb = dir == STRATA_UP ? "apply" : "revert";
+	char dur[32];
+	if (ro.dry_run)
+		cli_notef(ctx->out, "dry run: %zu migration%s would be %s, nothing changed",
+		          n, plural(n), dir == STRATA_UP ? "applied" : "reverted");
+	else if (n == 0)
+		cli_notef(ctx->out, "nothing to %s", verb);
+	else
+		cli_notef(ctx->out, "%s %zu migration%s in %s",
+		          dir == STRATA_UP ? "applied" : "reverted", n, plural(n),
+		          cli_duration(dur, sizeof(dur), dt));
+	return CLI_EXIT_OK;
+}
+
+int cmd_up(cli_ctx *ctx)
+{
+	return run_direction(ctx, STRATA_UP);
+}
+
+int cmd_down(cli_ctx *ctx)
+{
+	return run_direction(ctx, STRATA_DOWN);
+}
+
+int cmd_redo(cli_ctx *ctx)
+{
+	strata_run_options ro = STRATA_RUN_OPTIONS_INIT;
+	run_options(ctx, &ro);
+	strata_error err = { 0 };
+	double t0 = now_seconds();
+	int rc = strata_redo(ctx->db, ctx->src, &ro, &err);
+	if (rc)
+		return cli_report(ctx->out, &err);
+	char dur[32];
+	cli_notef(ctx->out, "redid %s in %s",
+	          ctx->out->last_label[0] ? ctx->out->last_label : "the newest migration",
+	          cli_duration(dur, sizeof(dur), now_seconds() - t0));
+	return CLI_EXIT_OK;
+}
+
+/* ------------------------------------------------- status, validate */
+
+int cmd_status(cli_ctx *ctx)
+{
+	strata_error err = { 0 };
+	strata_status *st;
+	int rc = strata_status_get(&st, ctx->db, ctx->src, &err);
+	if (rc)
+		return cli_report(ctx->out, &err);
+	int code = ctx->o->json ? cli_status_json(ctx->out, st)
+	                        : cli_status_table(ctx->out, st);
+	if (code == CLI_EXIT_OK && ctx->o->exit_code && strata_status_pending(st) > 0)
+		code = CLI_EXIT_PENDING;
+	strata_status_free(st);
+	return code;
+}
+
+int cmd_validate(cli_ctx *ctx)
+{
+	strata_error err = { 0 };
+	/* the library reports each problem as a warning: they are the output */
+	ctx->out->warnings_to_stdout = 1;
+	int rc = strata_validate(ctx->db, ctx->src, &err);
+	ctx->out->warnings_to_stdout = 0;
+	if (rc)
+		return cli_report(ctx->out, &err);
+	size_t n = strata_source_count(ctx->src);
+	cli_notef(ctx->out, "ok: %zu migration%s validated", n, plural(n));
+	return CLI_EXIT_OK;
+}
+
+/* ------------------------------------------------- repair, baseline */
+
+int cmd_repair(cli_ctx *ctx)
+{
+	strata_error err = { 0 };
+	int rc = strata_repair(ctx->db, ctx->src, ctx->repair_mode, ctx->version, &err);
+	if (rc)
+		return cli_report(ctx->out, &err);
+	if (ctx->repair_mode == STRATA_REPAIR_RESUME)
+		cli_notef(ctx->out, "repaired: %s resumed and finished",
+		          ctx->out->last_label[0] ? ctx->out->last_label : "the migration");
+	return CLI_EXIT_OK;
+}
+
+int cmd_baseline(cli_ctx *ctx)
+{
+	strata_error err = { 0 };
+	size_t n = 0;
+	int rc = strata_baseline(ctx->db, ctx->src, ctx->version, &n, &err);
+	if (rc)
+		return cli_report(ctx->out, &err);
+	cli_notef(ctx->out, "baseline: recorded %zu migration%s up to %s as applied",
+	          n, plural(n), ctx->version);
+	return CLI_EXIT_OK;
+}
+
+/* ------------------------------------------------------------ version */
+
+int cmd_version(cli_ctx *ctx)
+{
+	static const struct {
+		const char *name;
+		const char *url;
+	} probes[] = {
+		{ "sqlite", "sqlite:x" },
+		{ "postgres", "postgres://x" },
+		{ "mysql", "mysql://x" },
+	};
+	(void)ctx;
+	printf("strata %s\n", PACKAGE_VERSION);
+	if (strcmp(strata_version(), PACKAGE_VERSION) != 0)
+		printf("libstrata %s\n", strata_version());
+	printf("drivers:\n");
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		const strata_driver *d;
+		strata_error err = { 0 };
+		int rc = strata_driver_lookup(&d, probes[i].url, &err);
+		printf("  %-9s %s\n", probes[i].name,
+		       rc == 0 ? "built in" : rc == STRATA_ENOTBUILT ? "not built in" : "unknown");
+	}
+	return CLI_EXIT_OK;
+}

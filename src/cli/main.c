@@ -1,0 +1,215 @@
+/* src/cli/main.c - the strata command-line tool: parse, dispatch. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <strata.h>
+
+#include "commands.h"
+#include "options.h"
+#include "output.h"
+
+/* Options that only some commands take. */
+enum {
+	ALLOW_TO = 1u << 0,
+	ALLOW_DRY_RUN = 1u << 1,
+	ALLOW_SINGLE_TX = 1u << 2,
+	ALLOW_OUT_OF_ORDER = 1u << 3,
+	ALLOW_STATUS = 1u << 4,    /* --json, --exit-code */
+	ALLOW_REPAIR = 1u << 5     /* --resume, --mark-applied, --forget */
+};
+
+typedef struct command {
+	const char *name;
+	int (*check)(cli_ctx *ctx);
+	int (*run)(cli_ctx *ctx);
+	int needs_db;
+	unsigned allow;
+	const char *usage;
+	const char *summary;
+	const char *help;
+} command;
+
+static const command commands[] = {
+	{ "new", cli_check_new, cmd_new, 0, 0,
+	  "new NAME", "create a migration file",
+	  "Creates DIR/<UTC timestamp>_NAME.sql (e.g. 20240702105919_create_users.sql)\n"
+	  "with empty '-- migrate:up' and '-- migrate:down' sections, creating the\n"
+	  "directory if needed, and prints its path. NAME: letters, digits, _ and -.\n" },
+	{ "up", cli_check_count, cmd_up, 1,
+	  ALLOW_TO | ALLOW_DRY_RUN | ALLOW_SINGLE_TX | ALLOW_OUT_OF_ORDER,
+	  "up [N] | up --to VERSION", "apply pending migrations",
+	  "Applies the pending migrations in version order: all of them, the next N,\n"
+	  "or those up to and including VERSION. Each runs in its own transaction\n"
+	  "unless it says '-- migrate:up transaction:false'.\n"
+	  "Options: --to, --dry-run, --single-transaction, --allow-out-of-order.\n" },
+	{ "down", cli_check_count, cmd_down, 1,
+	  ALLOW_TO | ALLOW_DRY_RUN | ALLOW_SINGLE_TX,
+	  "down [N] | down --to VERSION", "revert applied migrations",
+	  "Reverts the newest applied migration, the newest N, or every migration\n"
+	  "newer than VERSION (VERSION itself stays applied). When a migration file\n"
+	  "is gone, the down SQL stored at apply time is used.\n"
+	  "Options: --to, --dry-run, --single-transaction.\n" },
+	{ "redo", cli_check_none, cmd_redo, 1, 0,
+	  "redo", "revert the newest migration and apply it again",
+	  "Reverts the newest applied migration and applies it again.\n" },
+	{ "status", cli_check_none, cmd_status, 1, ALLOW_STATUS,
+	  "status [--json] [--exit-code]", "show applied and pending migrations",
+	  "Prints every migration with its state (applied, pending, failed, running,\n"
+	  "changed, missing) and when it was applied. --json prints a JSON array;\n"
+	  "--exit-code exits with 10 while migrations are pending.\n" },
+	{ "validate", cli_check_none, cmd_validate, 1, 0,
+	  "validate", "check applied migrations against their files",
+	  "Checks that every applied migration still matches its file and that none\n"
+	  "is failed or running. Prints each problem; exits 6 (changed or missing\n"
+	  "files) or 7 (needs repair) when there is any.\n" },
+	{ "repair", cli_check_repair, cmd_repair, 1, ALLOW_REPAIR,
+	  "repair --resume | --mark-applied | --forget [VERSION]",
+	  "resolve a migration that failed part-way",
+	  "Resolves a migration left failed or running by a run outside a\n"
+	  "transaction (VERSION may be omitted when there is only one):\n"
+	  "  --resume        run it again from the statement that failed\n"
+	  "  --mark-applied  record it as applied, run nothing\n"
+	  "  --forget        delete its history row (you undo its effects)\n" },
+	{ "baseline", cli_check_version, cmd_baseline, 1, 0,
+	  "baseline VERSION", "record migrations up to VERSION as applied",
+	  "Records every migration up to and including VERSION as applied without\n"
+	  "running it, for a database that already has that schema. Refused when\n"
+	  "the history table already has rows.\n" },
+	{ "version", cli_check_none, cmd_version, 0, 0,
+	  "version", "print the version and the drivers built in",
+	  "Prints the version of strata and, for each database driver, whether it\n"
+	  "is built in.\n" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void general_help(void)
+{
+	printf("Usage: strata [OPTIONS] COMMAND [ARGS]\n\n"
+	       "Applies and tracks database schema migrations (PostgreSQL, MySQL/MariaDB,\n"
+	       "SQLite) from a directory of SQL files.\n\nCommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+	printf("  %-10s %s\n\n", "help", "help COMMAND: that command's help");
+	cli_usage_options(stdout);
+	printf("\nEnvironment:\n"
+	       "  DATABASE_URL  the database URL when --url is not given\n"
+	       "  NO_COLOR      when set and not empty, no colour\n\n");
+	cli_usage_exit_codes(stdout);
+	printf("\nSee strata(1) for more.\n");
+}
+
+static void command_help(const command *c)
+{
+	printf("Usage: strata [OPTIONS] %s\n\n%s", c->usage, c->help);
+	if (c->needs_db)
+		printf("\nCommon options: -u/--url URL, -d/--dir DIR, --table NAME, --schema NAME,\n"
+		       "--lock-timeout SECS, -q, -v, --no-color (see strata --help).\n");
+}
+
+/* Refuses options that the command does not take. */
+static int check_allowed(cli_out *out, const command *c, const cli_options *o)
+{
+	const struct {
+		int set;
+		unsigned need;
+		const char *name;
+	} used[] = {
+		{ o->to != NULL, ALLOW_TO, "--to" },
+		{ o->dry_run, ALLOW_DRY_RUN, "--dry-run" },
+		{ o->single_transaction, ALLOW_SINGLE_TX, "--single-transaction" },
+		{ o->allow_out_of_order, ALLOW_OUT_OF_ORDER, "--allow-out-of-order" },
+		{ o->json, ALLOW_STATUS, "--json" },
+		{ o->exit_code, ALLOW_STATUS, "--exit-code" },
+		{ o->resume, ALLOW_REPAIR, "--resume" },
+		{ o->mark_applied, ALLOW_REPAIR, "--mark-applied" },
+		{ o->forget, ALLOW_REPAIR, "--forget" },
+	};
+	for (size_t i = 0; i < sizeof(used) / sizeof(used[0]); i++)
+		if (used[i].set && !(c->allow & used[i].need)) {
+			cli_errorf(out, "option %s does not apply to %s (see strata help %s)",
+			           used[i].name, c->name, c->name);
+			return CLI_EXIT_USAGE;
+		}
+	return CLI_EXIT_OK;
+}
+
+static int dispatch(cli_ctx *ctx)
+{
+	const cli_options *o = ctx->o;
+	if (o->show_version)
+		return cmd_version(ctx);
+	if (!o->command) {
+		if (o->help) {
+			general_help();
+			return CLI_EXIT_OK;
+		}
+		cli_errorf(ctx->out, "no command given (see strata --help)");
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(o->command, "help") == 0) {
+		if (o->nargs == 0) {
+			general_help();
+			return CLI_EXIT_OK;
+		}
+		const command *c = find_command(o->args[0]);
+		if (!c) {
+			cli_errorf(ctx->out, "unknown command '%s' (see strata --help)", o->args[0]);
+			return CLI_EXIT_USAGE;
+		}
+		command_help(c);
+		return CLI_EXIT_OK;
+	}
+	const command *c = find_command(o->command);
+	if (!c) {
+		cli_errorf(ctx->out, "unknown command '%s' (see strata --help)", o->command);
+		return CLI_EXIT_USAGE;
+	}
+	if (o->help) {
+		command_help(c);
+		return CLI_EXIT_OK;
+	}
+	int code = check_allowed(ctx->out, c, o);
+	if (!code)
+		code = c->check(ctx);
+	if (!code && c->needs_db)
+		code = cli_connect(ctx);
+	if (!code)
+		code = c->run(ctx);
+	cli_disconnect(ctx);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	cli_options o;
+	cli_out out;
+	char msg[1024];
+	int code = cli_options_parse(&o, argc, argv, msg, sizeof(msg));
+	cli_out_init(&out, &o);
+	if (code) {
+		cli_errorf(&out, "%s", msg);
+	} else {
+		cli_ctx ctx = { 0 };
+		ctx.o = &o;
+		ctx.out = &out;
+		code = dispatch(&ctx);
+	}
+	/* a full disk or a closed pipe must not pass for success */
+	if ((fflush(stdout) != 0 || ferror(stdout)) && code == CLI_EXIT_OK) {
+		cli_errorf(&out, "cannot write to standard output");
+		code = CLI_EXIT_INTERNAL;
+	}
+	cli_options_free(&o);
+	return code;
+}

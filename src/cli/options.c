@@ -1,0 +1,278 @@
+/* src/cli/options.c - parsing the command line of the strata tool. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "options.h"
+
+/* Values of the long-only options. */
+enum {
+	OPT_TABLE = 256,
+	OPT_SCHEMA,
+	OPT_LOCK_TIMEOUT,
+	OPT_DRY_RUN,
+	OPT_JSON,
+	OPT_SINGLE_TX,
+	OPT_OUT_OF_ORDER,
+	OPT_TO,
+	OPT_RESUME,
+	OPT_MARK_APPLIED,
+	OPT_FORGET,
+	OPT_EXIT_CODE,
+	OPT_NO_COLOR
+};
+
+static const struct option long_options[] = {
+	{ "url", required_argument, NULL, 'u' },
+	{ "dir", required_argument, NULL, 'd' },
+	{ "table", required_argument, NULL, OPT_TABLE },
+	{ "schema", required_argument, NULL, OPT_SCHEMA },
+	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "single-transaction", no_argument, NULL, OPT_SINGLE_TX },
+	{ "allow-out-of-order", no_argument, NULL, OPT_OUT_OF_ORDER },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "resume", no_argument, NULL, OPT_RESUME },
+	{ "mark-applied", no_argument, NULL, OPT_MARK_APPLIED },
+	{ "forget", no_argument, NULL, OPT_FORGET },
+	{ "exit-code", no_argument, NULL, OPT_EXIT_CODE },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* "-": non-options come back in order as option 1 (so options may follow
+ * the command whatever POSIXLY_CORRECT says); ":": report a missing
+ * argument as ':' rather than '?'. */
+static const char short_options[] = "-:u:d:qvhV";
+
+/* "-u" for a short option, for messages. */
+static void option_name(char *buf, size_t size, int val)
+{
+	snprintf(buf, size, "-%c", val ? val : '?');
+}
+
+int cli_parse_count(const char *s, long *out)
+{
+	if (!s || !*s)
+		return -1;
+	for (const char *p = s; *p; p++)
+		if (*p < '0' || *p > '9')
+			return -1;
+	errno = 0;
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || v <= 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	char *end;
+	double v = strtod(s, &end);
+	if (errno || *end || end == s || !isfinite(v) || v < 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int add_arg(cli_options *o, char *arg)
+{
+	char **p = realloc(o->args, (size_t)(o->nargs + 1) * sizeof(*p));
+	if (!p)
+		return -1;
+	o->args = p;
+	o->args[o->nargs++] = arg;
+	return 0;
+}
+
+int cli_options_parse(cli_options *o, int argc, char **argv,
+                      char *msg, size_t msgsize)
+{
+	memset(o, 0, sizeof(*o));
+	o->dir = "migrations";
+	const char *env = getenv("DATABASE_URL");
+	if (env && *env)
+		o->url = env;
+	env = getenv("NO_COLOR");
+	if (env && *env)
+		o->no_color = 1;
+
+	opterr = 0;
+	optind = 1;
+	int c, before = optind;
+	char name[64];
+	while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+		/* the argument getopt just finished, when it finished one */
+		const char *word = optind > before ? argv[optind - 1] : NULL;
+		before = optind;
+		switch (c) {
+		case 1:
+			if (!o->command)
+				o->command = optarg;
+			else if (add_arg(o, optarg)) {
+				snprintf(msg, msgsize, "out of memory");
+				return CLI_EXIT_INTERNAL;
+			}
+			break;
+		case 'u': o->url = optarg; break;
+		case 'd': o->dir = optarg; break;
+		case OPT_TABLE: o->table = optarg; break;
+		case OPT_SCHEMA: o->schema = optarg; break;
+		case OPT_LOCK_TIMEOUT:
+			if (parse_seconds(optarg, &o->lock_timeout)) {
+				snprintf(msg, msgsize,
+				         "--lock-timeout wants a number of seconds >= 0, not '%s'",
+				         optarg);
+				return CLI_EXIT_USAGE;
+			}
+			o->lock_timeout_set = 1;
+			break;
+		case OPT_DRY_RUN: o->dry_run = 1; break;
+		case OPT_JSON: o->json = 1; break;
+		case OPT_SINGLE_TX: o->single_transaction = 1; break;
+		case OPT_OUT_OF_ORDER: o->allow_out_of_order = 1; break;
+		case OPT_TO:
+			if (!*optarg) {
+				snprintf(msg, msgsize, "--to wants a version");
+				return CLI_EXIT_USAGE;
+			}
+			o->to = optarg;
+			break;
+		case OPT_RESUME: o->resume = 1; break;
+		case OPT_MARK_APPLIED: o->mark_applied = 1; break;
+		case OPT_FORGET: o->forget = 1; break;
+		case OPT_EXIT_CODE: o->exit_code = 1; break;
+		case 'q': o->quiet = 1; break;
+		case 'v': o->verbose = 1; break;
+		case OPT_NO_COLOR: o->no_color = 1; break;
+		case 'h': o->help = 1; break;
+		case 'V': o->show_version = 1; break;
+		case ':':
+			/* name the option as it was written: "-d", "--dir" */
+			if (word && strncmp(word, "--", 2) == 0)
+				snprintf(name, sizeof(name), "%.*s",
+				         (int)strcspn(word, "="), word);
+			else
+				option_name(name, sizeof(name), optopt < 256 ? optopt : 0);
+			snprintf(msg, msgsize, "option '%s' needs an argument", name);
+			return CLI_EXIT_USAGE;
+		case '?':
+		default:
+			if (word && strncmp(word, "--", 2) == 0) {
+				int eq = (int)strcspn(word, "=");
+				if (word[eq] && optopt)
+					snprintf(msg, msgsize, "option '%.*s' takes no argument",
+					         eq, word);
+				else
+					snprintf(msg, msgsize,
+					         "unknown option '%s' (see strata --help)", word);
+			} else if (optopt >= '0' && optopt <= '9') {
+				/* "down -1": a negative count, not an option */
+				const char *w = word ? word : optind < argc ? argv[optind] : "";
+				snprintf(msg, msgsize,
+				         "'%s': counts must be positive whole numbers", w);
+			} else {
+				option_name(name, sizeof(name), optopt < 256 ? optopt : 0);
+				snprintf(msg, msgsize, "unknown option '%s' (see strata --help)",
+				         name);
+			}
+			return CLI_EXIT_USAGE;
+		}
+	}
+	/* whatever follows "--" is left in argv[optind..] */
+	for (int i = optind; i < argc; i++) {
+		if (!o->command)
+			o->command = argv[i];
+		else if (add_arg(o, argv[i])) {
+			snprintf(msg, msgsize, "out of memory");
+			return CLI_EXIT_INTERNAL;
+		}
+	}
+	if (o->quiet && o->verbose) {
+		snprintf(msg, msgsize, "--quiet and --verbose cannot be combined");
+		return CLI_EXIT_USAGE;
+	}
+	return 0;
+}
+
+void cli_options_free(cli_options *o)
+{
+	free(o->args);
+	o->args = NULL;
+	o->nargs = 0;
+}
+
+int cli_use_color(const cli_options *o, FILE *f)
+{
+	if (o->no_color)
+		return 0;
+	const char *term = getenv("TERM");
+	if (term && strcmp(term, "dumb") == 0)
+		return 0;
+	return isatty(fileno(f));
+}
+
+void cli_usage_options(FILE *f)
+{
+	fputs("Options (before or after the command):\n"
+	      "  -u, --url URL            database URL (default: $DATABASE_URL), e.g.\n"
+	      "                           sqlite:app.db, postgres://user@host/db,\n"
+	      "                           mysql://user@host/db\n"
+	      "  -d, --dir DIR            migrations directory (default: ./migrations)\n"
+	      "      --table NAME         history table (default: strata_migrations;\n"
+	      "                           schema.table allowed)\n"
+	      "      --schema NAME        schema for the history table (PostgreSQL)\n"
+	      "      --lock-timeout SECS  wait at most SECS for the migration lock\n"
+	      "                           (default 60; fractions allowed; 0 = do not wait)\n"
+	      "      --to VERSION         up: apply up to and including VERSION;\n"
+	      "                           down: revert down to VERSION, which stays applied\n"
+	      "      --dry-run            print the SQL that would run; change nothing\n"
+	      "      --single-transaction run all pending migrations in one transaction\n"
+	      "      --allow-out-of-order apply pending migrations older than the newest\n"
+	      "                           applied one\n"
+	      "      --resume, --mark-applied, --forget\n"
+	      "                           repair modes (see strata help repair)\n"
+	      "      --json               status: print JSON\n"
+	      "      --exit-code          status: exit 10 while migrations are pending\n"
+	      "  -q, --quiet              print errors only\n"
+	      "  -v, --verbose            print debug lines too (statements, notices)\n"
+	      "      --no-color           no colour (also when $NO_COLOR is set)\n"
+	      "  -h, --help               this help; strata COMMAND --help for a command\n"
+	      "  -V, --version            print the version and the drivers built in\n",
+	      f);
+}
+
+void cli_usage_exit_codes(FILE *f)
+{
+	fputs("Exit codes:\n"
+	      "   0  success\n"
+	      "   1  internal error, out of memory\n"
+	      "   2  usage error: bad option, command or argument\n"
+	      "   3  bad migration file, or an I/O error\n"
+	      "   4  bad database URL, unknown or not built-in driver\n"
+	      "   5  cannot connect to the database\n"
+	      "   6  plan refused (changed or missing file, out of order, unknown version)\n"
+	      "   7  a migration failed part-way and needs `strata repair`\n"
+	      "   8  an SQL statement failed\n"
+	      "   9  timed out waiting for the migration lock\n"
+	      "  10  status --exit-code: migrations are pending\n"
+	      "  11  not supported by this database driver\n",
+	      f);
+}

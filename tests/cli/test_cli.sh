@@ -1,0 +1,1411 @@
+#!/usr/bin/env bash
+# tests/cli/test_cli.sh - end-to-end tests of the strata command-line tool.
+#
+# Runs the real binary against a real database and checks exit codes,
+# output and the database afterwards.
+#
+# Environment:
+#   STRATA                 the binary (default: $top_builddir/strata, else
+#                          ../../strata from this script)
+#   STRATA_CLI_BACKEND     sqlite (default), postgres or mysql; when unset,
+#                          STRATA_TEST_URL_KIND is used
+#   STRATA_TEST_POSTGRES_URL, STRATA_TEST_MYSQL_URL
+#                          the server for the postgres / mysql backends; each
+#                          test uses its own history table and table names
+#   STRATA_CLI_ONLY        run only the tests whose description matches
+#                          this extended regular expression
+#
+# Prints "ok N - description" / "not ok N - description" (TAP) and exits
+# non-zero when any test failed. A server backend that cannot be reached
+# is a failure, never a skip.
+
+set -u
+export LC_ALL=C
+unset DATABASE_URL NO_COLOR
+
+here=$(cd "$(dirname "$0")" && pwd)
+if [[ -z ${STRATA:-} ]]; then
+	if [[ -n ${top_builddir:-} ]]; then
+		STRATA=$top_builddir/strata
+	else
+		STRATA=$here/../../strata
+	fi
+fi
+BACKEND=${STRATA_CLI_BACKEND:-${STRATA_TEST_URL_KIND:-sqlite}}
+RUNID=$$$((RANDOM % 1000))
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/strata-cli.XXXXXX") || exit 99
+trap 'rm -rf "$work"' EXIT
+
+N=0
+failed=0
+skipped=0
+
+# ------------------------------------------------------------------------
+# Backends: URL, history table and how to look into the database.
+# ------------------------------------------------------------------------
+
+case $BACKEND in
+sqlite | postgres | mysql) ;;
+*)
+	echo "not ok 1 - unknown STRATA_CLI_BACKEND '$BACKEND' (sqlite, postgres, mysql)"
+	echo "1..1"
+	exit 1
+	;;
+esac
+
+if [[ ! -x $STRATA ]]; then
+	echo "not ok 1 - the strata binary $STRATA does not exist (set STRATA)"
+	echo "1..1"
+	exit 1
+fi
+
+# Parses mysql://user:password@host:port/db for the mysql client.
+mysql_args() {
+	local u=${STRATA_TEST_MYSQL_URL#*://} creds='' hostport db user pass='' host port=''
+	u=${u%%\?*}
+	if [[ $u == *@* ]]; then
+		creds=${u%%@*}
+		u=${u#*@}
+	fi
+	hostport=${u%%/*}
+	db=${u#*/}
+	[[ $db == "$u" ]] && db=
+	user=${creds%%:*}
+	[[ $creds == *:* ]] && pass=${creds#*:}
+	host=${hostport%%:*}
+	[[ $hostport == *:* ]] && port=${hostport##*:}
+	MYSQL_ARGS=(-N -B --protocol=TCP)
+	[[ -n $host ]] && MYSQL_ARGS+=(-h "$host")
+	[[ -n $port ]] && MYSQL_ARGS+=(-P "$port")
+	[[ -n $user ]] && MYSQL_ARGS+=(-u "$user")
+	[[ -n $db ]] && MYSQL_ARGS+=("$db")
+	MYSQL_PASS=$pass
+}
+
+# Fails the whole run early when the server backend is not usable.
+backend_precheck() {
+	case $BACKEND in
+	sqlite)
+		command -v sqlite3 >/dev/null || { echo "not ok 1 - sqlite3 client not found"; return 1; }
+		;;
+	postgres)
+		[[ -n ${STRATA_TEST_POSTGRES_URL:-} ]] || { echo "not ok 1 - postgres backend: STRATA_TEST_POSTGRES_URL is not set"; return 1; }
+		command -v psql >/dev/null || { echo "not ok 1 - postgres backend: psql not found"; return 1; }
+		psql "$STRATA_TEST_POSTGRES_URL" -XAtq -c 'select 1' >/dev/null 2>&1 ||
+			{ echo "not ok 1 - postgres backend: cannot connect to STRATA_TEST_POSTGRES_URL"; return 1; }
+		;;
+	mysql)
+		[[ -n ${STRATA_TEST_MYSQL_URL:-} ]] || { echo "not ok 1 - mysql backend: STRATA_TEST_MYSQL_URL is not set"; return 1; }
+		command -v mysql >/dev/null || { echo "not ok 1 - mysql backend: mysql client not found"; return 1; }
+		mysql_args
+		MYSQL_PWD=$MYSQL_PASS mysql "${MYSQL_ARGS[@]}" -e 'select 1' >/dev/null 2>&1 ||
+			{ echo "not ok 1 - mysql backend: cannot connect to STRATA_TEST_MYSQL_URL"; return 1; }
+		;;
+	esac
+}
+
+if ! backend_precheck; then
+	echo "1..1"
+	exit 1
+fi
+
+# Sets URL, TABLE_ARGS, H (history table), P (prefix of the test's tables).
+setup_backend() {
+	case $BACKEND in
+	sqlite)
+		DB=$T/db.sqlite
+		URL=sqlite:$DB
+		H=strata_migrations
+		TABLE_ARGS=()
+		P=
+		;;
+	postgres | mysql)
+		DB=
+		[[ $BACKEND == postgres ]] && URL=$STRATA_TEST_POSTGRES_URL || URL=$STRATA_TEST_MYSQL_URL
+		H=strata_cli_${RUNID}_$N
+		TABLE_ARGS=(--table "$H")
+		P=c${RUNID}_${N}_
+		;;
+	esac
+}
+
+# q SQL: runs SQL on the test database, prints rows as a|b|c.
+q() {
+	case $BACKEND in
+	sqlite)
+		if [[ ! -e $DB ]]; then
+			echo "q: database $DB does not exist" >&2
+			return 1
+		fi
+		sqlite3 -batch "$DB" "$1"
+		;;
+	postgres)
+		psql "$URL" -XAtq -v ON_ERROR_STOP=1 -c "$1"
+		;;
+	mysql)
+		MYSQL_PWD=$MYSQL_PASS mysql "${MYSQL_ARGS[@]}" -e "$1" | tr '\t' '|'
+		;;
+	esac
+}
+
+# table_exists NAME: prints 1 or 0.
+table_exists() {
+	case $BACKEND in
+	sqlite)
+		if [[ ! -e $DB ]]; then echo 0; return; fi
+		q "select count(*) from sqlite_master where type = 'table' and name = '$1'"
+		;;
+	postgres)
+		q "select count(*) from information_schema.tables where table_name = '$1' and table_schema = current_schema()"
+		;;
+	mysql)
+		q "select count(*) from information_schema.tables where table_name = '$1' and table_schema = database()"
+		;;
+	esac
+}
+
+# Number of migration rows in the history table (0 when it is absent).
+hist_rows() {
+	if [[ $(table_exists "$H") != 1 ]]; then
+		echo 0
+		return
+	fi
+	q "select count(*) from $H where version <> '~format'"
+}
+
+# hist COLUMNS VERSION: the row's columns ("" when there is no row).
+hist() {
+	if [[ $(table_exists "$H") != 1 ]]; then
+		return
+	fi
+	q "select $1 from $H where version = '$2'"
+}
+
+# ------------------------------------------------------------------------
+# Running strata and asserting.
+# ------------------------------------------------------------------------
+
+rc=0 out='' err='' last=''
+
+# run ARGS: runs strata; sets rc, out, err.
+run() {
+	last="strata $*"
+	"$STRATA" "$@" >"$T/stdout" 2>"$T/stderr"
+	rc=$?
+	out=$(cat "$T/stdout")
+	err=$(cat "$T/stderr")
+}
+
+# s ARGS: run with the test's URL, migrations directory and table.
+s() {
+	run -u "$URL" -d "$MIG" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} "$@"
+}
+
+fail() {
+	{
+		echo "$*"
+		echo "  after: $last (exit $rc)"
+		[[ -n $out ]] && sed 's/^/  stdout: /' <<<"${out:0:1500}"
+		[[ -n $err ]] && sed 's/^/  stderr: /' <<<"${err:0:1500}"
+	} >>"$T/failures"
+	return 1
+}
+
+expect_rc() {
+	[[ $rc -eq $1 ]] || fail "expected exit $1, got $rc"
+}
+
+expect_out() {
+	grep -Eq -- "$1" <<<"$out" || fail "stdout does not match /$1/"
+}
+
+expect_not_out() {
+	! grep -Eq -- "$1" <<<"$out" || fail "stdout matches /$1/ but should not"
+}
+
+expect_err() {
+	grep -Eq -- "$1" <<<"$err" || fail "stderr does not match /$1/"
+}
+
+expect_no_err() {
+	[[ -z $err ]] || fail "stderr should be empty"
+}
+
+# expect_error CODE REGEX: exit CODE and exactly one line on stderr,
+# "strata: error: ..." matching REGEX.
+expect_error() {
+	expect_rc "$1"
+	local lines
+	lines=$(grep -c '' <<<"$err")
+	[[ -n $err && $lines -eq 1 ]] || fail "expected exactly one line on stderr, got $lines"
+	grep -Eq -- "^strata: error: " <<<"$err" || fail "stderr does not start with 'strata: error: '"
+	grep -Eq -- "$2" <<<"$err" || fail "stderr does not match /$2/"
+}
+
+expect_eq() { # ACTUAL EXPECTED WHAT
+	[[ "$1" == "$2" ]] || fail "$3: expected '$2', got '$1'"
+}
+
+# Nothing was applied: no migration row, none of the test's tables.
+expect_untouched() {
+	expect_eq "$(hist_rows)" 0 "history rows"
+	local tbl
+	for tbl in users posts tags; do
+		expect_eq "$(table_exists "${P}$tbl")" 0 "table ${P}$tbl exists"
+	done
+}
+
+# mig FILE: writes a migration file from stdin (FILE without .sql).
+mig() {
+	mkdir -p "$MIG"
+	cat >"$MIG/$1.sql"
+}
+
+V1=20240101000000
+V2=20240102000000
+V3=20240103000000
+
+# Three good migrations: users, posts (2 statements), tags.
+std_migrations() {
+	mig ${V1}_create_users <<EOF
+-- migrate:up
+create table ${P}users (id integer primary key, name varchar(100));
+
+-- migrate:down
+drop table ${P}users;
+EOF
+	mig ${V2}_create_posts <<EOF
+-- migrate:up
+create table ${P}posts (id integer primary key, title varchar(100));
+insert into ${P}posts (id, title) values (1, 'it''s; a "test"');
+
+-- migrate:down
+drop table ${P}posts;
+EOF
+	mig ${V3}_add_tags <<EOF
+-- migrate:up
+create table ${P}tags (id integer primary key);
+
+-- migrate:down
+drop table ${P}tags;
+EOF
+}
+
+# A transaction:false migration whose 2nd of 3 statements fails.
+notx_failing_migration() {
+	mig ${V1}_nontx <<EOF
+-- migrate:up transaction:false
+create table ${P}users (id integer primary key);
+insert into ${P}nosuch (id) values (1);
+create table ${P}posts (id integer primary key);
+
+-- migrate:down
+drop table ${P}posts;
+drop table ${P}users;
+EOF
+}
+
+# t DESCRIPTION FUNCTION: runs one test in a fresh directory.
+t() {
+	local desc=$1 fn=$2
+	N=$((N + 1))
+	if [[ -n ${STRATA_CLI_ONLY:-} ]] && ! [[ $desc =~ $STRATA_CLI_ONLY ]]; then
+		echo "ok $N - $desc # SKIP not selected by STRATA_CLI_ONLY"
+		skipped=$((skipped + 1))
+		return
+	fi
+	T=$work/$N
+	MIG=$T/migrations
+	mkdir -p "$T"
+	setup_backend
+	: >"$T/failures"
+	(cd "$T" && "$fn") >"$T/log" 2>&1
+	local status=$?
+	if [[ -s $T/skip ]]; then
+		echo "ok $N - $desc # SKIP $(cat "$T/skip")"
+		skipped=$((skipped + 1))
+	elif [[ $status -eq 0 || $status -eq 1 ]] && [[ ! -s $T/failures ]]; then
+		echo "ok $N - $desc"
+	else
+		echo "not ok $N - $desc"
+		sed 's/^/#   /' "$T/failures"
+		[[ -s $T/log ]] && sed 's/^/#   log: /' "$T/log" | head -20
+		[[ -s $T/failures ]] || echo "#   the test function exited $status"
+		failed=$((failed + 1))
+	fi
+}
+
+skip() {
+	echo "$*" >"$T/skip"
+}
+
+# ------------------------------------------------------------------------
+# Commands
+# ------------------------------------------------------------------------
+
+test_version() {
+	run version
+	expect_rc 0
+	expect_out "^strata [0-9]+\.[0-9]+\.[0-9]+"
+	expect_out "^  sqlite +(built in|not built in)$"
+	expect_out "^  postgres +(built in|not built in)$"
+	expect_out "^  mysql +(built in|not built in)$"
+	expect_out "^  $BACKEND +built in$"
+	local v=$out
+	run -V
+	expect_rc 0
+	expect_eq "$out" "$v" "strata -V vs strata version"
+}
+
+test_help() {
+	run --help
+	expect_rc 0
+	expect_out "^Usage: strata "
+	local c
+	for c in new up down redo status validate repair baseline version; do
+		expect_out "^  $c "
+	done
+	expect_out "DATABASE_URL"
+	expect_out "NO_COLOR"
+	expect_out "^  10  status --exit-code"
+	expect_out "^   9  timed out waiting for the migration lock"
+	run help up
+	expect_rc 0
+	expect_out "^Usage: strata \[OPTIONS\] up "
+	run up --help
+	expect_rc 0
+	expect_out "^Usage: strata \[OPTIONS\] up "
+	run -h repair
+	expect_rc 0
+	expect_out "--mark-applied"
+	run help nosuchcommand
+	expect_error 2 "unknown command 'nosuchcommand'"
+}
+
+test_new() {
+	local dir=$T/a/b/migrations
+	run -d "$dir" new create_users
+	expect_rc 0
+	expect_no_err
+	expect_out "^$dir/[0-9]{14}_create_users\.sql$"
+	local f1=$out
+	[[ -f $f1 ]] || fail "$f1 was not created"
+	expect_eq "$(cat "$f1"; echo x)" "$(printf -- '-- migrate:up\n\n\n-- migrate:down\n\nx')" "template"
+	# the version is the current UTC time
+	local v=${f1##*/}
+	v=${v%%_*}
+	local made now
+	made=$(date -u -d "${v:0:8} ${v:8:2}:${v:10:2}:${v:12:2}" +%s 2>/dev/null) || fail "bad timestamp $v"
+	now=$(date -u +%s)
+	((now - made < 120 && made - now < 120)) || fail "version $v is not the current UTC time"
+	# options after the command; a second file in the same second gets
+	# another version
+	run new add-email -d "$dir"
+	expect_rc 0
+	expect_out "^$dir/[0-9]{14}_add-email\.sql$"
+	local v2=${out##*/}
+	v2=${v2%%_*}
+	[[ $v2 != "$v" ]] || fail "two migrations got version $v"
+	expect_eq "$(find "$dir" -type f | wc -l | tr -d ' ')" 2 "files in $dir"
+	run -d "$dir" new 'bad name!'
+	expect_error 2 "bad migration name 'bad name!'"
+	run -d "$dir" new ../escape
+	expect_error 2 "bad migration name"
+	run -d "$dir" new
+	expect_error 2 "new needs a NAME"
+	run -d "$dir" new one two
+	expect_error 2 "unexpected argument 'two'"
+	expect_eq "$(find "$dir" -type f | wc -l | tr -d ' ')" 2 "files in $dir after bad names"
+	# the new files are valid migrations (empty up sections)
+	s -d "$dir" status
+	expect_rc 0
+	expect_out "0 applied, 2 pending"
+}
+
+test_up_all() {
+	std_migrations
+	s up
+	expect_rc 0
+	expect_out "^applying ${V1}_create_users \.\.\. done in [0-9.]+ m?s$"
+	expect_out "^applying ${V2}_create_posts \.\.\. done in "
+	expect_out "^applying ${V3}_add_tags \.\.\. done in "
+	expect_out "^applied 3 migrations in [0-9.]+ m?s$"
+	expect_no_err
+	expect_eq "$(hist_rows)" 3 "history rows"
+	expect_eq "$(hist "name, state, statements_done, statements_total" $V2)" "create_posts|applied|2|2" "history row of $V2"
+	expect_eq "$(hist "state, name" '~format')" "meta|1" "format row"
+	hist checksum $V1 | grep -Eq '^sha256:[0-9a-f]{64}$' || fail "checksum of $V1: $(hist checksum $V1)"
+	hist down_sql $V3 | grep -q "drop table ${P}tags" || fail "down SQL of $V3 not stored"
+	hist applied_at $V1 | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}' || fail "applied_at of $V1: $(hist applied_at $V1)"
+	expect_eq "$(q "select title from ${P}posts where id = 1")" "it's; a \"test\"" "posts row"
+	for tbl in users posts tags; do
+		expect_eq "$(table_exists "${P}$tbl")" 1 "table ${P}$tbl"
+	done
+	s up
+	expect_rc 0
+	expect_eq "$out" "nothing to apply" "second up"
+	expect_eq "$(hist_rows)" 3 "history rows after the second up"
+}
+
+test_up_n() {
+	std_migrations
+	s up 2
+	expect_rc 0
+	expect_out "^applied 2 migrations in "
+	expect_eq "$(hist_rows)" 2 "history rows"
+	expect_eq "$(hist state $V2)" applied "state of $V2"
+	expect_eq "$(table_exists "${P}tags")" 0 "table ${P}tags"
+	s up 1
+	expect_rc 0
+	expect_out "^applying ${V3}_add_tags "
+	expect_out "^applied 1 migration in "
+	expect_eq "$(hist_rows)" 3 "history rows"
+	s up 5
+	expect_rc 0
+	expect_eq "$out" "nothing to apply" "up 5 with nothing pending"
+}
+
+test_up_to() {
+	std_migrations
+	s up --to $V2
+	expect_rc 0
+	expect_out "^applied 2 migrations"
+	expect_eq "$(hist state $V1)|$(hist state $V2)|$(hist state $V3)" "applied|applied|" "states"
+	s up --to $V2
+	expect_rc 0
+	expect_eq "$out" "nothing to apply" "up --to an applied version"
+	run up -u "$URL" -d "$MIG" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} --to=$V3
+	expect_rc 0
+	expect_out "^applied 1 migration"
+	expect_eq "$(hist_rows)" 3 "history rows"
+}
+
+test_down() {
+	std_migrations
+	s up
+	s down
+	expect_rc 0
+	expect_out "^reverting ${V3}_add_tags \.\.\. done in "
+	expect_out "^reverted 1 migration in "
+	expect_eq "$(table_exists "${P}tags")" 0 "table ${P}tags"
+	expect_eq "$(hist state $V3)" "" "history row of $V3"
+	expect_eq "$(hist_rows)" 2 "history rows"
+	# options after the command
+	run down 2 -u "$URL" -d "$MIG" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"}
+	expect_rc 0
+	expect_out "^reverting ${V2}_create_posts "
+	expect_out "^reverting ${V1}_create_users "
+	expect_out "^reverted 2 migrations in "
+	expect_untouched
+	s down
+	expect_rc 0
+	expect_eq "$out" "nothing to revert" "down with nothing applied"
+}
+
+test_down_to() {
+	std_migrations
+	s up
+	s down --to $V1
+	expect_rc 0
+	expect_out "^reverted 2 migrations"
+	expect_eq "$(hist_rows)" 1 "history rows"
+	expect_eq "$(hist state $V1)" applied "state of $V1"
+	expect_eq "$(table_exists "${P}users")|$(table_exists "${P}posts")" "1|0" "tables"
+	s down --to $V1
+	expect_rc 0
+	expect_eq "$out" "nothing to revert" "down --to the newest applied"
+}
+
+test_redo() {
+	std_migrations
+	s up
+	q "insert into ${P}tags (id) values (5)"
+	s redo
+	expect_rc 0
+	expect_out "^reverting ${V3}_add_tags \.\.\. done"
+	expect_out "^applying ${V3}_add_tags \.\.\. done"
+	expect_out "^redid ${V3}_add_tags in "
+	expect_eq "$(q "select count(*) from ${P}tags")" 0 "rows in the re-created ${P}tags"
+	expect_eq "$(hist_rows)" 3 "history rows"
+	expect_eq "$(hist state $V3)" applied "state of $V3"
+	s redo extra
+	expect_error 2 "unexpected argument 'extra'"
+}
+
+test_redo_nothing() {
+	std_migrations
+	s redo
+	expect_error 6 "nothing to redo"
+	expect_untouched
+}
+
+test_status_table() {
+	std_migrations
+	s status
+	expect_rc 0
+	expect_out "^VERSION +NAME +STATE +APPLIED AT$"
+	expect_out "^$V1 +create_users +pending +-$"
+	expect_out "^0 applied, 3 pending$"
+	expect_eq "$(table_exists "$H")" 0 "status creates no history table"
+	s up 1
+	s status
+	expect_rc 0
+	expect_out "^$V1 +create_users +applied +[0-9]{4}-[0-9]{2}-[0-9]{2}T"
+	expect_out "^$V2 +create_posts +pending +-$"
+	expect_out "^1 applied, 2 pending$"
+	[[ $out != *$'\033'* ]] || fail "colour codes on a pipe"
+}
+
+test_status_exit_code() {
+	std_migrations
+	s status --exit-code
+	expect_rc 10
+	s up 2
+	s status --exit-code
+	expect_rc 10
+	expect_out "^2 applied, 1 pending$"
+	s up
+	s --exit-code status
+	expect_rc 0
+	expect_out "^3 applied, 0 pending$"
+	# without --exit-code pending is not an error
+	s down
+	s status
+	expect_rc 0
+}
+
+test_status_json() {
+	std_migrations
+	notx_failing_migration
+	mv "$MIG/${V1}_nontx.sql" "$MIG/20231231000000_nontx.sql"
+	s up
+	expect_rc 8
+	s status --json
+	expect_rc 0
+	expect_not_out "applied, "
+	python3 - "$T/stdout" "$P" >"$T/py" 2>&1 <<'PY' || fail "JSON check failed: $(cat "$T/py")"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+keys = {"version", "name", "state", "applied_at", "duration_ms", "file",
+        "statements_done", "statements_total", "last_error", "out_of_order"}
+assert isinstance(rows, list) and len(rows) == 4, rows
+for r in rows:
+    assert set(r) == keys, sorted(r)
+    assert isinstance(r["out_of_order"], bool)
+f, a, b, c = rows
+assert (f["version"], f["name"], f["state"]) == ("20231231000000", "nontx", "failed"), f
+assert f["statements_done"] == 1 and f["statements_total"] == 3, f
+assert isinstance(f["last_error"], str) and "20231231000000_nontx.sql:3" in f["last_error"], f
+assert f["file"].endswith("/20231231000000_nontx.sql"), f
+assert a["state"] == "pending" and a["applied_at"] is None and a["last_error"] is None, a
+assert a["duration_ms"] is None and a["out_of_order"] is False, a
+assert a["name"] == "create_users" and a["version"] == "20240101000000", a
+PY
+	# repair the failure, apply everything, check an applied entry
+	s repair --forget
+	expect_rc 0
+	rm "$MIG/20231231000000_nontx.sql"
+	q "drop table ${P}users"
+	s up
+	expect_rc 0
+	s status --json
+	expect_rc 0
+	python3 - "$T/stdout" >"$T/py" 2>&1 <<'PY' || fail "JSON check failed: $(cat "$T/py")"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert len(rows) == 3, rows
+for r in rows:
+    assert r["state"] == "applied", r
+    assert isinstance(r["applied_at"], str) and r["applied_at"][:2] == "20", r
+    assert isinstance(r["duration_ms"], (int, float)) and r["duration_ms"] >= 0, r
+    assert r["last_error"] is None, r
+assert rows[1]["statements_done"] == 2 and rows[1]["statements_total"] == 2, rows[1]
+PY
+}
+
+test_validate() {
+	std_migrations
+	s up
+	s validate
+	expect_rc 0
+	expect_eq "$out" "ok: 3 migrations validated" "validate output"
+	expect_no_err
+	echo "-- an edit after the fact" >>"$MIG/${V2}_create_posts.sql"
+	s validate
+	expect_error 6 "1 migration failed validation"
+	expect_out "^${V2}_create_posts: .*changed.*${V2}_create_posts\.sql"
+	expect_eq "$(grep -c '' <<<"$out")" 1 "lines of problems"
+	s status
+	expect_out "^$V2 +create_posts +changed "
+	rm "$MIG/${V3}_add_tags.sql"
+	s validate
+	expect_error 6 "2 migrations failed validation"
+	expect_out "^${V3}_add_tags: .*no migration file"
+}
+
+test_tx_failure() {
+	mig ${V1}_create_users <<EOF
+-- migrate:up
+create table ${P}users (id integer primary key);
+EOF
+	mig ${V2}_broken <<EOF
+-- migrate:up
+create table ${P}posts (id integer primary key);
+insert into ${P}nosuch (id) values (1);
+
+-- migrate:down
+drop table ${P}posts;
+EOF
+	s up
+	expect_error 8 "strata: error: [^ ]*/${V2}_broken\.sql:3(:[0-9]+)?: .*nosuch.*migration ${V2}_broken, statement 2 of 2"
+	expect_out "^applying ${V2}_broken \.\.\. failed$"
+	expect_eq "$(hist state $V1)" applied "state of $V1"
+	if [[ $BACKEND == mysql ]]; then
+		# DDL commits implicitly: strata tracks the statements
+		expect_eq "$(hist "state, statements_done" $V2)" "failed|1" "history row of $V2"
+	else
+		expect_eq "$(table_exists "${P}posts")" 0 "table ${P}posts after the rollback"
+		expect_eq "$(hist state $V2)" "" "history row of $V2"
+		expect_eq "$(hist_rows)" 1 "history rows"
+	fi
+}
+
+test_notx_repair_resume() {
+	notx_failing_migration
+	s up
+	expect_error 8 "${V1}_nontx\.sql:3(:[0-9]+)?: .*statement 2 of 3"
+	expect_eq "$(hist "state, statements_done, statements_total" $V1)" "failed|1|3" "history row"
+	hist last_error $V1 | grep -q "${V1}_nontx.sql:3" || fail "last_error: $(hist last_error $V1)"
+	expect_eq "$(table_exists "${P}users")" 1 "table ${P}users (statement 1 ran)"
+	s status
+	expect_out "^$V1 +nontx +failed "
+	expect_out "last error: .*nosuch"
+	s up
+	expect_error 7 "strata repair"
+	s validate
+	expect_rc 7
+	expect_out "^${V1}_nontx: failed"
+	s down
+	expect_rc 7
+	# fix the file and resume at statement 2
+	sed -i "s/insert into ${P}nosuch (id) values (1);/create table ${P}tags (id integer primary key);/" "$MIG/${V1}_nontx.sql"
+	s repair --resume
+	expect_rc 0
+	expect_out "resumed"
+	expect_eq "$(hist "state, statements_done, statements_total" $V1)" "applied|3|3" "history row after resume"
+	expect_eq "$(hist "coalesce(last_error, '<null>')" $V1)" "<null>" "last_error after resume"
+	for tbl in users posts tags; do
+		expect_eq "$(table_exists "${P}$tbl")" 1 "table ${P}$tbl"
+	done
+	s up
+	expect_rc 0
+	expect_eq "$out" "nothing to apply" "up after the repair"
+	s validate
+	expect_rc 0
+}
+
+test_repair_forget() {
+	notx_failing_migration
+	s up
+	expect_rc 8
+	s repair --forget
+	expect_rc 0
+	expect_err "forgot migration $V1"
+	expect_eq "$(hist_rows)" 0 "history rows after forget"
+	s status --exit-code
+	expect_rc 10
+	expect_out "^$V1 +nontx +pending"
+	s repair --forget
+	expect_error 6 "nothing to repair"
+}
+
+test_repair_mark_applied() {
+	notx_failing_migration
+	s up
+	expect_rc 8
+	s repair $V1 --mark-applied
+	expect_rc 0
+	expect_err "marked migration $V1 as applied"
+	expect_eq "$(hist "state, statements_done, statements_total, coalesce(last_error, '<null>')" $V1)" \
+		"applied|3|3|<null>" "history row"
+	s up
+	expect_rc 0
+	expect_eq "$out" "nothing to apply" "up after mark-applied"
+	s validate
+	expect_rc 0
+}
+
+test_repair_usage() {
+	std_migrations
+	s repair
+	expect_error 2 "exactly one of --resume, --mark-applied, --forget"
+	s repair --resume --forget
+	expect_error 2 "exactly one of"
+	s repair --resume --mark-applied --forget $V1
+	expect_error 2 "exactly one of"
+	s repair --resume
+	expect_error 6 "nothing to repair"
+	s repair --forget 20990101000000
+	expect_error 6 "20990101000000"
+	s repair --resume a b
+	expect_error 2 "unexpected argument 'b'"
+	expect_untouched
+}
+
+test_baseline() {
+	std_migrations
+	mkdir -p "$T/empty"
+	# the schema exists already (made by hand); status creates the
+	# database file of SQLite, not the history table
+	s -d "$T/empty" status
+	q "create table ${P}users (id integer primary key, name varchar(100))"
+	q "create table ${P}posts (id integer primary key, title varchar(100))"
+	s baseline $V2
+	expect_rc 0
+	expect_out "recorded 2 migrations up to $V2"
+	expect_eq "$(hist "state, applied_by" $V1)" "applied|strata baseline" "row of $V1"
+	expect_eq "$(hist "state" $V2)" "applied" "row of $V2"
+	expect_eq "$(hist_rows)" 2 "history rows"
+	s up
+	expect_rc 0
+	expect_out "^applying ${V3}_add_tags "
+	expect_out "^applied 1 migration "
+	expect_eq "$(q "select count(*) from ${P}posts")" 0 "baseline ran no SQL"
+	s baseline $V3
+	expect_error 6 "already records"
+	s baseline
+	expect_error 2 "baseline needs a VERSION"
+}
+
+test_baseline_unknown() {
+	std_migrations
+	s baseline 20990101000000
+	expect_error 6 "20990101000000"
+	s baseline notaversion
+	expect_error 6 "notaversion"
+	expect_untouched
+}
+
+test_down_file_gone() {
+	std_migrations
+	s up
+	rm "$MIG/${V3}_add_tags.sql"
+	s status
+	expect_out "^$V3 +add_tags +missing "
+	s down
+	expect_rc 0
+	expect_out "^reverting ${V3}_add_tags \.\.\. done"
+	expect_eq "$(table_exists "${P}tags")" 0 "table ${P}tags (dropped with the stored down SQL)"
+	expect_eq "$(hist state $V3)" "" "history row of $V3"
+	expect_eq "$(hist_rows)" 2 "history rows"
+}
+
+test_dry_run() {
+	std_migrations
+	s up --dry-run
+	expect_rc 0
+	expect_out "^-- would apply ${V1}_create_users \(dry run\)$"
+	expect_out "^create table ${P}users \(id integer primary key, name varchar\(100\)\);$"
+	expect_out "^insert into ${P}posts \(id, title\) values \(1, 'it''s; a \"test\"'\);$"
+	expect_out "^dry run: 3 migrations would be applied, nothing changed$"
+	expect_untouched
+	s up 1
+	s down --dry-run
+	expect_rc 0
+	expect_out "^-- would revert ${V1}_create_users \(dry run\)$"
+	expect_out "^drop table ${P}users;$"
+	expect_eq "$(table_exists "${P}users")" 1 "table ${P}users after down --dry-run"
+	expect_eq "$(hist state $V1)" applied "state of $V1"
+	s up --dry-run 1
+	expect_rc 0
+	expect_out "^-- would apply ${V2}_create_posts"
+	expect_not_out "${V3}"
+	expect_eq "$(hist_rows)" 1 "history rows"
+}
+
+test_single_transaction() {
+	std_migrations
+	mig 20240104000000_broken <<EOF
+-- migrate:up
+create table ${P}more (id integer primary key);
+insert into ${P}nosuch (id) values (1);
+EOF
+	s up --single-transaction
+	if [[ $BACKEND == mysql ]]; then
+		expect_error 11 "single-transaction"
+		expect_untouched
+		return
+	fi
+	expect_error 8 "20240104000000_broken\.sql:3"
+	expect_untouched
+	expect_eq "$(table_exists "${P}more")" 0 "table ${P}more"
+	rm "$MIG/20240104000000_broken.sql"
+	s up --single-transaction
+	expect_rc 0
+	expect_out "^applied 3 migrations"
+	expect_eq "$(hist_rows)" 3 "history rows"
+	# a migration that cannot run in a transaction is refused up front
+	s down 3
+	notx_failing_migration
+	mv "$MIG/${V1}_nontx.sql" "$MIG/20240105000000_nontx.sql"
+	s up --single-transaction
+	expect_error 6 "20240105000000.*single-transaction"
+	expect_untouched
+}
+
+test_out_of_order() {
+	std_migrations
+	mv "$MIG/${V2}_create_posts.sql" "$T/"
+	s up
+	expect_rc 0
+	mv "$T/${V2}_create_posts.sql" "$MIG/"
+	s up
+	expect_error 6 "$V2"
+	expect_eq "$(hist_rows)" 2 "history rows"
+	s status
+	expect_out "^$V2 +create_posts +pending \(out of order\)"
+	s status --json
+	python3 -c 'import json,sys; r=json.load(sys.stdin); assert r[1]["out_of_order"] is True and r[0]["out_of_order"] is False, r' \
+		<"$T/stdout" || fail "out_of_order in JSON"
+	s up --allow-out-of-order
+	expect_rc 0
+	expect_out "^applying ${V2}_create_posts "
+	expect_out "^applied 1 migration"
+	expect_eq "$(hist_rows)" 3 "history rows"
+}
+
+test_concurrent() {
+	mig 20240101000000_counter <<EOF
+-- migrate:up
+create table ${P}counter (n integer);
+EOF
+	local i
+	for i in 2 3 4 5 6; do
+		mig 2024010${i}000000_bump$i <<EOF
+-- migrate:up
+insert into ${P}counter (n) values ($i);
+EOF
+	done
+	mig 20240107000000_create_users <<EOF
+-- migrate:up
+create table ${P}users (id integer primary key);
+EOF
+	local pids=()
+	for i in 1 2 3 4 5 6 7 8; do
+		"$STRATA" -u "$URL" -d "$MIG" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} --lock-timeout 30 up \
+			>"$T/out.$i" 2>"$T/err.$i" &
+		pids+=($!)
+	done
+	local total=0 n
+	for i in 1 2 3 4 5 6 7 8; do
+		wait "${pids[$((i - 1))]}"
+		rc=$?
+		last="strata up (process $i of 8)"
+		out=$(cat "$T/out.$i")
+		err=$(cat "$T/err.$i")
+		expect_rc 0
+		n=$(sed -n 's/^applied \([0-9]*\) migrations\{0,1\} in .*/\1/p' "$T/out.$i")
+		total=$((total + ${n:-0}))
+	done
+	last="8 concurrent strata up"
+	expect_eq "$total" 7 "migrations applied over all processes"
+	expect_eq "$(hist_rows)" 7 "history rows"
+	expect_eq "$(q "select count(*) from ${P}counter")" 5 "rows inserted"
+	expect_eq "$(q "select sum(n) from ${P}counter")" 20 "sum of rows inserted"
+}
+
+test_lock_timeout() {
+	mig ${V1}_create_users <<EOF
+-- migrate:up
+create table ${P}users (id integer primary key);
+EOF
+	local holder t0 t1
+	if [[ $BACKEND == sqlite ]]; then
+		s up
+		expect_rc 0
+		mig ${V2}_create_posts <<EOF
+-- migrate:up
+create table ${P}posts (id integer primary key);
+EOF
+		# the SQLite driver locks with flock() on the database file
+		flock -x "$DB" sleep 2 &
+		holder=$!
+	else
+		# another strata holds the lock while a slow migration runs
+		mkdir -p "$T/slow"
+		local sleep_sql="select pg_sleep(2)"
+		[[ $BACKEND == mysql ]] && sleep_sql="select sleep(2)"
+		cp "$MIG/${V1}_create_users.sql" "$T/slow/"
+		printf -- '-- migrate:up\n%s;\n' "$sleep_sql" >"$T/slow/${V2}_create_posts.sql"
+		cp "$T/slow/${V2}_create_posts.sql" "$MIG/"
+		"$STRATA" -u "$URL" -d "$T/slow" "${TABLE_ARGS[@]}" up >"$T/holder.out" 2>&1 &
+		holder=$!
+	fi
+	sleep 0.5
+	t0=$(date +%s%N)
+	s --lock-timeout 0.2 up
+	t1=$(date +%s%N)
+	expect_rc 9
+	expect_eq "$(grep -c '^strata: error:' <<<"$err")" 1 "error lines"
+	grep -q '^strata: error: .*lock' <<<"$err" || fail "no lock error"
+	(((t1 - t0) / 1000000 < 1500)) || fail "--lock-timeout 0.2 took $(((t1 - t0) / 1000000)) ms"
+	if [[ $BACKEND == sqlite ]]; then
+		expect_eq "$(hist state $V2)" "" "history row of $V2"
+		# waiting long enough succeeds, saying it waits
+		s --lock-timeout 20 up
+		expect_rc 0
+		expect_err "^strata: .*[Ww]ait"
+		expect_eq "$(hist state $V2)" applied "state of $V2"
+	fi
+	wait "$holder"
+	s --lock-timeout 0 up
+	expect_rc 0
+	expect_eq "$(hist_rows)" 2 "history rows"
+}
+
+test_quiet_verbose() {
+	std_migrations
+	s -q up 2
+	expect_rc 0
+	expect_eq "$out" "" "stdout with -q"
+	expect_no_err
+	expect_eq "$(hist_rows)" 2 "history rows"
+	s status -v
+	expect_rc 0
+	expect_err "^strata: debug: "
+	s up --quiet --to 20990101000000
+	expect_error 6 "20990101000000"
+	s -q -v status
+	expect_error 2 "quiet"
+}
+
+test_env_and_colour() {
+	std_migrations
+	DATABASE_URL=$URL run -d "$MIG" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} up 1
+	expect_rc 0
+	expect_out "^applied 1 migration"
+	# --url wins over DATABASE_URL
+	DATABASE_URL=bogus: s status
+	expect_rc 0
+	expect_out "^1 applied, 2 pending$"
+	if ! command -v script >/dev/null; then
+		skip "script(1) not available for the colour check"
+		return
+	fi
+	# colour only on a terminal, and not with NO_COLOR / --no-color
+	local cmd="$STRATA -u '$URL' -d '$MIG' ${TABLE_ARGS[*]} status"
+	script -qec "$cmd" /dev/null >"$T/tty" 2>&1
+	grep -q $'\033\[' "$T/tty" || fail "no colour on a terminal: $(cat -v "$T/tty")"
+	NO_COLOR=1 script -qec "$cmd" /dev/null >"$T/tty" 2>&1
+	! grep -q $'\033\[' "$T/tty" || fail "colour despite NO_COLOR"
+	script -qec "$cmd --no-color" /dev/null >"$T/tty" 2>&1
+	! grep -q $'\033\[' "$T/tty" || fail "colour despite --no-color"
+}
+
+test_golang_pairs() {
+	mkdir -p "$MIG"
+	printf 'create table %susers (id integer primary key);\n' "$P" >"$MIG/000001_create_users.up.sql"
+	printf 'drop table %susers;\n' "$P" >"$MIG/000001_create_users.down.sql"
+	printf 'create table %sposts (id integer primary key);\n' "$P" >"$MIG/000002_create_posts.up.sql"
+	printf 'drop table %sposts;\n' "$P" >"$MIG/000002_create_posts.down.sql"
+	printf 'create table %stags (id integer primary key);\n' "$P" >"$MIG/000003_create_tags.up.sql"
+	echo "notes" >"$MIG/README.md"
+	echo "notes" >"$MIG/notes.txt"
+	s up
+	expect_rc 0
+	expect_out "^applying 000001_create_users "
+	expect_out "^applied 3 migrations"
+	# 000003 has no down part: the plan is refused before anything runs
+	s down 3
+	expect_error 6 "000003.*no down"
+	expect_eq "$(hist_rows)" 3 "history rows"
+	expect_eq "$(table_exists "${P}users")" 1 "table ${P}users"
+	rm "$MIG/000003_create_tags.up.sql"
+	q "delete from $H where version = '000003'"
+	s down 2
+	expect_rc 0
+	expect_out "^reverted 2 migrations"
+	expect_eq "$(hist_rows)" 0 "history rows"
+	expect_eq "$(table_exists "${P}users")$(table_exists "${P}posts")" 00 "tables users, posts"
+}
+
+test_password_redacted() {
+	local scheme=postgres
+	[[ $BACKEND == mysql ]] && scheme=mysql
+	run -d "$T" -v -u "$scheme://alice:s3cr3tpw@127.0.0.1:1/nodb" status
+	[[ $rc -eq 4 || $rc -eq 5 ]] || fail "expected exit 4 or 5, got $rc"
+	[[ "$out$err" != *s3cr3tpw* ]] || fail "the password was printed"
+	grep -q '^strata: error: ' <<<"$err" || fail "no error line"
+}
+
+# ------------------------------------------------------------------------
+# Bad input: one clear line on stderr, the right exit code, nothing applied.
+# ------------------------------------------------------------------------
+
+bad_unknown_command() {
+	std_migrations
+	s frobnicate
+	expect_error 2 "unknown command 'frobnicate'"
+	expect_untouched
+}
+
+bad_unknown_option() {
+	std_migrations
+	s up --frobnicate
+	expect_error 2 "unknown option '--frobnicate'"
+	s -x up
+	expect_error 2 "unknown option '-x'"
+	expect_untouched
+}
+
+bad_missing_option_argument() {
+	std_migrations
+	s up --to
+	expect_error 2 "option '--to' needs an argument"
+	run up -d
+	expect_error 2 "option '-d' needs an argument"
+	expect_untouched
+}
+
+bad_no_command() {
+	run -u "$URL"
+	expect_error 2 "no command given"
+}
+
+bad_missing_url() {
+	std_migrations
+	run -d "$MIG" up
+	expect_error 4 "no database URL given"
+	expect_untouched
+}
+
+bad_malformed_url() {
+	std_migrations
+	run -u "not a url" -d "$MIG" up
+	expect_error 4 "malformed database URL"
+	expect_untouched
+}
+
+bad_unknown_scheme() {
+	std_migrations
+	run -u "oracle://scott@db/x" -d "$MIG" up
+	expect_error 4 "unknown database scheme \"oracle:\""
+	expect_untouched
+}
+
+bad_driver_not_built() {
+	run version
+	local d
+	d=$(sed -n 's/^  \([a-z]*\) *not built in$/\1/p' <<<"$out" | head -1)
+	if [[ -z $d ]]; then
+		skip "every driver is built in"
+		return
+	fi
+	run -u "$d://localhost/x" -d "$T" status
+	expect_error 4 "the $d driver is not built in"
+}
+
+bad_cannot_connect() {
+	std_migrations
+	case $BACKEND in
+	sqlite) run -u "sqlite:$T/no/such/dir/db.sqlite" -d "$MIG" up ;;
+	postgres) run -u "postgres://strata@127.0.0.1:1/nodb" -d "$MIG" up ;;
+	mysql) run -u "mysql://strata@127.0.0.1:1/nodb" -d "$MIG" up ;;
+	esac
+	expect_error 5 "."
+	[[ ! -e $T/no ]] || fail "$T/no was created"
+}
+
+bad_missing_dir() {
+	s -d "$T/nonexistent" up
+	expect_error 3 "$T/nonexistent"
+	expect_untouched
+}
+
+bad_duplicate_version() {
+	std_migrations
+	mig ${V2}_create_posts_again <<EOF
+-- migrate:up
+create table ${P}posts2 (id integer primary key);
+EOF
+	s up
+	expect_error 6 "two migrations have version $V2"
+	expect_untouched
+}
+
+bad_no_up_section() {
+	std_migrations
+	mig 20240104000000_down_only <<EOF
+-- migrate:down
+drop table ${P}users;
+EOF
+	s up
+	expect_error 3 "20240104000000_down_only\.sql"
+	expect_untouched
+}
+
+bad_two_up_sections() {
+	std_migrations
+	mig 20240104000000_twice <<EOF
+-- migrate:up
+create table ${P}t1 (id integer);
+-- migrate:up
+create table ${P}t2 (id integer);
+EOF
+	s up
+	expect_error 3 "20240104000000_twice\.sql:3"
+	expect_untouched
+}
+
+bad_unterminated_quote() {
+	std_migrations
+	mig 20240104000000_quote <<EOF
+-- migrate:up
+create table ${P}t1 (id integer);
+insert into ${P}t1 values ('oops);
+
+-- migrate:down
+drop table ${P}t1;
+EOF
+	s up
+	expect_error 3 "20240104000000_quote\.sql:3(:[0-9]+)?: .*(unterminated|quote)"
+	expect_untouched
+	expect_eq "$(table_exists "${P}t1")" 0 "table ${P}t1"
+}
+
+bad_unterminated_comment() {
+	std_migrations
+	mig 20240104000000_comment <<EOF
+-- migrate:up
+create table ${P}t1 (id integer);
+/* this comment
+   never ends
+EOF
+	s up
+	expect_error 3 "20240104000000_comment\.sql:3(:[0-9]+)?: .*comment"
+	expect_untouched
+}
+
+bad_unterminated_dollar_quote() {
+	if [[ $BACKEND != postgres ]]; then
+		skip "dollar quotes are PostgreSQL syntax"
+		return
+	fi
+	std_migrations
+	mig 20240104000000_dollar <<EOF
+-- migrate:up
+create function ${P}f() returns int language sql as \$body\$
+  select 1;
+EOF
+	s up
+	expect_error 3 "20240104000000_dollar\.sql:2(:[0-9]+)?: "
+	expect_untouched
+}
+
+bad_file_name() {
+	std_migrations
+	echo "select 1;" >"$MIG/abc.sql"
+	echo "notes" >"$MIG/README.md"
+	s up
+	expect_error 3 "abc\.sql"
+	expect_untouched
+}
+
+bad_orphan_down_file() {
+	std_migrations
+	echo "drop table x;" >"$MIG/000009_orphan.down.sql"
+	s up
+	expect_error 3 "000009_orphan\.down\.sql"
+	expect_untouched
+}
+
+bad_binary_file() {
+	std_migrations
+	printf -- '-- migrate:up\ncreate table x (id int);\n\0\n' >"$MIG/20240104000000_binary.sql"
+	s up
+	expect_error 3 "20240104000000_binary\.sql"
+	expect_untouched
+}
+
+bad_count() {
+	std_migrations
+	s up abc
+	expect_error 2 "'abc' is not a count"
+	s up -1
+	expect_error 2 "'-1'"
+	s down -- -1
+	expect_error 2 "'-1' is not a count"
+	s up 0
+	expect_error 2 "'0' is not a count"
+	s up 1.5
+	expect_error 2 "'1.5' is not a count"
+	s up 99999999999999999999999
+	expect_error 2 "is not a count"
+	s up 1 2
+	expect_error 2 "unexpected argument '2'"
+	s up 1 --to $V2
+	expect_error 2 "not both"
+	expect_untouched
+}
+
+bad_to_unknown_version() {
+	std_migrations
+	s up --to 20990101000000
+	expect_error 6 "20990101000000"
+	expect_untouched
+	s up
+	s down --to 20990101000000
+	expect_error 6 "20990101000000"
+	expect_eq "$(hist_rows)" 3 "history rows"
+}
+
+bad_lock_timeout() {
+	std_migrations
+	s up --lock-timeout -1
+	expect_error 2 "--lock-timeout wants a number of seconds >= 0, not '-1'"
+	s up --lock-timeout abc
+	expect_error 2 "not 'abc'"
+	s up --lock-timeout ''
+	expect_error 2 "--lock-timeout"
+	s up --lock-timeout nan
+	expect_error 2 "not 'nan'"
+	expect_untouched
+}
+
+bad_option_for_command() {
+	std_migrations
+	s status --to $V1
+	expect_error 2 "option --to does not apply to status"
+	s up --json
+	expect_error 2 "option --json does not apply to up"
+	s up --forget
+	expect_error 2 "option --forget does not apply to up"
+	s status extra
+	expect_error 2 "unexpected argument 'extra'"
+	expect_untouched
+}
+
+bad_sql_syntax() {
+	std_migrations
+	mig 20240104000000_typo <<EOF
+-- migrate:up
+create table ${P}t1 (id integer);
+
+creat table ${P}t2 (id integer);
+EOF
+	s up
+	expect_error 8 "20240104000000_typo\.sql:4(:[0-9]+)?: .*migration 20240104000000_typo, statement 2 of 2"
+	[[ $BACKEND == sqlite ]] && expect_err "syntax error"
+	[[ $BACKEND == postgres ]] && expect_err "\(SQLSTATE 42601\)"
+	if [[ $BACKEND == mysql ]]; then
+		# DDL commits implicitly: the failure is recorded
+		expect_eq "$(hist "state, statements_done" 20240104000000)" "failed|1" "history row"
+	else
+		expect_eq "$(hist_rows)" 3 "history rows (the good ones ran first)"
+		expect_eq "$(table_exists "${P}t1")" 0 "table ${P}t1"
+	fi
+}
+
+bad_changed_applied_file() {
+	std_migrations
+	s up 2
+	echo "-- changed" >>"$MIG/${V1}_create_users.sql"
+	s up
+	expect_error 6 "$V1"
+	expect_eq "$(hist_rows)" 2 "history rows"
+	expect_eq "$(table_exists "${P}tags")" 0 "table ${P}tags"
+}
+
+bad_output_unwritable() {
+	std_migrations
+	if [[ ! -w /dev/full ]]; then
+		skip "no /dev/full"
+		return
+	fi
+	last="strata status >/dev/full"
+	"$STRATA" -u "$URL" -d "$MIG" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} status >/dev/full 2>"$T/stderr"
+	rc=$?
+	out=
+	err=$(cat "$T/stderr")
+	expect_error 1 "cannot write to standard output"
+}
+
+bad_schema_unsupported() {
+	if [[ $BACKEND == postgres ]]; then
+		skip "PostgreSQL has schemas"
+		return
+	fi
+	std_migrations
+	s --schema app up
+	expect_error 11 "schema"
+	expect_untouched
+}
+
+# ------------------------------------------------------------------------
+
+echo "# strata CLI tests: backend $BACKEND, binary $STRATA"
+start=$(date +%s)
+
+t "version lists the drivers" test_version
+t "help, help COMMAND, COMMAND --help" test_help
+t "new creates the directory and a file named by UTC time" test_new
+t "up applies everything and records history" test_up_all
+t "up N" test_up_n
+t "up --to VERSION" test_up_to
+t "down, down N, nothing to revert" test_down
+t "down --to VERSION leaves VERSION applied" test_down_to
+t "redo re-applies the newest migration" test_redo
+t "redo with nothing applied is refused (6)" test_redo_nothing
+t "status table and footer" test_status_table
+t "status --exit-code: 10 while pending, 0 after" test_status_exit_code
+t "status --json" test_status_json
+t "validate ok, changed file (6), missing file (6)" test_validate
+t "a failing transactional migration leaves nothing (8, file:line)" test_tx_failure
+t "transaction:false failure, refusal (7), repair --resume" test_notx_repair_resume
+t "repair --forget" test_repair_forget
+t "repair --mark-applied VERSION" test_repair_mark_applied
+t "repair usage errors and nothing to repair" test_repair_usage
+t "baseline" test_baseline
+t "baseline of an unknown version (6)" test_baseline_unknown
+t "down of a migration whose file is gone uses the stored SQL" test_down_file_gone
+t "--dry-run changes nothing" test_dry_run
+t "--single-transaction" test_single_transaction
+t "out-of-order refused (6), --allow-out-of-order" test_out_of_order
+t "8 concurrent strata up apply each migration once" test_concurrent
+t "lock timeout (9), waiting for the lock" test_lock_timeout
+t "--quiet and --verbose" test_quiet_verbose
+t "DATABASE_URL, NO_COLOR, --no-color, colour on a terminal" test_env_and_colour
+t "golang-migrate pairs; other files ignored" test_golang_pairs
+t "a password in the URL is never printed" test_password_redacted
+t "bad input: unknown command (2)" bad_unknown_command
+t "bad input: unknown option (2)" bad_unknown_option
+t "bad input: option without its argument (2)" bad_missing_option_argument
+t "bad input: no command (2)" bad_no_command
+t "bad input: missing URL (4)" bad_missing_url
+t "bad input: malformed URL (4)" bad_malformed_url
+t "bad input: unknown URL scheme (4)" bad_unknown_scheme
+t "bad input: driver not built in (4)" bad_driver_not_built
+t "bad input: cannot connect (5)" bad_cannot_connect
+t "bad input: missing migrations directory (3)" bad_missing_dir
+t "bad input: two migrations with one version (6)" bad_duplicate_version
+t "bad input: file without an up section (3)" bad_no_up_section
+t "bad input: two up sections (3)" bad_two_up_sections
+t "bad input: unterminated quote (3, file:line)" bad_unterminated_quote
+t "bad input: unterminated block comment (3, file:line)" bad_unterminated_comment
+t "bad input: unterminated dollar quote (3)" bad_unterminated_dollar_quote
+t "bad input: .sql file with a bad name (3)" bad_file_name
+t "bad input: .down.sql without .up.sql (3)" bad_orphan_down_file
+t "bad input: binary migration file (3)" bad_binary_file
+t "bad input: non-numeric, negative, zero, huge N (2)" bad_count
+t "bad input: --to an unknown version (6)" bad_to_unknown_version
+t "bad input: --lock-timeout negative or not a number (2)" bad_lock_timeout
+t "bad input: option or argument the command does not take (2)" bad_option_for_command
+t "bad input: SQL syntax error (8, file:line)" bad_sql_syntax
+t "bad input: applied file changed (6)" bad_changed_applied_file
+t "bad input: --schema where the driver has none (11)" bad_schema_unsupported
+t "standard output unwritable (1)" bad_output_unwritable
+
+echo "1..$N"
+echo "# $((N - failed - skipped)) passed, $failed failed, $skipped skipped in $(($(date +%s) - start)) s"
+[[ $failed -eq 0 ]]
