@@ -67,6 +67,13 @@ class Group:
         self.rss_max = max(rss, default=None)
 
 
+def paired_ratios(a, b):
+    """a/b wall ratios of the runs of one round (same `rep`), both good."""
+    bw = {r.get("rep"): r["wall_ms"] for r in b.good if "rep" in r}
+    return sorted(r["wall_ms"] / bw[r["rep"]] for r in a.good
+                  if r.get("rep") in bw and bw[r["rep"]])
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("results")
@@ -104,7 +111,7 @@ def main(argv):
     w("## Setup")
     w("")
     for k in ("strata", "strata_binary", "sqlite3", "dbmate", "machine",
-              "cpu", "filesystem", "settings"):
+              "cpu", "filesystem", "load", "settings"):
         if env.get(k):
             w("- **%s**: %s" % (k.replace("_", " "), env[k]))
     for note in env.get("notes", []):
@@ -131,8 +138,13 @@ def main(argv):
         s, f = g("up", n, "strata"), g("up", n, "floor")
         if s and f and s.wall and f.wall:
             ratio = s.wall / f.wall
+            paired = paired_ratios(s, f)
+            spread = ""
+            if len(paired) > 1:
+                spread = "; per round %.2f–%.2f" % (min(paired), max(paired))
             target("strata `up` wall / sqlite3 floor wall, N=%d" % n,
-                   "%.3f (%s / %s ms)" % (ratio, fmt(s.wall), fmt(f.wall)),
+                   "%.3f (%s / %s ms%s)" % (ratio, fmt(s.wall), fmt(f.wall),
+                                            spread),
                    "≤ %.2f" % UP_WALL_RATIO_MAX, ratio <= UP_WALL_RATIO_MAX)
         else:
             target("strata `up` wall / sqlite3 floor wall, N=%d" % n, None,

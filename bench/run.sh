@@ -52,11 +52,16 @@ for cmd in python3 sqlite3; do
 done
 case "$REPEAT$STATUS_REPEAT" in *[!0-9]*) die "REPEAT and STATUS_REPEAT must be numbers" ;; esac
 [ "$REPEAT" -ge 1 ] && [ "$STATUS_REPEAT" -ge 1 ] || die "REPEAT and STATUS_REPEAT must be at least 1"
+NS=$(echo $NS)
+[ -n "$NS" ] || die "NS is empty"
 for n in $NS; do
-	case "$n" in ''|*[!0-9]*) die "NS must hold positive numbers: '$NS'" ;; esac
+	case "$n" in *[!0-9]*|0) die "NS must hold positive numbers: '$NS'" ;; esac
 done
+mkdir -p "$OUT_DIR"
+OUT_DIR=$(cd "$OUT_DIR" && pwd)
 
 WORK=$(mktemp -d "$BENCH_TMPDIR/strata-bench.XXXXXX")
+WORK=$(cd "$WORK" && pwd)
 cleanup() { rm -rf "$WORK"; }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -161,6 +166,8 @@ fi
 if [ -n "$DBMATE_MISSING" ]; then
 	echo "dbmate: $DBMATE_MISSING" >&2
 	DBMATE=
+else
+	DBMATE=$(cd "$(dirname "$DBMATE")" && pwd)/$(basename "$DBMATE")
 fi
 TOOLS="strata floor"
 [ -n "$DBMATE" ] && TOOLS="$TOOLS dbmate"
@@ -193,13 +200,14 @@ history_of() { [ "$1" = dbmate ] && echo schema_migrations || echo strata_migrat
 # up_once TOOL N REP - one `up` on a fresh database, then the check.
 up_once() {
 	local tool=$1 n=$2 rep=$3
-	local dir=$WORK/n$n/migrations db=$WORK/n$n/$tool-$rep.db line verified=true msg
+	local dir=$WORK/n$n/migrations db=$WORK/n$n/$tool-$rep.db line verified=true msg rc=0
 	rm -f "$db" "$db"-journal "$db"-wal "$db"-shm
-	if ! line=$(run_tool "$tool" up "$n" "$db" "$dir" 1 0 --tag "rep=$rep"); then
+	line=$(run_tool "$tool" up "$n" "$db" "$dir" 1 0 --tag "rep=$rep") || rc=$?
+	if [ "$rc" -ne 0 ]; then
 		verified=false
-		msg="$tool up N=$n run $rep exited non-zero (log: see below)"
+		msg="$tool up N=$n run $rep exited with status $rc"
 		echo "$msg" >>"$FAILURES"
-		printf '\n!!! %s\n' "$msg" >&2
+		printf '\n!!! %s; the end of its output:\n' "$msg" >&2
 		tail -n 5 "$WORK/$tool-up-$n.log" | sed 's/^/!!!   /' >&2
 	fi
 	if ! msg=$("$PY" "$CHECK" "$db" "$n" --history "$(history_of "$tool")" \
@@ -208,7 +216,7 @@ up_once() {
 		echo "$msg" >>"$FAILURES"
 		printf '\n!!! INCOMPLETE: %s\n' "$msg" >&2
 	fi
-	[ -n "$line" ] || line='{"rc": 1, "wall_ms": 0, "user_ms": 0, "sys_ms": 0, "cpu_ms": 0, "rss_kib": null, "ru_maxrss_kib": 0, "tool": "'$tool'", "op": "up", "n": '$n'}'
+	[ -n "$line" ] || line='{"rc": 1, "wall_ms": 0, "user_ms": 0, "sys_ms": 0, "cpu_ms": 0, "rss_kib": null, "ru_maxrss_kib": 0, "tool": "'$tool'", "op": "up", "n": '$n', "rep": '$rep'}'
 	printf '%s\n' "${line%\}}, \"verified\": $verified}" >>"$RESULTS"
 	# Keep the newest complete database: `status` is measured on it.
 	if [ "$verified" = true ]; then
@@ -219,6 +227,8 @@ up_once() {
 }
 
 say "work dir: $WORK ($(stat -f -c %T "$WORK"))"
+# Run every tool from the work dir: dbmate, for one, reads ./.env.
+cd "$WORK"
 for n in $NS; do
 	mkdir -p "$WORK/n$n"
 	"$PY" "$BENCH_DIR/gen.py" "$n" "$WORK/n$n/migrations" --floor "$WORK/n$n/floor.sql"
@@ -291,6 +301,18 @@ try:
                     if l.startswith("model name")), "")
 except OSError:
     pass
+def load():
+    """Other work on the machine while we ran: a noisy run shows here."""
+    out = "load average %.2f %.2f %.2f (1/5/15 min)" % os.getloadavg()
+    try:
+        with open("/proc/pressure/io") as f:
+            some = f.readline().split()
+        out += "; I/O pressure %s" % " ".join(
+            x for x in some if x.startswith(("avg60", "avg300")))
+    except OSError:
+        pass
+    return out + " at the end of the run"
+
 rev = sh("git", "-C", e["REPO"], "rev-parse", "--short", "HEAD")
 if rev and sh("git", "-C", e["REPO"], "status", "--porcelain", "--untracked-files=no"):
     rev += " + uncommitted changes"
@@ -311,6 +333,7 @@ env = {
                   "synchronous=FULL for all tools)" % (
                       os.path.dirname(e["WORK"]),
                       sh("stat", "-f", "-c", "%T", e["WORK"])),
+    "load": load(),
     "settings": "N = %s; `up`: %s runs per tool and N on fresh databases, "
                 "tools interleaved; `status`: %s runs (+2 warm-up)" % (
                     ", ".join(e["NS"].split()), e["REPEAT"],
@@ -327,8 +350,10 @@ set +e
 "$PY" "$BENCH_DIR/report.py" "$RESULTS" "$WORK/env.json" --out "$OUT"
 status=$?
 set -e
+# The raw runs too, one JSON line each, for a closer look.
+cp "$RESULTS" "${OUT%.md}.jsonl"
 echo >&2
-say "report written to $OUT"
+say "report written to $OUT (raw runs: ${OUT%.md}.jsonl)"
 if [ -s "$FAILURES" ]; then
 	{
 		echo

@@ -82,8 +82,9 @@ enum kw {
 	KW_NONE = 0,
 	KW_ADD, KW_AGGREGATE, KW_ALTER, KW_ATOMIC, KW_BEGIN, KW_CASE,
 	KW_CONCURRENTLY, KW_COPY, KW_CREATE, KW_DATABASE, KW_DEFINER, KW_DO,
-	KW_DROP, KW_ELSE, KW_END, KW_EVENT, KW_FROM, KW_FUNCTION, KW_IF,
-	KW_INDEX, KW_LOOP, KW_NOT, KW_OR, KW_PROCEDURE, KW_REINDEX,
+	KW_DROP, KW_ELSE, KW_END, KW_EVENT, KW_FOREIGN_KEYS, KW_FROM,
+	KW_FUNCTION, KW_IF, KW_INDEX, KW_JOURNAL_MODE, KW_LOOP, KW_NOT, KW_OR,
+	KW_PRAGMA, KW_PROCEDURE, KW_REINDEX,
 	KW_REPEAT, KW_REPLACE, KW_SCHEMA, KW_STDIN, KW_SYSTEM, KW_TABLESPACE,
 	KW_TEMP, KW_TEMPORARY, KW_THEN, KW_TRIGGER, KW_TYPE, KW_UNIQUE,
 	KW_VACUUM, KW_VALUE, KW_WHILE
@@ -103,9 +104,11 @@ static const struct {
 	KW("CREATE", KW_CREATE), KW("DATABASE", KW_DATABASE),
 	KW("DEFINER", KW_DEFINER), KW("DO", KW_DO), KW("DROP", KW_DROP),
 	KW("ELSE", KW_ELSE), KW("END", KW_END), KW("EVENT", KW_EVENT),
+	KW("FOREIGN_KEYS", KW_FOREIGN_KEYS),
 	KW("FROM", KW_FROM), KW("FUNCTION", KW_FUNCTION), KW("IF", KW_IF),
-	KW("INDEX", KW_INDEX), KW("LOOP", KW_LOOP), KW("NOT", KW_NOT),
-	KW("OR", KW_OR), KW("PROCEDURE", KW_PROCEDURE),
+	KW("INDEX", KW_INDEX), KW("JOURNAL_MODE", KW_JOURNAL_MODE),
+	KW("LOOP", KW_LOOP), KW("NOT", KW_NOT),
+	KW("OR", KW_OR), KW("PRAGMA", KW_PRAGMA), KW("PROCEDURE", KW_PROCEDURE),
 	KW("REINDEX", KW_REINDEX), KW("REPEAT", KW_REPEAT),
 	KW("REPLACE", KW_REPLACE), KW("SCHEMA", KW_SCHEMA),
 	KW("STDIN", KW_STDIN), KW("SYSTEM", KW_SYSTEM),
@@ -716,6 +719,16 @@ static int pg_no_tx_word(stmt_scan *st, size_t idx, enum kw kw)
 	return 0;
 }
 
+/* SQLite statements that fail, or silently do nothing, in a transaction:
+ * VACUUM, and PRAGMA [schema.]foreign_keys / journal_mode. */
+static int sqlite_no_tx_word(const stmt_scan *st, size_t idx, enum kw kw)
+{
+	if (idx == 0)
+		return kw == KW_VACUUM;
+	return idx <= 2 && st->first[0] == KW_PRAGMA &&
+	       (kw == KW_FOREIGN_KEYS || kw == KW_JOURNAL_MODE);
+}
+
 static void scan_word_token(stmt_scan *st, strata_dialect d, enum kw kw)
 {
 	size_t idx = st->nwords++;
@@ -728,8 +741,7 @@ static void scan_word_token(stmt_scan *st, strata_dialect d, enum kw kw)
 		if (kw == KW_STDIN && st->prev_kw == KW_FROM &&
 		    st->first[0] == KW_COPY)
 			st->copy_in = 1;
-	} else if (d == STRATA_DIALECT_SQLITE && idx == 0 &&
-	           kw == KW_VACUUM) {
+	} else if (d == STRATA_DIALECT_SQLITE && sqlite_no_tx_word(st, idx, kw)) {
 		st->flags |= STRATA_STMT_NO_TX;
 	}
 	if (st->hdr != H_DONE)

@@ -29,7 +29,8 @@
  * - Sets STRATA_STMT_NO_TX on statements that cannot run in a transaction
  *   (PostgreSQL: CREATE/DROP INDEX CONCURRENTLY, REINDEX ... CONCURRENTLY,
  *   ALTER TYPE ... ADD VALUE, VACUUM, CREATE/DROP DATABASE, ALTER SYSTEM,
- *   CREATE/DROP TABLESPACE; SQLite: VACUUM).
+ *   CREATE/DROP TABLESPACE; SQLite: VACUUM, and PRAGMA foreign_keys /
+ *   journal_mode, which SQLite silently ignores inside a transaction).
  * Details: the generic dialect lexes like SQLite and sets no flag. In
  * PostgreSQL, as in psql, a ';' inside parentheses does not end the
  * statement (CREATE RULE ... DO (a; b)), and REINDEX SCHEMA / DATABASE /

@@ -1022,6 +1022,12 @@ START_TEST(test_sqlite_vacuum)
 	NO_TX_IS("CREATE INDEX CONCURRENTLY i ON t (x)", LITE, 0);
 	NO_TX_IS("CREATE TABLE vacuum_log (x)", LITE, 0);
 	NO_TX_IS("CREATE DATABASE d", LITE, 0);
+	/* PRAGMAs SQLite silently ignores inside a transaction */
+	NO_TX_IS("PRAGMA foreign_keys = OFF", LITE, NO_TX);
+	NO_TX_IS("pragma main.journal_mode=WAL", LITE, NO_TX);
+	NO_TX_IS("PRAGMA user_version = 3", LITE, 0);
+	NO_TX_IS("SELECT foreign_keys FROM pragma_list", LITE, 0);
+	NO_TX_IS("PRAGMA foreign_keys = OFF", PG, 0);
 	/* generic: SQLite rules, no flags */
 	NO_TX_IS("VACUUM", GEN, 0);
 	NO_TX_IS("CREATE INDEX CONCURRENTLY i ON t (x)", GEN, 0);

@@ -1187,20 +1187,80 @@ EOF
 	expect_untouched
 }
 
-bad_unterminated_dollar_quote() {
-	if [[ $BACKEND != postgres ]]; then
-		skip "dollar quotes are PostgreSQL syntax"
-		return
-	fi
+# The dialect's own quoting construct left open: a dollar quote on
+# PostgreSQL, a backtick identifier on MySQL, a [bracket] identifier on
+# SQLite.
+bad_unterminated_dialect_quote() {
 	std_migrations
-	mig 20240104000000_dollar <<EOF
+	case $BACKEND in
+	postgres)
+		mig 20240104000000_dollar <<EOF
 -- migrate:up
 create function ${P}f() returns int language sql as \$body\$
   select 1;
 EOF
-	s up
-	expect_error 3 "20240104000000_dollar\.sql:2(:[0-9]+)?: "
+		s up
+		expect_error 3 "20240104000000_dollar\.sql:2(:[0-9]+)?: .*dollar"
+		;;
+	mysql)
+		mig 20240104000000_dollar <<EOF
+-- migrate:up
+create table \`${P}t1 (id integer);
+EOF
+		s up
+		expect_error 3 "20240104000000_dollar\.sql:2(:[0-9]+)?: "
+		;;
+	sqlite)
+		mig 20240104000000_dollar <<EOF
+-- migrate:up
+create table [${P}t1 (id integer);
+EOF
+		s up
+		expect_error 3 "20240104000000_dollar\.sql:2(:[0-9]+)?: "
+		;;
+	esac
 	expect_untouched
+}
+
+# SQLite PRAGMAs that are no-ops (or errors) inside a transaction take
+# effect in a transaction:false migration.
+test_sqlite_pragma_no_transaction() {
+	if [[ $BACKEND != sqlite ]]; then
+		skip "SQLite PRAGMAs"
+		return
+	fi
+	# SQLite silently ignores PRAGMA journal_mode inside a transaction:
+	# strata sees it and runs the migration statement by statement
+	mig ${V1}_wal <<EOF
+-- migrate:up
+create table ${P}users (id integer primary key);
+PRAGMA journal_mode = WAL;
+
+-- migrate:down transaction:false
+PRAGMA journal_mode = DELETE;
+drop table ${P}users;
+EOF
+	s up
+	expect_rc 0
+	expect_err "statement at line 3 cannot run in a transaction"
+	expect_eq "$(q 'PRAGMA journal_mode')" wal "journal mode after up"
+	expect_eq "$(hist state,statements_done,statements_total $V1)" "applied|2|2" "history row"
+	s down
+	expect_rc 0
+	expect_eq "$(q 'PRAGMA journal_mode')" delete "journal mode after down"
+	expect_eq "$(table_exists "${P}users")" 0 "table ${P}users after down"
+	# transaction:false: PRAGMA foreign_keys takes effect for the migration
+	mig ${V2}_fk <<EOF
+-- migrate:up transaction:false
+PRAGMA foreign_keys = ON;
+create table ${P}posts (id integer primary key);
+create table ${P}tags (post_id integer references ${P}posts (id));
+insert into ${P}tags (post_id) values (42);
+EOF
+	s up
+	expect_rc 8
+	expect_err "${V2}_fk\.sql:5.*FOREIGN KEY"
+	expect_eq "$(hist state,statements_done $V2)" "failed|3" "history row of the failed migration"
 }
 
 bad_file_name() {
@@ -1377,6 +1437,7 @@ t "lock timeout (9), waiting for the lock" test_lock_timeout
 t "--quiet and --verbose" test_quiet_verbose
 t "DATABASE_URL, NO_COLOR, --no-color, colour on a terminal" test_env_and_colour
 t "golang-migrate pairs; other files ignored" test_golang_pairs
+t "SQLite PRAGMAs with transaction:false" test_sqlite_pragma_no_transaction
 t "a password in the URL is never printed" test_password_redacted
 t "bad input: unknown command (2)" bad_unknown_command
 t "bad input: unknown option (2)" bad_unknown_option
@@ -1393,7 +1454,7 @@ t "bad input: file without an up section (3)" bad_no_up_section
 t "bad input: two up sections (3)" bad_two_up_sections
 t "bad input: unterminated quote (3, file:line)" bad_unterminated_quote
 t "bad input: unterminated block comment (3, file:line)" bad_unterminated_comment
-t "bad input: unterminated dollar quote (3)" bad_unterminated_dollar_quote
+t "bad input: unterminated dollar quote / quoted identifier (3)" bad_unterminated_dialect_quote
 t "bad input: .sql file with a bad name (3)" bad_file_name
 t "bad input: .down.sql without .up.sql (3)" bad_orphan_down_file
 t "bad input: binary migration file (3)" bad_binary_file
