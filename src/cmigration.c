@@ -101,7 +101,7 @@ int strata_source_add_registered(strata_source *src, strata_error *err)
 
 /* Runs one C function into a fresh part. */
 static int run_c(strata_part *part, strata_migration_fn fn,
-                 strata_dialect dialect, int *no_tx, const strata_migration *m,
+                 strata_dialect dialect, const strata_migration *m,
                  const char *what, strata_error *err)
 {
 	strata_sql q = { STRBUF_INIT, dialect, 0, 0 };
@@ -128,8 +128,7 @@ static int run_c(strata_part *part, strata_migration_fn fn,
 	part->text = text;
 	part->len = len;
 	part->first_line = 1;
-	if (q.no_transaction)
-		*no_tx = 1;
+	part->no_transaction = q.no_transaction;
 	return 0;
 }
 
@@ -138,13 +137,11 @@ int strata_cmigration_build(strata_migration *m, strata_dialect dialect,
 {
 	if (m->c_built == (int)dialect + 1)
 		return 0;
-	int no_tx = 0;
-	int rc = run_c(&m->up, m->c->up, dialect, &no_tx, m, "up", err);
+	int rc = run_c(&m->up, m->c->up, dialect, m, "up", err);
 	if (!rc && m->c->down)
-		rc = run_c(&m->down, m->c->down, dialect, &no_tx, m, "down", err);
+		rc = run_c(&m->down, m->c->down, dialect, m, "down", err);
 	if (rc)
 		return rc;
-	m->no_transaction = no_tx;
 	const char *parts[2] = { m->up.text, m->down.text ? m->down.text : "" };
 	size_t lens[2] = { m->up.len, m->down.len };
 	if (strata_checksum(m->checksum, parts, lens, 2))

@@ -187,7 +187,7 @@ static int any_no_tx(const strata_part *p, const strata_stmt **first)
 static int runs_in_tx(strata *db, const strata_migration *m,
                       const strata_part *p)
 {
-	if (m && m->no_transaction)
+	if (p->no_transaction)
 		return 0;
 	if (!(db->driver->caps & STRATA_CAP_TRANSACTIONAL_DDL))
 		return 0;
@@ -493,7 +493,7 @@ static int run_single_tx(strata *db, strata_step *steps, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		const strata_migration *m = steps[i].m;
 		const strata_part *p = m ? (steps[i].kind == STRATA_STEP_UP ? &m->up : &m->down) : NULL;
-		if (m && (m->no_transaction || !runs_in_tx(db, m, p))) {
+		if (m && !runs_in_tx(db, m, p)) {
 			strata_error_set(err, STRATA_EPLAN,
 			                 "migration %s cannot run in a transaction, so --single-transaction cannot be used",
 			                 m->version);

@@ -275,6 +275,7 @@ int strata_format_parse_native(strata_migration *m, char *text, size_t len,
 	int section = -1, section_line = 0;
 	const char *section_start = NULL;
 	int up_line = 0, down_line = 0;
+	int up_no_tx = 0, down_no_tx = 0;
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		const char *next = eol ? eol + 1 : end;
@@ -309,13 +310,11 @@ int strata_format_parse_native(strata_migration *m, char *text, size_t len,
 			if (mk.up) {
 				up_line = line;
 				m->has_up = 1;
-				if (mk.no_tx >= 0)
-					m->no_transaction = mk.no_tx;
+				up_no_tx = mk.no_tx == 1;
 			} else {
 				down_line = line;
 				m->has_down = 1;
-				if (mk.no_tx == 1)
-					m->no_transaction = 1;
+				down_no_tx = mk.no_tx == 1;
 			}
 			section = mk.up;
 			section_start = next;
@@ -338,6 +337,8 @@ int strata_format_parse_native(strata_migration *m, char *text, size_t len,
 	if (!m->has_up)
 		rc = parse_error(err, path, 1,
 		                 "no -- migrate:up section (a migration file needs one)");
+	m->up.no_transaction = up_no_tx;
+	m->down.no_transaction = down_no_tx;
 out:
 	free(text);
 	return rc;

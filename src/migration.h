@@ -16,6 +16,7 @@ typedef struct strata_part {
 	char *text;            /* owned; NULL when the part is absent */
 	size_t len;
 	int first_line;        /* line of text[0] in `file` */
+	int no_transaction;    /* transaction:false on its marker */
 	const char *file;      /* file the text came from (points into the
 	                          migration), NULL for C migrations */
 	strata_stmt *stmts;    /* split with the dialect by _prepare */
@@ -34,7 +35,6 @@ typedef struct strata_migration {
 	strata_part down;
 	int has_up;            /* a -- migrate:up section exists */
 	int has_down;
-	int no_transaction;    /* transaction:false */
 	const strata_c_migration *c; /* the C migration, else NULL */
 	int c_built;           /* 1 + the dialect the C parts were built for */
 } strata_migration;

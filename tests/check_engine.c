@@ -550,7 +550,7 @@ END_TEST
 	"create table n1 (id int);\n"                   \
 	"create table bogus (id int);\n"                \
 	"create table n3 (id int);\n"                   \
-	"-- migrate:down\n"                             \
+	"-- migrate:down transaction:false\n"           \
 	"drop table n3;\n"                              \
 	"drop table n1;\n"
 
@@ -559,7 +559,7 @@ END_TEST
 	"create table n1 (id int);\n"                   \
 	"create table n2 (id int);\n"                   \
 	"create table n3 (id int);\n"                   \
-	"-- migrate:down\n"                             \
+	"-- migrate:down transaction:false\n"           \
 	"drop table n3;\n"                              \
 	"drop table n2;\n"                              \
 	"drop table n1;\n"

@@ -81,7 +81,7 @@ START_TEST(test_parse_sections)
 	ck_assert_int_eq(m->up.first_line, 4);
 	ck_assert_str_eq(m->down.text, "drop table t;\n");
 	ck_assert_int_eq(m->down.first_line, 6);
-	ck_assert_int_eq(m->no_transaction, 0);
+	ck_assert_int_eq(m->up.no_transaction, 0);
 	strata_migration_free(m);
 }
 END_TEST
@@ -92,14 +92,21 @@ START_TEST(test_parse_options_crlf_bom)
 	strata_error err = { 0 };
 	ck_assert_int_eq(parse(m, "\xEF\xBB\xBF-- migrate:up transaction:false\r\n"
 	                          "PRAGMA foreign_keys = off;\r\n", &err), 0);
-	ck_assert_int_eq(m->no_transaction, 1);
+	ck_assert_int_eq(m->up.no_transaction, 1);
 	ck_assert(!m->has_down);
 	ck_assert_int_eq(m->up.first_line, 2);
 	strata_migration_free(m);
 
 	m = strata_migration_new();
 	ck_assert_int_eq(parse(m, "--migrate:up   transaction:true\nselect 1;\n", &err), 0);
-	ck_assert_int_eq(m->no_transaction, 0);
+	ck_assert_int_eq(m->up.no_transaction, 0);
+	strata_migration_free(m);
+
+	/* options belong to their section, as in dbmate */
+	m = strata_migration_new();
+	ck_assert_int_eq(parse(m, "-- migrate:up\nselect 1;\n-- migrate:down transaction:false\nselect 2;\n", &err), 0);
+	ck_assert_int_eq(m->up.no_transaction, 0);
+	ck_assert_int_eq(m->down.no_transaction, 1);
 	strata_migration_free(m);
 }
 END_TEST
