@@ -79,6 +79,8 @@ def main(argv):
     ap.add_argument("results")
     ap.add_argument("env")
     ap.add_argument("--out")
+    ap.add_argument("--instructions",
+                    help="JSON lines of valgrind instruction counts")
     args = ap.parse_args(argv)
 
     with open(args.env) as f:
@@ -234,6 +236,8 @@ def main(argv):
             if f and d and None not in (s.cpu, f.cpu, d.cpu) \
                     and d.cpu > f.cpu:
                 over = "%.2f" % ((s.cpu - f.cpu) / (d.cpu - f.cpu))
+                if s.cpu < f.cpu:
+                    over = "≈ 0 (strata below the floor: noise)"
             w("| %s | %d | %s | %s | %s | %s | %s |" % (
                 op, n,
                 ratio(s.wall, f.wall if f else None),
@@ -241,6 +245,33 @@ def main(argv):
                 ratio(d.wall if d else None, s.wall),
                 ratio(d.cpu if d else None, s.cpu), over))
     w("")
+
+    if args.instructions:
+        counts = {}
+        try:
+            with open(args.instructions) as f:
+                for line in f:
+                    if line.strip():
+                        j = json.loads(line)
+                        counts[(j["op"], j["n"], j["tool"])] = j["instructions"]
+        except OSError:
+            pass
+        w("## Instructions (valgrind)")
+        w("")
+        w("User-space instructions of one run, counted by callgrind: "
+          "deterministic, unlike the times above, so strata's own work shows "
+          "even when the disk is noisy.")
+        w("")
+        w("| op | N | strata | sqlite3 floor | strata / floor |")
+        w("|---|---:|---:|---:|---:|")
+        for op in ("up", "status"):
+            for n in ns:
+                si, fi = counts.get((op, n, "strata")), counts.get((op, n, "floor"))
+                w("| %s | %d | %s | %s | %s |" % (
+                    op, n, "{:,}".format(si) if si else "n/a",
+                    "{:,}".format(fi) if fi else "n/a",
+                    "%.3f" % (si / fi) if si and fi else "n/a"))
+        w("")
 
     failures = env.get("failures", [])
     if failures:

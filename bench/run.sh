@@ -17,6 +17,8 @@
 #                      use the same directory, so the same filesystem
 #   OUT_DIR            where the report goes [bench/out]
 #   STRICT=1           exit 2 when a target is missed
+#   INSTRUCTIONS=1     also count strata's and the floor's instructions under
+#                      valgrind: noise-free, slow (~2-3 min more for N=1000)
 #
 # Exit status: 0 done; 1 a run failed or did not apply every migration
 # (the report says which, loudly), or setup failed; 2 STRICT and a target
@@ -38,6 +40,7 @@ SKIP_DBMATE=${SKIP_DBMATE:-0}
 BENCH_TMPDIR=${BENCH_TMPDIR:-${TMPDIR:-/tmp}}
 OUT_DIR=${OUT_DIR:-$BENCH_DIR/out}
 STRICT=${STRICT:-0}
+INSTRUCTIONS=${INSTRUCTIONS:-0}
 
 PY=python3
 MEASURE="$BENCH_DIR/measure.py"
@@ -274,6 +277,44 @@ for n in $NS; do
 	done
 done
 
+# ------------------------------------------------------------------ instructions
+# INSTRUCTIONS=1: user-space instruction counts under valgrind (callgrind),
+# strata against the floor. Free of the disk's and the machine's noise, so
+# it shows strata's own overhead even where wall times scatter. Slow: about
+# a minute per tool for N=1000. dbmate (Go) is left out: valgrind and the Go
+# runtime do not mix well.
+count_instructions() {
+	local tool=$1 op=$2 n=$3 db=$4 dir=$WORK/n$n/migrations stdin=/dev/null out
+	local -a cmd
+	case "$tool:$op" in
+	strata:up) cmd=("$STRATA" --url "sqlite:$db" --dir "$dir" up) ;;
+	strata:status) cmd=("$STRATA" --url "sqlite:$db" --dir "$dir" status) ;;
+	floor:up) cmd=(sqlite3 "$db"); stdin=$WORK/n$n/floor.sql ;;
+	floor:status) cmd=(sqlite3 "$db" "SELECT version, name, state, applied_at FROM strata_migrations ORDER BY version") ;;
+	esac
+	out=$WORK/callgrind-$tool-$op-$n.txt
+	valgrind --tool=callgrind --callgrind-out-file=/dev/null "${cmd[@]}" \
+		<"$stdin" >/dev/null 2>"$out" || { say "valgrind $tool $op N=$n failed"; return 0; }
+	sed -n 's/.*Collected : \([0-9]*\).*/{"tool": "'"$tool"'", "op": "'"$op"'", "n": '"$n"', "instructions": \1}/p' \
+		"$out" >>"$WORK/instructions.jsonl"
+}
+if [ "$INSTRUCTIONS" = 1 ]; then
+	if command -v valgrind >/dev/null; then
+		for n in $NS; do
+			for tool in strata floor; do
+				say "instructions: $tool up, N=$n (valgrind)"
+				db=$WORK/n$n/instr-$tool.db
+				count_instructions "$tool" up "$n" "$db"
+				say "instructions: $tool status, N=$n (valgrind)"
+				count_instructions "$tool" status "$n" "$db"
+				rm -f "$db"
+			done
+		done
+	else
+		note "INSTRUCTIONS=1 but valgrind is not installed: no instruction counts"
+	fi
+fi
+
 # ------------------------------------------------------------------ report
 mkdir -p "$OUT_DIR"
 OUT=$OUT_DIR/results-$STAMP.md
@@ -347,7 +388,9 @@ with open(sys.argv[1], "w") as f:
 EOF
 
 set +e
-"$PY" "$BENCH_DIR/report.py" "$RESULTS" "$WORK/env.json" --out "$OUT"
+report_args=(--out "$OUT")
+[ "$INSTRUCTIONS" = 1 ] && report_args+=(--instructions "$WORK/instructions.jsonl")
+"$PY" "$BENCH_DIR/report.py" "$RESULTS" "$WORK/env.json" "${report_args[@]}"
 status=$?
 set -e
 # The raw runs too, one JSON line each, for a closer look.

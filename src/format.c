@@ -135,6 +135,9 @@ int strata_read_file(char **out, size_t *len, const char *path,
 		if (r == 0)
 			break;
 		used += (size_t)r;
+		/* the whole file as fstat saw it: skip the read that finds EOF */
+		if (used == (size_t)st.st_size && st.st_size > 0)
+			break;
 	}
 	close(fd);
 	buf[used] = '\0';
