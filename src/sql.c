@@ -802,7 +802,7 @@ typedef struct splitter {
 static int push_stmt(splitter *sp, const strata_stmt *stmt)
 {
 	if (sp->count == sp->cap) {
-		size_t cap = sp->cap ? sp->cap * 2 : 16;
+		size_t cap = sp->cap ? sp->cap * 2 : 4;
 		strata_stmt *items;
 		if (cap > SIZE_MAX / sizeof(*items))
 			goto nomem;
@@ -1069,6 +1069,12 @@ int strata_sql_split(strata_stmt **out, size_t *n, const char *text,
 	if (sp.count == 0) {
 		free(sp.items);
 		return 0;
+	}
+	/* parts stay split for the whole run: keep only what they use */
+	if (sp.count < sp.cap) {
+		strata_stmt *fit = realloc(sp.items, sp.count * sizeof(*fit));
+		if (fit)
+			sp.items = fit;
 	}
 	*out = sp.items;
 	*n = sp.count;
