@@ -14,6 +14,17 @@ static int row_cmp(const void *a, const void *b)
 	return strata_version_cmp((*x)->version, (*y)->version);
 }
 
+void strata_history_sort(const strata_history_row **rows, size_t n)
+{
+	/* drivers list rows ordered by version as text, which is already
+	 * the numeric order when versions have one length (timestamps) */
+	size_t i = 1;
+	while (i < n && strata_version_cmp(rows[i - 1]->version, rows[i]->version) <= 0)
+		i++;
+	if (i < n)
+		qsort(rows, n, sizeof(*rows), row_cmp);
+}
+
 int strata_history_view_build(strata_history_view *out,
                               const strata_history_row *rows, size_t n,
                               strata_error *err)
@@ -40,8 +51,7 @@ int strata_history_view_build(strata_history_view *out,
 			out->ndirty++;
 		}
 	}
-	if (out->napplied > 1)
-		qsort(out->applied, out->napplied, sizeof(*out->applied), row_cmp);
+	strata_history_sort(out->applied, out->napplied);
 	return 0;
 }
 

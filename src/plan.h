@@ -43,6 +43,9 @@ int strata_history_view_build(strata_history_view *out,
                               strata_error *err);
 void strata_history_view_release(strata_history_view *v);
 
+/* Sorts row pointers by version, numerically (cheap when already sorted). */
+void strata_history_sort(const strata_history_row **rows, size_t n);
+
 /* The applied row for `version`, or NULL. */
 const strata_history_row *strata_history_view_find(const strata_history_view *v,
                                                    const char *version);

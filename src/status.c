@@ -32,12 +32,6 @@ const char *strata_state_name(strata_state s)
 	return "unknown";
 }
 
-static int rowp_cmp(const void *a, const void *b)
-{
-	const strata_history_row *const *x = a, *const *y = b;
-	return strata_version_cmp((*x)->version, (*y)->version);
-}
-
 /* The history rows strata owns (valid versions), sorted by version. */
 static const strata_history_row **sorted_rows(const strata_history *h,
                                               size_t *n)
@@ -51,8 +45,7 @@ static const strata_history_row **sorted_rows(const strata_history *h,
 		if (ver && strata_version_valid(ver, strlen(ver)))
 			v[k++] = &h->rows[i];
 	}
-	if (k > 1)
-		qsort(v, k, sizeof(*v), rowp_cmp);
+	strata_history_sort(v, k);
 	*n = k;
 	return v;
 }
