@@ -16,14 +16,12 @@ const char *strata_version(void)
 
 void strata_log(strata *db, strata_log_level level, const char *fmt, ...)
 {
-	if (!db || !db->log)
+	if (!db)
 		return;
-	char buf[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	strata_logv(db->log, db->log_data, level, fmt, ap);
 	va_end(ap);
-	db->log(db->log_data, level, buf);
 }
 
 void strata_emit(strata *db, const strata_event *ev)

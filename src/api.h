@@ -2,6 +2,8 @@
 #ifndef STRATA_API_H
 #define STRATA_API_H
 
+#include <stdarg.h>
+
 #include <strata.h>
 #include <strata/driver.h>
 
@@ -16,6 +18,10 @@ struct strata {
 	strata_event_fn on_event;
 	void *event_data;
 };
+
+/* Formats one log line (newlines folded) and hands it to `fn`, if any. */
+void strata_logv(strata_log_fn fn, void *data, strata_log_level level,
+                 const char *fmt, va_list ap);
 
 /* Logs through the handle's callback. */
 void strata_log(strata *db, strata_log_level level, const char *fmt, ...)

@@ -254,7 +254,57 @@ typedef struct step_ctx {
 	const char *name;
 	const strata_part *part;       /* the SQL to run */
 	strata_direction dir;
+	strata_part history_part;      /* owned: down SQL from the history */
 } step_ctx;
+
+/* Sets up running `m` in `dir`; `row` is its history row (NULL for a
+ * fresh up). A down whose file is gone runs the row's stored down SQL.
+ * Release with step_close(). */
+static int step_open(step_ctx *s, strata *db, const strata_migration *m,
+                     const strata_history_row *row, strata_direction dir,
+                     strata_error *err)
+{
+	memset(s, 0, sizeof(*s));
+	s->db = db;
+	s->m = m;
+	s->dir = dir;
+	/* the row's version text is the one stored: match it exactly */
+	s->version = row ? row->version : m->version;
+	s->name = row ? row->name : m->name;
+	if (dir == STRATA_UP) {
+		s->part = &m->up;
+	} else if (m) {
+		s->part = &m->down;
+	} else {
+		int rc = part_from_history(&s->history_part, row,
+		                           db->driver->dialect, err);
+		if (rc)
+			return rc;
+		s->part = &s->history_part;
+	}
+	return 0;
+}
+
+static void step_close(step_ctx *s)
+{
+	part_release(&s->history_part);
+}
+
+/* Reports the start of a step; returns its start time. */
+static double step_started(const step_ctx *s, int tx)
+{
+	emit(s->db, STRATA_EVENT_MIGRATION_START, s->dir, s->version, s->name,
+	     s->part->nstmts, 0, tx);
+	return now_seconds();
+}
+
+/* Reports how a step ended; returns rc. */
+static int step_ended(const step_ctx *s, int rc, double t0, int tx)
+{
+	emit(s->db, rc ? STRATA_EVENT_MIGRATION_FAILED : STRATA_EVENT_MIGRATION_DONE,
+	     s->dir, s->version, s->name, s->part->nstmts, now_seconds() - t0, tx);
+	return rc;
+}
 
 static void fill_row(strata_history_row *row, const step_ctx *s)
 {
@@ -390,43 +440,24 @@ static int run_tx(const step_ctx *s, strata_error *err)
 	return d->commit(s->db->conn, err);
 }
 
+static strata_direction step_direction(const strata_step *st)
+{
+	return st->kind == STRATA_STEP_UP ? STRATA_UP : STRATA_DOWN;
+}
+
 /* Runs one step (fresh, not a resume). */
 static int run_step(strata *db, const strata_step *step, strata_error *err)
 {
-	step_ctx s = { db, step->m, NULL, NULL, NULL, 0 };
-	strata_part from_history;
-	int own_part = 0, rc;
-	if (step->kind == STRATA_STEP_UP) {
-		s.version = step->m->version;
-		s.name = step->m->name;
-		s.part = &step->m->up;
-		s.dir = STRATA_UP;
-	} else {
-		s.version = step->row->version;
-		s.name = step->row->name;
-		s.dir = STRATA_DOWN;
-		if (step->m) {
-			s.part = &step->m->down;
-		} else {
-			rc = part_from_history(&from_history, step->row,
-			                       db->driver->dialect, err);
-			if (rc)
-				return rc;
-			own_part = 1;
-			s.part = &from_history;
-		}
-	}
+	step_ctx s;
+	int rc = step_open(&s, db, step->m, step->row, step_direction(step), err);
+	if (rc)
+		return rc;
 	int tx = runs_in_tx(db, s.m, s.part);
-	emit(db, STRATA_EVENT_MIGRATION_START, s.dir, s.version, s.name,
-	     s.part->nstmts, 0, tx);
-	double t0 = now_seconds();
+	double t0 = step_started(&s, tx);
 	/* a down keeps the row's stored fields (its down SQL above all) */
-	rc = tx ? run_tx(&s, err)
-	        : run_stepwise(&s, 0, s.dir == STRATA_DOWN ? step->row : NULL, err);
-	emit(db, rc ? STRATA_EVENT_MIGRATION_FAILED : STRATA_EVENT_MIGRATION_DONE,
-	     s.dir, s.version, s.name, s.part->nstmts, now_seconds() - t0, tx);
-	if (own_part)
-		part_release(&from_history);
+	rc = tx ? run_tx(&s, err) : run_stepwise(&s, 0, step->row, err);
+	step_ended(&s, rc, t0, tx);
+	step_close(&s);
 	return rc;
 }
 
@@ -448,29 +479,20 @@ static int prepare_steps(strata *db, strata_step *steps, size_t n,
 
 static void emit_dry_run(strata *db, const strata_step *st)
 {
-	strata_part from_history = { 0 };
-	const strata_part *p;
+	step_ctx s;
 	strata_error ignored = { 0 };
-	if (st->kind == STRATA_STEP_UP)
-		p = &st->m->up;
-	else if (st->m)
-		p = &st->m->down;
-	else if (part_from_history(&from_history, st->row, db->driver->dialect, &ignored) == 0)
-		p = &from_history;
-	else
+	if (step_open(&s, db, st->m, st->row, step_direction(st), &ignored))
 		return;
-	const char *version = st->m ? st->m->version : st->row->version;
-	const char *name = st->m ? st->m->name : st->row->name;
-	strata_direction dir = st->kind == STRATA_STEP_UP ? STRATA_UP : STRATA_DOWN;
+	const strata_part *p = s.part;
 	for (size_t i = 0; i < p->nstmts; i++) {
 		char *sql = strndup(p->stmts[i].sql, p->stmts[i].len);
 		if (!sql)
 			break;
 		strata_event ev = { 0 };
 		ev.type = STRATA_EVENT_STATEMENT;
-		ev.direction = dir;
-		ev.version = version;
-		ev.name = name;
+		ev.direction = s.dir;
+		ev.version = s.version;
+		ev.name = s.name;
 		ev.sql = sql;
 		ev.statement = (long)i + 1;
 		ev.statements = (long)p->nstmts;
@@ -478,7 +500,7 @@ static void emit_dry_run(strata *db, const strata_step *st)
 		strata_emit(db, &ev);
 		free(sql);
 	}
-	part_release(&from_history);
+	step_close(&s);
 }
 
 /* All steps in one transaction. */
@@ -505,36 +527,14 @@ static int run_single_tx(strata *db, strata_step *steps, size_t n,
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < n && !rc; i++) {
-		strata_step *st = &steps[i];
-		strata_part from_history;
-		int own = 0;
-		step_ctx s = { db, st->m, NULL, NULL, NULL, STRATA_UP };
-		if (st->kind == STRATA_STEP_UP) {
-			s.version = st->m->version;
-			s.name = st->m->name;
-			s.part = &st->m->up;
-		} else {
-			s.dir = STRATA_DOWN;
-			s.version = st->row->version;
-			s.name = st->row->name;
-			if (st->m) {
-				s.part = &st->m->down;
-			} else {
-				rc = part_from_history(&from_history, st->row, d->dialect, err);
-				if (rc)
-					break;
-				own = 1;
-				s.part = &from_history;
-			}
-		}
-		emit(db, STRATA_EVENT_MIGRATION_START, s.dir, s.version, s.name,
-		     s.part->nstmts, 0, 1);
-		double t0 = now_seconds();
-		rc = exec_in_tx(&s, t0, err);
-		emit(db, rc ? STRATA_EVENT_MIGRATION_FAILED : STRATA_EVENT_MIGRATION_DONE,
-		     s.dir, s.version, s.name, s.part->nstmts, now_seconds() - t0, 1);
-		if (own)
-			part_release(&from_history);
+		step_ctx s;
+		rc = step_open(&s, db, steps[i].m, steps[i].row,
+		               step_direction(&steps[i]), err);
+		if (rc)
+			break;
+		double t0 = step_started(&s, 1);
+		rc = step_ended(&s, exec_in_tx(&s, t0, err), t0, 1);
+		step_close(&s);
 	}
 	if (rc) {
 		strata_error ignored = { 0 };
@@ -686,33 +686,18 @@ static int repair_resume(strata *db, strata_source *src,
 	int rc = m ? strata_migration_prepare(m, db->driver->dialect, err) : 0;
 	if (rc)
 		return rc;
-	strata_part from_history;
-	int own = 0;
-	step_ctx s = { db, m, row->version, row->name, NULL, up ? STRATA_UP : STRATA_DOWN };
-	if (up) {
-		s.part = &m->up;
-	} else if (m) {
-		s.part = &m->down;
-	} else {
-		rc = part_from_history(&from_history, row, db->driver->dialect, err);
-		if (rc)
-			return rc;
-		own = 1;
-		s.part = &from_history;
-	}
+	step_ctx s;
+	rc = step_open(&s, db, m, row, up ? STRATA_UP : STRATA_DOWN, err);
+	if (rc)
+		return rc;
 	size_t from = row->statements_done > 0 ? (size_t)row->statements_done : 0;
 	if (from > s.part->nstmts)
 		from = s.part->nstmts;
 	strata_log(db, STRATA_LOG_INFO, "resuming migration %s at statement %zu of %zu",
 	           row->version, from + 1, s.part->nstmts);
-	emit(db, STRATA_EVENT_MIGRATION_START, s.dir, s.version, s.name,
-	     s.part->nstmts, 0, 0);
-	double t0 = now_seconds();
-	rc = run_stepwise(&s, from, row, err);
-	emit(db, rc ? STRATA_EVENT_MIGRATION_FAILED : STRATA_EVENT_MIGRATION_DONE,
-	     s.dir, s.version, s.name, s.part->nstmts, now_seconds() - t0, 0);
-	if (own)
-		part_release(&from_history);
+	double t0 = step_started(&s, 0);
+	rc = step_ended(&s, run_stepwise(&s, from, row, err), t0, 0);
+	step_close(&s);
 	return rc;
 }
 

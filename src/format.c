@@ -258,20 +258,27 @@ static int parse_error(strata_error *err, const char *path, int line,
 	return STRATA_EPARSE;
 }
 
+int strata_format_refuse_binary(const char *text, size_t len,
+                                const char *path, strata_error *err)
+{
+	const char *nul = memchr(text, '\0', len);
+	if (!nul)
+		return 0;
+	int line = 1;
+	for (const char *q = text; q < nul; q++)
+		line += *q == '\n';
+	return parse_error(err, path, line,
+	                   "binary data (a NUL byte) in a migration file");
+}
+
 int strata_format_parse_native(strata_migration *m, char *text, size_t len,
                                const char *path, strata_error *err)
 {
 	const char *p = text, *end = text + len;
-	int rc = 0, line = 1;
-	const char *nul = memchr(text, '\0', len);
-	if (nul) {
-		int nl = 1;
-		for (const char *q = text; q < nul; q++)
-			nl += *q == '\n';
-		rc = parse_error(err, path, nl,
-		                 "binary data (a NUL byte) in a migration file");
+	int line = 1;
+	int rc = strata_format_refuse_binary(text, len, path, err);
+	if (rc)
 		goto out;
-	}
 	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
 		p += 3;
 	/* current section: 1 up, 0 down, -1 none yet */

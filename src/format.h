@@ -37,6 +37,10 @@ void strata_format_classify(strata_file_name *out, const char *filename,
 int strata_format_parse_native(strata_migration *m, char *text, size_t len,
                                const char *path, strata_error *err);
 
+/* Refuses text with a NUL byte (STRATA_EPARSE naming its line). */
+int strata_format_refuse_binary(const char *text, size_t len,
+                                const char *path, strata_error *err);
+
 /* Reads a whole file into a malloc'd, NUL-terminated buffer. */
 int strata_read_file(char **out, size_t *len, const char *path,
                      strata_error *err);

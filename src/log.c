@@ -6,17 +6,28 @@
 
 #include <strata/driver.h>
 
-void strata_conn_log(strata_conn *c, strata_log_level level, const char *fmt, ...)
+#include "api.h"
+
+void strata_logv(strata_log_fn fn, void *data, strata_log_level level,
+                 const char *fmt, va_list ap)
 {
-	if (!c || !c->log)
+	if (!fn)
 		return;
 	char buf[2048];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
+	/* one line per message */
 	for (char *p = buf; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
-	c->log(c->log_data, level, buf);
+	fn(data, level, buf);
+}
+
+void strata_conn_log(strata_conn *c, strata_log_level level, const char *fmt, ...)
+{
+	if (!c)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	strata_logv(c->log, c->log_data, level, fmt, ap);
+	va_end(ap);
 }

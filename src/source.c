@@ -273,22 +273,6 @@ static int load_native(strata_migration *m, const char *path,
 	return strata_format_parse_native(m, text, len, path, err);
 }
 
-static int refuse_binary(const char *text, size_t len, const char *path,
-                         strata_error *err)
-{
-	const char *nul = memchr(text, '\0', len);
-	if (!nul)
-		return 0;
-	int line = 1;
-	for (const char *q = text; q < nul; q++)
-		line += *q == '\n';
-	strata_error_set(err, STRATA_EPARSE,
-	                 "binary data (a NUL byte) in a migration file");
-	snprintf(err->file, sizeof(err->file), "%s", path);
-	err->line = line;
-	return STRATA_EPARSE;
-}
-
 /* Takes ownership of `text` into `part`. */
 static void own_part(strata_part *part, char *text, size_t len,
                      const char *file)
@@ -310,11 +294,11 @@ static int load_pair(strata_migration *m, const char *up_path,
 	size_t up_len = 0, down_len = 0;
 	int rc = load_text(&up, &up_len, up_path, err);
 	if (!rc)
-		rc = refuse_binary(up, up_len, up_path, err);
+		rc = strata_format_refuse_binary(up, up_len, up_path, err);
 	if (!rc && down_path) {
 		rc = load_text(&down, &down_len, down_path, err);
 		if (!rc)
-			rc = refuse_binary(down, down_len, down_path, err);
+			rc = strata_format_refuse_binary(down, down_len, down_path, err);
 	}
 	if (!rc) {
 		const char *parts[2] = { up, down ? down : "" };
