@@ -71,6 +71,8 @@ typedef struct strata_error {
 	long statement;         /* 1-based failing statement of a migration, 0 */
 	long position;          /* 1-based byte offset of the error inside the
 	                           failing statement (server error position), 0 */
+	int retryable;          /* 1 when a lock wait expired (lock_timeout):
+	                           running the same SQL again may succeed */
 } strata_error;
 
 /* Resets every field. `err` may be NULL. */
@@ -149,10 +151,17 @@ typedef struct strata_options {
 	void *log_data;
 	strata_event_fn on_event;
 	void *event_data;
+	double statement_timeout;  /* seconds a statement may run; 0 = no limit */
+	double ddl_lock_timeout;   /* seconds a statement may wait for a table
+	                              lock; 0 = no limit. When it expires the
+	                              migration is retried (see below) */
+	int ddl_lock_retries;      /* retries after a lock wait expired, with
+	                              backoff, each reported as a warning */
 } strata_options;
 
 #define STRATA_OPTIONS_INIT \
-	{ STRATA_OPTIONS_VERSION, NULL, NULL, 60.0, NULL, NULL, NULL, NULL, NULL }
+	{ STRATA_OPTIONS_VERSION, NULL, NULL, 60.0, NULL, NULL, NULL, NULL, NULL, \
+	  0, 0, 3 }
 
 /*
  * Connects to the database named by `url` ("sqlite:app.db",
@@ -166,6 +175,29 @@ int strata_open(strata **out, const char *url, const strata_options *opts,
 
 /* Closes the connection and frees `db`. NULL is a no-op. */
 void strata_close(strata *db);
+
+/*
+ * Waits until the server named by `url` accepts connections, retrying
+ * with backoff for at most `timeout` seconds. Returns 0, or the last
+ * connection error (STRATA_ECONNECT) when time ran out; URL and driver
+ * errors return at once.
+ */
+int strata_wait(const char *url, const strata_options *opts, double timeout,
+                strata_error *err);
+
+/* Creates / drops the database named in `url` (connecting to the server's
+ * maintenance database). STRATA_EUNSUPPORTED when the driver cannot. */
+int strata_create_database(const char *url, const strata_options *opts,
+                           strata_error *err);
+int strata_drop_database(const char *url, const strata_options *opts,
+                         strata_error *err);
+
+/* The schema as SQL text (e.g. through pg_dump); *out is malloc'd, free it
+ * with strata_free(). STRATA_EUNSUPPORTED when the driver cannot. */
+int strata_dump_schema(char **out, strata *db, strata_error *err);
+
+/* Frees memory strata handed out as a plain buffer. NULL is a no-op. */
+void strata_free(void *p);
 
 /* Name of the driver in use ("sqlite", "postgres", "mysql"). Static. */
 const char *strata_driver_name(const strata *db);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
 #include "registry.h"
@@ -57,41 +58,30 @@ static void scrub_password(strata_error *err, const char *url)
 			memset(hit, '*', plen);
 }
 
-int strata_open(strata **out, const char *url, const strata_options *opts,
-                strata_error *err)
+/* Checks `opts` (NULL: the defaults, in *defaults) and finds the driver. */
+static int resolve(const strata_options **opts, strata_options *defaults,
+                   const strata_driver **drv, const char *url,
+                   strata_error *err)
 {
-	strata_options defaults = STRATA_OPTIONS_INIT;
-	if (!opts)
-		opts = &defaults;
-	if (!out)
-		return strata_error_set(err, STRATA_EINVAL, "strata_open: out is NULL");
-	*out = NULL;
-	if (opts->version == 0 || opts->version > STRATA_OPTIONS_VERSION)
+	if (!*opts)
+		*opts = defaults;
+	if ((*opts)->version == 0 || (*opts)->version > STRATA_OPTIONS_VERSION)
 		return strata_error_set(err, STRATA_EINVAL,
-		                        "strata_options version %u not supported", opts->version);
-	const strata_driver *drv;
-	int rc = strata_driver_lookup(&drv, url, err);
-	if (rc)
+		                        "strata_options version %u not supported",
+		                        (*opts)->version);
+	if ((*opts)->schema && *(*opts)->schema) {
+		int rc = strata_driver_lookup(drv, url, err);
+		if (!rc && !((*drv)->caps & STRATA_CAP_SCHEMAS))
+			return strata_error_set(err, STRATA_EUNSUPPORTED,
+			                        "the %s driver has no schemas (--schema)",
+			                        (*drv)->name);
 		return rc;
-	strata *db = calloc(1, sizeof(*db));
-	if (!db)
-		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
-	db->driver = drv;
-	db->table = strdup(opts->table && *opts->table ? opts->table : "strata_migrations");
-	db->lock_timeout = opts->lock_timeout;
-	db->log = opts->log;
-	db->log_data = opts->log_data;
-	db->on_event = opts->on_event;
-	db->event_data = opts->event_data;
-	if (!db->table) {
-		free(db);
-		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
 	}
-	if (opts->schema && *opts->schema && !(drv->caps & STRATA_CAP_SCHEMAS)) {
-		strata_close(db);
-		return strata_error_set(err, STRATA_EUNSUPPORTED,
-		                        "the %s driver has no schemas (--schema)", drv->name);
-	}
+	return strata_driver_lookup(drv, url, err);
+}
+
+static strata_conn_config conn_config(const char *url, const strata_options *opts)
+{
 	strata_conn_config cfg = {
 		.version = STRATA_CONN_CONFIG_VERSION,
 		.url = url,
@@ -101,7 +91,39 @@ int strata_open(strata **out, const char *url, const strata_options *opts,
 		.log_data = opts->log_data,
 		.on_event = opts->on_event,
 		.event_data = opts->event_data,
+		.statement_timeout = opts->statement_timeout,
+		.ddl_lock_timeout = opts->ddl_lock_timeout,
 	};
+	return cfg;
+}
+
+int strata_open(strata **out, const char *url, const strata_options *opts,
+                strata_error *err)
+{
+	strata_options defaults = STRATA_OPTIONS_INIT;
+	const strata_driver *drv;
+	if (!out)
+		return strata_error_set(err, STRATA_EINVAL, "strata_open: out is NULL");
+	*out = NULL;
+	int rc = resolve(&opts, &defaults, &drv, url, err);
+	if (rc)
+		return rc;
+	strata *db = calloc(1, sizeof(*db));
+	if (!db)
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	db->driver = drv;
+	db->table = strdup(opts->table && *opts->table ? opts->table : "strata_migrations");
+	db->lock_timeout = opts->lock_timeout;
+	db->ddl_lock_retries = opts->ddl_lock_retries > 0 ? opts->ddl_lock_retries : 0;
+	db->log = opts->log;
+	db->log_data = opts->log_data;
+	db->on_event = opts->on_event;
+	db->event_data = opts->event_data;
+	if (!db->table) {
+		free(db);
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	}
+	strata_conn_config cfg = conn_config(url, opts);
 	strata_error local = { 0 };
 	strata_error *e = err ? err : &local;
 	rc = drv->open(&db->conn, &cfg, e);
@@ -112,6 +134,98 @@ int strata_open(strata **out, const char *url, const strata_options *opts,
 	}
 	*out = db;
 	return 0;
+}
+
+static double monotonic_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int strata_wait(const char *url, const strata_options *opts, double timeout,
+                strata_error *err)
+{
+	strata_error local = { 0 };
+	if (!err)
+		err = &local;
+	double deadline = monotonic_seconds() + (timeout > 0 ? timeout : 0);
+	double delay = 0.05;
+	for (int attempt = 1;; attempt++) {
+		strata *db = NULL;
+		strata_error_clear(err);
+		int rc = strata_open(&db, url, opts, err);
+		strata_close(db);
+		if (rc != STRATA_ECONNECT)
+			return rc;
+		double left = deadline - monotonic_seconds();
+		if (left <= 0)
+			return rc;
+		if (opts && opts->log)
+			strata_logv_args(opts->log, opts->log_data, STRATA_LOG_INFO,
+			                 "waiting for the database (attempt %d): %s",
+			                 attempt, err->message);
+		double d = delay < left ? delay : left;
+		struct timespec ts = { (time_t)d, (long)((d - (double)(time_t)d) * 1e9) };
+		while (nanosleep(&ts, &ts) != 0)
+			;
+		if (delay < 1.0)
+			delay *= 2;
+	}
+}
+
+/* Runs a driver's create/drop slot for `url`. */
+static int database_op(const char *url, const strata_options *opts, int create,
+                       strata_error *err)
+{
+	strata_options defaults = STRATA_OPTIONS_INIT;
+	const strata_driver *drv;
+	strata_error local = { 0 };
+	if (!err)
+		err = &local;
+	int rc = resolve(&opts, &defaults, &drv, url, err);
+	if (rc)
+		return rc;
+	int (*op)(const strata_conn_config *, strata_error *) =
+		create ? drv->create_database : drv->drop_database;
+	if (!op)
+		return strata_error_set(err, STRATA_EUNSUPPORTED,
+		                        "the %s driver cannot %s databases", drv->name,
+		                        create ? "create" : "drop");
+	strata_conn_config cfg = conn_config(url, opts);
+	rc = op(&cfg, err);
+	if (rc)
+		scrub_password(err, url);
+	return rc;
+}
+
+int strata_create_database(const char *url, const strata_options *opts,
+                           strata_error *err)
+{
+	return database_op(url, opts, 1, err);
+}
+
+int strata_drop_database(const char *url, const strata_options *opts,
+                         strata_error *err)
+{
+	return database_op(url, opts, 0, err);
+}
+
+int strata_dump_schema(char **out, strata *db, strata_error *err)
+{
+	if (!out || !db)
+		return strata_error_set(err, STRATA_EINVAL, "strata_dump_schema: no output or database");
+	*out = NULL;
+	if (!db->driver->dump_schema)
+		return strata_error_set(err, STRATA_EUNSUPPORTED,
+		                        "the %s driver cannot dump the schema", db->driver->name);
+	strata_error local = { 0 };
+	return db->driver->dump_schema(db->conn, out, err ? err : &local);
+}
+
+void strata_free(void *p)
+{
+	free(p);
 }
 
 void strata_close(strata *db)

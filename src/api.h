@@ -12,6 +12,7 @@ struct strata {
 	strata_conn *conn;
 	char *table;              /* history table name (maybe schema.table) */
 	double lock_timeout;
+	int ddl_lock_retries;     /* retries after an expired lock wait */
 	int locked;               /* we hold the migration lock */
 	strata_log_fn log;
 	void *log_data;
@@ -22,6 +23,11 @@ struct strata {
 /* Formats one log line (newlines folded) and hands it to `fn`, if any. */
 void strata_logv(strata_log_fn fn, void *data, strata_log_level level,
                  const char *fmt, va_list ap);
+
+/* strata_logv with arguments. */
+void strata_logv_args(strata_log_fn fn, void *data, strata_log_level level,
+                      const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Logs through the handle's callback. */
 void strata_log(strata *db, strata_log_level level, const char *fmt, ...)

@@ -189,9 +189,13 @@ static int runs_in_tx(strata *db, const strata_migration *m,
 {
 	if (p->no_transaction)
 		return 0;
-	if (!(db->driver->caps & STRATA_CAP_TRANSACTIONAL_DDL))
-		return 0;
 	const strata_stmt *s;
+	if (!(db->driver->caps & STRATA_CAP_TRANSACTIONAL_DDL)) {
+		/* DDL commits implicitly (MySQL): only DML shares a transaction */
+		for (size_t i = 0; i < p->nstmts; i++)
+			if (p->stmts[i].flags & STRATA_STMT_DDL)
+				return 0;
+	}
 	if (any_no_tx(p, &s)) {
 		strata_log(db, STRATA_LOG_INFO,
 		           "migration %s: the statement at line %d cannot run in a transaction; "
@@ -320,6 +324,38 @@ static void fill_row(strata_history_row *row, const step_ctx *s)
 	row->applied_by = (char *)current_user();
 }
 
+/* Runs one split statement. */
+static int exec_one(strata *db, const strata_stmt *st, strata_error *err)
+{
+	const strata_driver *d = db->driver;
+	if (d->exec_stmt)
+		return d->exec_stmt(db->conn, st, err);
+	if (st->flags & STRATA_STMT_COPY_IN)
+		return strata_error_set(err, STRATA_EUNSUPPORTED,
+		                        "COPY ... FROM stdin is not supported by the %s driver",
+		                        d->name);
+	return d->exec(db->conn, st->sql, st->len, err);
+}
+
+/* After a lock wait expired (attempt 1, 2, ...): whether to try again;
+ * if so, reports it and sleeps with exponential backoff. */
+static int retry_after_lock_timeout(const step_ctx *s, int attempt,
+                                    const strata_error *err)
+{
+	if (!err->retryable || attempt > s->db->ddl_lock_retries)
+		return 0;
+	double delay = 0.25;
+	for (int i = 1; i < attempt && delay < 8.0; i++)
+		delay *= 2;
+	strata_log(s->db, STRATA_LOG_WARN,
+	           "migration %s: a lock wait timed out (%s); retry %d of %d in %.2g s",
+	           s->version, err->message, attempt, s->db->ddl_lock_retries, delay);
+	struct timespec ts = { (time_t)delay, (long)((delay - (double)(time_t)delay) * 1e9) };
+	while (nanosleep(&ts, &ts) != 0)
+		;
+	return 1;
+}
+
 /* Runs statements [from, n) without a transaction. */
 static int exec_range(const step_ctx *s, size_t from, strata_history_row *row,
                       strata_error *err)
@@ -330,7 +366,11 @@ static int exec_range(const step_ctx *s, size_t from, strata_history_row *row,
 	                                          : STRATA_STATE_REVERT_FAILED;
 	for (size_t i = from; i < p->nstmts; i++) {
 		const strata_stmt *st = &p->stmts[i];
-		int rc = d->exec(s->db->conn, st->sql, st->len, err);
+		int rc, attempt = 0;
+		do {
+			strata_error_clear(err);
+			rc = exec_one(s->db, st, err);
+		} while (rc && retry_after_lock_timeout(s, ++attempt, err));
 		if (rc) {
 			locate_error(err, s->m, s->version, s->name, p, st,
 			             (long)i + 1, (long)p->nstmts);
@@ -393,7 +433,7 @@ static int exec_in_tx(const step_ctx *s, double t0, strata_error *err)
 	const strata_driver *d = s->db->driver;
 	const strata_part *p = s->part;
 	for (size_t i = 0; i < p->nstmts; i++) {
-		int rc = d->exec(s->db->conn, p->stmts[i].sql, p->stmts[i].len, err);
+		int rc = exec_one(s->db, &p->stmts[i], err);
 		if (rc) {
 			locate_error(err, s->m, s->version, s->name, p, &p->stmts[i],
 			             (long)i + 1, (long)p->nstmts);
@@ -409,7 +449,7 @@ static int exec_in_tx(const step_ctx *s, double t0, strata_error *err)
 }
 
 /* One migration in its own transaction together with its history row. */
-static int run_tx(const step_ctx *s, strata_error *err)
+static int run_tx_once(const step_ctx *s, strata_error *err)
 {
 	const strata_driver *d = s->db->driver;
 	double t0 = now_seconds();
@@ -438,6 +478,18 @@ static int run_tx(const step_ctx *s, strata_error *err)
 		return rc;
 	}
 	return d->commit(s->db->conn, err);
+}
+
+/* run_tx_once, again after a lock wait expired (--ddl-lock-timeout): the
+ * transaction was rolled back, so running it again is safe. */
+static int run_tx(const step_ctx *s, strata_error *err)
+{
+	int rc, attempt = 0;
+	do {
+		strata_error_clear(err);
+		rc = run_tx_once(s, err);
+	} while (rc && retry_after_lock_timeout(s, ++attempt, err));
+	return rc;
 }
 
 static strata_direction step_direction(const strata_step *st)

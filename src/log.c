@@ -31,3 +31,12 @@ void strata_conn_log(strata_conn *c, strata_log_level level, const char *fmt, ..
 	strata_logv(c->log, c->log_data, level, fmt, ap);
 	va_end(ap);
 }
+
+void strata_logv_args(strata_log_fn fn, void *data, strata_log_level level,
+                      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	strata_logv(fn, data, level, fmt, ap);
+	va_end(ap);
+}

@@ -85,6 +85,8 @@ enum kw {
 	KW_DROP, KW_ELSE, KW_END, KW_EVENT, KW_FOREIGN_KEYS, KW_FROM,
 	KW_FUNCTION, KW_IF, KW_INDEX, KW_JOURNAL_MODE, KW_LOOP, KW_NOT, KW_OR,
 	KW_PRAGMA, KW_PROCEDURE, KW_REINDEX,
+	KW_RENAME, KW_TRUNCATE, KW_GRANT, KW_REVOKE, KW_LOCK, KW_UNLOCK,
+	KW_ANALYZE, KW_OPTIMIZE, KW_REPAIR, KW_FLUSH, KW_INSTALL, KW_UNINSTALL,
 	KW_REPEAT, KW_REPLACE, KW_SCHEMA, KW_STDIN, KW_SYSTEM, KW_TABLESPACE,
 	KW_TEMP, KW_TEMPORARY, KW_THEN, KW_TRIGGER, KW_TYPE, KW_UNIQUE,
 	KW_VACUUM, KW_VALUE, KW_WHILE
@@ -116,6 +118,12 @@ static const struct {
 	KW("TEMPORARY", KW_TEMPORARY), KW("THEN", KW_THEN),
 	KW("TRIGGER", KW_TRIGGER), KW("TYPE", KW_TYPE),
 	KW("UNIQUE", KW_UNIQUE), KW("VACUUM", KW_VACUUM),
+	KW("RENAME", KW_RENAME), KW("TRUNCATE", KW_TRUNCATE),
+	KW("GRANT", KW_GRANT), KW("REVOKE", KW_REVOKE), KW("LOCK", KW_LOCK),
+	KW("UNLOCK", KW_UNLOCK), KW("ANALYZE", KW_ANALYZE),
+	KW("OPTIMIZE", KW_OPTIMIZE), KW("REPAIR", KW_REPAIR),
+	KW("FLUSH", KW_FLUSH), KW("INSTALL", KW_INSTALL),
+	KW("UNINSTALL", KW_UNINSTALL),
 	KW("VALUE", KW_VALUE), KW("WHILE", KW_WHILE),
 };
 
@@ -729,12 +737,36 @@ static int sqlite_no_tx_word(const stmt_scan *st, size_t idx, enum kw kw)
 	       (kw == KW_FOREIGN_KEYS || kw == KW_JOURNAL_MODE);
 }
 
+/* Schema statements (which MySQL commits implicitly): set on the first
+ * word, taken back for CREATE/DROP TEMPORARY (MySQL does not commit
+ * those). */
+static void ddl_word(stmt_scan *st, size_t idx, enum kw kw)
+{
+	if (idx == 0) {
+		switch (kw) {
+		case KW_CREATE: case KW_ALTER: case KW_DROP: case KW_RENAME:
+		case KW_TRUNCATE: case KW_GRANT: case KW_REVOKE: case KW_LOCK:
+		case KW_UNLOCK: case KW_ANALYZE: case KW_OPTIMIZE: case KW_REPAIR:
+		case KW_FLUSH: case KW_INSTALL: case KW_UNINSTALL:
+			st->flags |= STRATA_STMT_DDL;
+			break;
+		default:
+			break;
+		}
+	} else if (idx == 1 && kw == KW_TEMPORARY &&
+	           (st->first[0] == KW_CREATE || st->first[0] == KW_DROP)) {
+		st->flags &= ~STRATA_STMT_DDL;
+	}
+}
+
 static void scan_word_token(stmt_scan *st, strata_dialect d, enum kw kw)
 {
 	size_t idx = st->nwords++;
 
 	if (idx < sizeof(st->first) / sizeof(st->first[0]))
 		st->first[idx] = kw;
+	if (idx < 2)
+		ddl_word(st, idx, kw);
 	if (d == STRATA_DIALECT_POSTGRES) {
 		if (pg_no_tx_word(st, idx, kw))
 			st->flags |= STRATA_STMT_NO_TX;

@@ -31,6 +31,10 @@
  *   ALTER TYPE ... ADD VALUE, VACUUM, CREATE/DROP DATABASE, ALTER SYSTEM,
  *   CREATE/DROP TABLESPACE; SQLite: VACUUM, and PRAGMA foreign_keys /
  *   journal_mode, which SQLite silently ignores inside a transaction).
+ * - Sets STRATA_STMT_DDL on schema statements (first word CREATE, ALTER,
+ *   DROP, RENAME, TRUNCATE, GRANT, REVOKE, LOCK, UNLOCK, ANALYZE, OPTIMIZE,
+ *   REPAIR, FLUSH, INSTALL, UNINSTALL; not CREATE/DROP TEMPORARY), in every
+ *   dialect: the engine uses it where DDL is not transactional.
  * Details: the generic dialect lexes like SQLite and sets no flag. In
  * PostgreSQL, as in psql, a ';' inside parentheses does not end the
  * statement (CREATE RULE ... DO (a; b)), and REINDEX SCHEMA / DATABASE /

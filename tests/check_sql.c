@@ -141,16 +141,18 @@ static void check_stmt(const split *sp, size_t i, const char *sql, int line,
 	ck_assert_msg(s->line == line && s->column == col,
 	              "line %d: statement %zu at %d:%d, want %d:%d", at, i,
 	              s->line, s->column, line, col);
-	ck_assert_msg(s->flags == flags, "line %d: statement %zu flags %u, "
-	              "want %u", at, i, s->flags, flags);
+	/* the transaction flags; STRATA_STMT_DDL has its own test */
+	ck_assert_msg((s->flags & ~STRATA_STMT_DDL) == flags,
+	              "line %d: statement %zu flags %u, want %u", at, i,
+	              s->flags & ~STRATA_STMT_DDL, flags);
 }
 
 #define COUNT(sp, want) \
 	ck_assert_msg((sp).n == (want), "line %d: %zu statements, want %d", \
 	              __LINE__, (sp).n, (want))
 
-/* Flags of the only statement of `text`. */
-static unsigned flags_of(const char *text, strata_dialect d)
+/* All flags of the only statement of `text`. */
+static unsigned all_flags_of(const char *text, strata_dialect d)
 {
 	split sp;
 
@@ -160,6 +162,17 @@ static unsigned flags_of(const char *text, strata_dialect d)
 	split_free(&sp);
 	return f;
 }
+
+/* Its transaction flags (NO_TX, COPY_IN). */
+static unsigned flags_of(const char *text, strata_dialect d)
+{
+	return all_flags_of(text, d) & ~STRATA_STMT_DDL;
+}
+
+#define DDL_IS(text, d, want) \
+	ck_assert_msg(!!(all_flags_of((text), (d)) & STRATA_STMT_DDL) == (want), \
+	              "%s: <%s> is%s DDL", strata_dialect_name(d), (text), \
+	              (want) ? " not" : "")
 
 #define NO_TX_IS(text, d, want) \
 	ck_assert_msg(flags_of((text), (d)) == (want), \
@@ -917,6 +930,33 @@ START_TEST(test_mysql_begin_is_a_statement)
 }
 END_TEST
 
+START_TEST(test_ddl_flag)
+{
+	static const char *const ddl[] = {
+		"CREATE TABLE t (id int)", "create index i on t (x)",
+		"ALTER TABLE t ADD COLUMN y int", "DROP TABLE t", "RENAME TABLE a TO b",
+		"TRUNCATE t", "GRANT SELECT ON t TO u", "REVOKE ALL ON t FROM u",
+		"LOCK TABLES t WRITE", "UNLOCK TABLES", "ANALYZE TABLE t",
+		"OPTIMIZE TABLE t", "/* c */ CREATE VIEW v AS SELECT 1",
+	};
+	static const char *const dml[] = {
+		"INSERT INTO t VALUES (1)", "UPDATE t SET x = 1", "DELETE FROM t",
+		"SELECT 'CREATE TABLE x'", "CREATE TEMPORARY TABLE tmp (x int)",
+		"DROP TEMPORARY TABLE tmp", "REPLACE INTO t VALUES (1)",
+		"SET @x = 1", "CALL p()",
+	};
+	const strata_dialect all[] = { MY, PG, LITE, GEN };
+	for (size_t d = 0; d < sizeof(all) / sizeof(all[0]); d++) {
+		for (size_t i = 0; i < sizeof(ddl) / sizeof(ddl[0]); i++)
+			DDL_IS(ddl[i], all[d], 1);
+		for (size_t i = 0; i < sizeof(dml) / sizeof(dml[0]); i++)
+			DDL_IS(dml[i], all[d], 0);
+	}
+	/* a routine is DDL, whatever its body holds */
+	DDL_IS("CREATE PROCEDURE p() BEGIN INSERT INTO t VALUES (1); END", MY, 1);
+}
+END_TEST
+
 START_TEST(test_mysql_no_tx_flags)
 {
 	/* MySQL DDL commits implicitly: nothing is flagged */
@@ -1331,6 +1371,7 @@ Suite *sql_suite(void)
 	tcase_add_test(tc, test_sqlite_begin_is_a_statement);
 	tcase_add_test(tc, test_sqlite_comments_not_nested);
 	tcase_add_test(tc, test_sqlite_vacuum);
+	tcase_add_test(tc, test_ddl_flag);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");

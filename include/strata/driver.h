@@ -74,10 +74,19 @@ typedef struct strata_conn_config {
 	void *log_data;
 	strata_event_fn on_event;
 	void *event_data;
+	double statement_timeout;  /* seconds, 0 = none: apply to the session */
+	double ddl_lock_timeout;   /* seconds, 0 = none: the session's wait for
+	                              locks taken by migration statements (not
+	                              the migration lock's own session); an
+	                              expired wait is reported with
+	                              err->retryable = 1 */
 } strata_conn_config;
 
 /* Statement flags, set by the splitter. */
 #define STRATA_STMT_NO_TX 0x01u  /* cannot run inside a transaction */
+#define STRATA_STMT_DDL 0x04u    /* a schema statement (CREATE, ALTER, DROP,
+                                    RENAME, TRUNCATE, GRANT...), which
+                                    MySQL commits implicitly */
 #define STRATA_STMT_COPY_IN 0x02u /* COPY ... FROM stdin: `data` holds rows */
 
 /* One statement of a migration, as split by src/sql. */
@@ -214,6 +223,12 @@ struct strata_driver {
 	int (*drop_database)(const strata_conn_config *cfg, strata_error *err);
 	/* MAY: server version string, malloc'd into *out. */
 	int (*server_version)(strata_conn *c, char **out, strata_error *err);
+
+	/* MAY: run one split statement, with its COPY rows when it has
+	 * STRATA_STMT_COPY_IN. NULL: the core calls exec(sql, len) and
+	 * refuses COPY statements. */
+	int (*exec_stmt)(strata_conn *c, const strata_stmt *stmt,
+	                 strata_error *err);
 };
 
 /*
