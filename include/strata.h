@@ -180,7 +180,8 @@ void strata_close(strata *db);
  * Waits until the server named by `url` accepts connections, retrying
  * with backoff for at most `timeout` seconds. Returns 0, or the last
  * connection error (STRATA_ECONNECT) when time ran out; URL and driver
- * errors return at once.
+ * errors return at once, and so does a server that is up but refuses the
+ * login or does not have the database (SQLSTATE class 28, 3D, 42).
  */
 int strata_wait(const char *url, const strata_options *opts, double timeout,
                 strata_error *err);

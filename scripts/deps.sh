@@ -1,10 +1,20 @@
 #!/bin/bash
 # scripts/deps.sh - installs, with apt, the Debian packages strata needs to
 # build (and, with --test, to run every test) when any is missing.
+#
+# --test adds what the tests use: Check, python3 (free-port checks, bench),
+# util-linux (flock in the CLI tests; runuser, with which
+# scripts/servers.sh runs the servers unprivileged when we are root),
+# procps, and the PostgreSQL and MariaDB servers and clients (psql, mariadb)
+# that scripts/servers.sh starts as throwaway servers.
+# Debian's postinst scripts may start the system's own PostgreSQL and
+# MariaDB services; strata's tests never use them (servers.sh makes its own
+# data directories, ports and sockets), so that is harmless.
 set -euo pipefail
 build_pkgs=(build-essential autoconf automake libtool pkg-config
 	libsqlite3-dev sqlite3 libssl-dev libjson-c-dev libpq-dev libmariadb-dev)
-test_pkgs=(check python3)
+test_pkgs=(check python3 procps util-linux
+	postgresql mariadb-server mariadb-client)
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")
 missing=()

@@ -143,6 +143,17 @@ static double monotonic_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The server is up but refused us (bad password, no such database): no
+ * point in waiting longer. */
+static int server_refused(const strata_error *err)
+{
+	static const char *const classes[] = { "28", "3D", "42" };
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		if (strncmp(err->sqlstate, classes[i], 2) == 0)
+			return 1;
+	return 0;
+}
+
 int strata_wait(const char *url, const strata_options *opts, double timeout,
                 strata_error *err)
 {
@@ -156,7 +167,7 @@ int strata_wait(const char *url, const strata_options *opts, double timeout,
 		strata_error_clear(err);
 		int rc = strata_open(&db, url, opts, err);
 		strata_close(db);
-		if (rc != STRATA_ECONNECT)
+		if (rc != STRATA_ECONNECT || server_refused(err))
 			return rc;
 		double left = deadline - monotonic_seconds();
 		if (left <= 0)

@@ -131,7 +131,30 @@ int cli_check_new(cli_ctx *ctx)
 
 /* ------------------------------------------------------ connecting */
 
-int cli_connect(cli_ctx *ctx)
+/* The library options for the command line: table, schema, timeouts,
+ * and the CLI's log and event callbacks. */
+static void strata_options_for(const cli_ctx *ctx, strata_options *so)
+{
+	const cli_options *o = ctx->o;
+	strata_options init = STRATA_OPTIONS_INIT;
+	*so = init;
+	so->table = o->table;
+	so->schema = o->schema;
+	if (o->lock_timeout_set)
+		so->lock_timeout = o->lock_timeout;
+	if (o->statement_timeout_set)
+		so->statement_timeout = o->statement_timeout;
+	if (o->ddl_lock_timeout_set)
+		so->ddl_lock_timeout = o->ddl_lock_timeout;
+	if (o->ddl_lock_retries_set)
+		so->ddl_lock_retries = (int)o->ddl_lock_retries;
+	so->log = cli_log;
+	so->log_data = ctx->out;
+	so->on_event = cli_event;
+	so->event_data = ctx->out;
+}
+
+int cli_connect(cli_ctx *ctx, int with_dir)
 {
 	const cli_options *o = ctx->o;
 	strata_error err = { 0 };
@@ -139,20 +162,14 @@ int cli_connect(cli_ctx *ctx)
 	/* A bad URL is reported before the files are read, the files before
 	 * anything is opened (nothing is created for a bad directory). */
 	int rc = strata_driver_lookup(&drv, o->url, &err);
-	if (!rc)
+	if (!rc && with_dir) {
 		rc = strata_source_new(&ctx->src, &err);
-	if (!rc)
-		rc = strata_source_add_dir(ctx->src, o->dir, &err);
+		if (!rc)
+			rc = strata_source_add_dir(ctx->src, o->dir, &err);
+	}
 	if (!rc) {
-		strata_options so = STRATA_OPTIONS_INIT;
-		so.table = o->table;
-		so.schema = o->schema;
-		if (o->lock_timeout_set)
-			so.lock_timeout = o->lock_timeout;
-		so.log = cli_log;
-		so.log_data = ctx->out;
-		so.on_event = cli_event;
-		so.event_data = ctx->out;
+		strata_options so;
+		strata_options_for(ctx, &so);
 		rc = strata_open(&ctx->db, o->url, &so, &err);
 	}
 	if (rc) {
@@ -163,9 +180,13 @@ int cli_connect(cli_ctx *ctx)
 	if (o->verbose) {
 		char red[1024], msg[2048];
 		strata_url_redact(red, sizeof(red), o->url);
-		snprintf(msg, sizeof(msg), "connected to %s (%s driver); %zu migration%s in %s",
-		         red, strata_driver_name(ctx->db), strata_source_count(ctx->src),
-		         plural(strata_source_count(ctx->src)), o->dir);
+		if (with_dir)
+			snprintf(msg, sizeof(msg), "connected to %s (%s driver); %zu migration%s in %s",
+			         red, strata_driver_name(ctx->db), strata_source_count(ctx->src),
+			         plural(strata_source_count(ctx->src)), o->dir);
+		else
+			snprintf(msg, sizeof(msg), "connected to %s (%s driver)",
+			         red, strata_driver_name(ctx->db));
 		cli_log(ctx->out, STRATA_LOG_DEBUG, msg);
 	}
 	return CLI_EXIT_OK;
@@ -441,4 +462,232 @@ int cmd_version(cli_ctx *ctx)
 		       rc == 0 ? "built in" : rc == STRATA_ENOTBUILT ? "not built in" : "unknown");
 	}
 	return CLI_EXIT_OK;
+}
+
+/* --------------------------------------------------------------- wait */
+
+/* Log filter of `wait`: the first "waiting for the database" line is
+ * shown, the following attempts only with --verbose. */
+typedef struct wait_log_state {
+	cli_out *out;
+	int attempts;              /* waiting lines seen */
+} wait_log_state;
+
+static void wait_log(void *data, strata_log_level level, const char *msg)
+{
+	wait_log_state *w = data;
+	if (level == STRATA_LOG_INFO &&
+	    strncmp(msg, "waiting for the database", 24) == 0 && w->attempts++ > 0)
+		level = STRATA_LOG_DEBUG;
+	cli_log(w->out, level, msg);
+}
+
+/* Puts `prefix` before err->message (which stays one line). */
+static void prefix_message(strata_error *err, const char *prefix)
+{
+	size_t size = sizeof(err->message), pl = strlen(prefix);
+	if (pl >= size)
+		return;
+	size_t ml = strnlen(err->message, size - 1);
+	if (ml > size - 1 - pl)
+		ml = size - 1 - pl;
+	memmove(err->message + pl, err->message, ml);
+	memcpy(err->message, prefix, pl);
+	err->message[pl + ml] = '\0';
+}
+
+int cmd_wait(cli_ctx *ctx)
+{
+	const cli_options *o = ctx->o;
+	wait_log_state w = { ctx->out, 0 };
+	strata_options so;
+	strata_options_for(ctx, &so);
+	so.log = wait_log;
+	so.log_data = &w;
+	strata_error err = { 0 };
+	double t0 = now_seconds();
+	int rc = strata_wait(o->url, &so, o->wait_timeout, &err);
+	char dur[32], pre[96];
+	cli_duration(dur, sizeof(dur), now_seconds() - t0);
+	if (rc) {
+		if (rc == STRATA_ECONNECT) {
+			snprintf(pre, sizeof(pre), "no connection to the database within %s: ", dur);
+			prefix_message(&err, pre);
+		}
+		return cli_report(ctx->out, &err);
+	}
+	if (w.attempts)
+		cli_notef(ctx->out, "database is up (after %s)", dur);
+	else
+		cli_notef(ctx->out, "database is up");
+	return CLI_EXIT_OK;
+}
+
+/* -------------------------------------------------------- create, drop */
+
+/* Value of a hex digit, or -1. */
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Copies s[0..n) into buf (size > 0), decoding %XX escapes. */
+static void copy_decoded(char *buf, size_t size, const char *s, size_t n)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < n && len + 1 < size; i++) {
+		int hi = i + 2 < n ? hex_value(s[i + 1]) : -1;
+		int lo = i + 2 < n ? hex_value(s[i + 2]) : -1;
+		if (s[i] == '%' && hi >= 0 && lo >= 0) {
+			buf[len++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else {
+			buf[len++] = s[i];
+		}
+	}
+	buf[len] = '\0';
+}
+
+/* The database a URL names, for messages: the path of "scheme://host/db"
+ * or of "sqlite:path"; the URL without its password when there is none. */
+static const char *database_name(char *buf, size_t size, const char *url)
+{
+	char red[1024];
+	strata_url_redact(red, sizeof(red), url);
+	const char *p = strstr(red, "://"), *name = NULL;
+	if (p && strncmp(red, "sqlite", 6) != 0) {
+		name = strchr(p + 3, '/');
+		if (name)
+			name++;
+	} else if ((p = strchr(red, ':'))) {
+		name = p + 1;
+		if (strncmp(name, "//", 2) == 0)
+			name += 2;
+	}
+	size_t n = name ? strcspn(name, "?#") : 0;
+	if (n)
+		copy_decoded(buf, size, name, n);
+	else
+		snprintf(buf, size, "%s", red);
+	return buf;
+}
+
+/* Log filter of `create` and `drop`: a driver that says what it did at
+ * INFO level ("database app already exists") gives the result line. */
+typedef struct database_log_state {
+	cli_out *out;
+	char said[512];            /* the last INFO line, "" when none */
+} database_log_state;
+
+static void database_log(void *data, strata_log_level level, const char *msg)
+{
+	database_log_state *d = data;
+	if (level == STRATA_LOG_INFO) {
+		snprintf(d->said, sizeof(d->said), "%s", msg);
+		level = STRATA_LOG_DEBUG;
+	}
+	cli_log(d->out, level, msg);
+}
+
+static int database_command(cli_ctx *ctx, int create)
+{
+	const cli_options *o = ctx->o;
+	database_log_state d = { ctx->out, "" };
+	strata_options so;
+	strata_options_for(ctx, &so);
+	so.log = database_log;
+	so.log_data = &d;
+	strata_error err = { 0 };
+	int rc = create ? strata_create_database(o->url, &so, &err)
+	                : strata_drop_database(o->url, &so, &err);
+	if (rc)
+		return cli_report(ctx->out, &err);
+	/* Without word from the driver: creating an existing database and
+	 * dropping a missing one succeed (every driver): say so. */
+	char name[1024];
+	database_name(name, sizeof(name), o->url);
+	if (d.said[0])
+		cli_notef(ctx->out, "%s", d.said);
+	else if (create)
+		cli_notef(ctx->out, "created database %s (unless it existed)", name);
+	else
+		cli_notef(ctx->out, "dropped database %s (if it existed)", name);
+	return CLI_EXIT_OK;
+}
+
+int cmd_create(cli_ctx *ctx)
+{
+	return database_command(ctx, 1);
+}
+
+int cmd_drop(cli_ctx *ctx)
+{
+	return database_command(ctx, 0);
+}
+
+/* --------------------------------------------------------------- dump */
+
+/* Writes `text` to `path` (created or truncated). Returns an exit code. */
+static int write_file(cli_out *out, const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		cli_errorf(out, "cannot create %s: %s", path, strerror(errno));
+		return CLI_EXIT_FILES;
+	}
+	size_t len = strlen(text), off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			cli_errorf(out, "cannot write %s: %s", path,
+			           w < 0 ? strerror(errno) : "nothing written");
+			close(fd);
+			return CLI_EXIT_FILES;
+		}
+		off += (size_t)w;
+	}
+	if (close(fd) != 0) {
+		cli_errorf(out, "cannot write %s: %s", path, strerror(errno));
+		return CLI_EXIT_FILES;
+	}
+	return CLI_EXIT_OK;
+}
+
+int cmd_dump(cli_ctx *ctx)
+{
+	const cli_options *o = ctx->o;
+	strata_error err = { 0 };
+	char *text = NULL;
+	int rc = strata_dump_schema(&text, ctx->db, &err);
+	if (rc) {
+		/* the hint says what to install: worth the one line */
+		if (err.hint[0] && !o->verbose) {
+			size_t n = strlen(err.message);
+			snprintf(err.message + n, sizeof(err.message) - n, " (hint: %s)", err.hint);
+		}
+		strata_free(text);
+		return cli_report(ctx->out, &err);
+	}
+	size_t len = strlen(text);
+	int code = CLI_EXIT_OK;
+	if (o->file) {
+		code = write_file(ctx->out, o->file, text);
+		if (!code)
+			cli_notef(ctx->out, "wrote the schema (%zu byte%s) to %s", len,
+			          plural(len), o->file);
+	} else {
+		fputs(text, stdout);
+		if (len && text[len - 1] != '\n')
+			fputc('\n', stdout);
+	}
+	strata_free(text);
+	return code;
 }

@@ -28,8 +28,9 @@ int cli_check_version(cli_ctx *ctx);    /* VERSION */
 int cli_check_repair(cli_ctx *ctx);     /* --MODE [VERSION] */
 int cli_check_new(cli_ctx *ctx);        /* NAME */
 
-/* Opens the database and reads the migrations directory into ctx. */
-int cli_connect(cli_ctx *ctx);
+/* Opens the database into ctx->db and, when `with_dir` is set, first
+ * reads the migrations directory into ctx->src. */
+int cli_connect(cli_ctx *ctx, int with_dir);
 void cli_disconnect(cli_ctx *ctx);
 
 /* The commands. Return an exit code. */
@@ -42,5 +43,9 @@ int cmd_validate(cli_ctx *ctx);
 int cmd_repair(cli_ctx *ctx);
 int cmd_baseline(cli_ctx *ctx);
 int cmd_version(cli_ctx *ctx);
+int cmd_wait(cli_ctx *ctx);
+int cmd_create(cli_ctx *ctx);
+int cmd_drop(cli_ctx *ctx);
+int cmd_dump(cli_ctx *ctx);
 
 #endif /* STRATA_CLI_COMMANDS_H */

@@ -17,14 +17,26 @@ enum {
 	ALLOW_SINGLE_TX = 1u << 2,
 	ALLOW_OUT_OF_ORDER = 1u << 3,
 	ALLOW_STATUS = 1u << 4,    /* --json, --exit-code */
-	ALLOW_REPAIR = 1u << 5     /* --resume, --mark-applied, --forget */
+	ALLOW_REPAIR = 1u << 5,    /* --resume, --mark-applied, --forget */
+	ALLOW_TIMEOUTS = 1u << 6,  /* --statement-timeout, --ddl-lock-timeout,
+	                              --ddl-lock-retries */
+	ALLOW_WAIT = 1u << 7,      /* --wait-timeout */
+	ALLOW_FILE = 1u << 8       /* --file */
 };
+
+/* What a command opens before it runs (after its checks passed). */
+typedef enum command_needs {
+	NEEDS_NOTHING = 0,         /* nothing */
+	NEEDS_URL,                 /* the URL: the command connects itself */
+	NEEDS_DB,                  /* a connection */
+	NEEDS_DB_DIR               /* the migrations directory, a connection */
+} command_needs;
 
 typedef struct command {
 	const char *name;
 	int (*check)(cli_ctx *ctx);
 	int (*run)(cli_ctx *ctx);
-	int needs_db;
+	command_needs needs;
 	unsigned allow;
 	const char *usage;
 	const char *summary;
@@ -32,52 +44,84 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-	{ "new", cli_check_new, cmd_new, 0, 0,
+	{ "new", cli_check_new, cmd_new, NEEDS_NOTHING, 0,
 	  "new NAME", "create a migration file",
 	  "Creates DIR/<UTC timestamp>_NAME.sql (e.g. 20240702105919_create_users.sql)\n"
 	  "with empty '-- migrate:up' and '-- migrate:down' sections, creating the\n"
 	  "directory if needed, and prints its path. NAME: letters, digits, _ and -.\n" },
-	{ "up", cli_check_count, cmd_up, 1,
-	  ALLOW_TO | ALLOW_DRY_RUN | ALLOW_SINGLE_TX | ALLOW_OUT_OF_ORDER,
+	{ "up", cli_check_count, cmd_up, NEEDS_DB_DIR,
+	  ALLOW_TO | ALLOW_DRY_RUN | ALLOW_SINGLE_TX | ALLOW_OUT_OF_ORDER | ALLOW_TIMEOUTS,
 	  "up [N] | up --to VERSION", "apply pending migrations",
 	  "Applies the pending migrations in version order: all of them, the next N,\n"
 	  "or those up to and including VERSION. Each runs in its own transaction\n"
 	  "unless it says '-- migrate:up transaction:false'.\n"
-	  "Options: --to, --dry-run, --single-transaction, --allow-out-of-order.\n" },
-	{ "down", cli_check_count, cmd_down, 1,
-	  ALLOW_TO | ALLOW_DRY_RUN | ALLOW_SINGLE_TX,
+	  "Options: --to, --dry-run, --single-transaction, --allow-out-of-order,\n"
+	  "--statement-timeout, --ddl-lock-timeout, --ddl-lock-retries.\n" },
+	{ "down", cli_check_count, cmd_down, NEEDS_DB_DIR,
+	  ALLOW_TO | ALLOW_DRY_RUN | ALLOW_SINGLE_TX | ALLOW_TIMEOUTS,
 	  "down [N] | down --to VERSION", "revert applied migrations",
 	  "Reverts the newest applied migration, the newest N, or every migration\n"
 	  "newer than VERSION (VERSION itself stays applied). When a migration file\n"
 	  "is gone, the down SQL stored at apply time is used.\n"
-	  "Options: --to, --dry-run, --single-transaction.\n" },
-	{ "redo", cli_check_none, cmd_redo, 1, 0,
+	  "Options: --to, --dry-run, --single-transaction, --statement-timeout,\n"
+	  "--ddl-lock-timeout, --ddl-lock-retries.\n" },
+	{ "redo", cli_check_none, cmd_redo, NEEDS_DB_DIR, ALLOW_TIMEOUTS,
 	  "redo", "revert the newest migration and apply it again",
-	  "Reverts the newest applied migration and applies it again.\n" },
-	{ "status", cli_check_none, cmd_status, 1, ALLOW_STATUS,
+	  "Reverts the newest applied migration and applies it again.\n"
+	  "Options: --statement-timeout, --ddl-lock-timeout, --ddl-lock-retries.\n" },
+	{ "status", cli_check_none, cmd_status, NEEDS_DB_DIR, ALLOW_STATUS,
 	  "status [--json] [--exit-code]", "show applied and pending migrations",
 	  "Prints every migration with its state (applied, pending, failed, running,\n"
 	  "changed, missing) and when it was applied. --json prints a JSON array;\n"
 	  "--exit-code exits with 10 while migrations are pending.\n" },
-	{ "validate", cli_check_none, cmd_validate, 1, 0,
+	{ "validate", cli_check_none, cmd_validate, NEEDS_DB_DIR, 0,
 	  "validate", "check applied migrations against their files",
 	  "Checks that every applied migration still matches its file and that none\n"
 	  "is failed or running. Prints each problem; exits 6 (changed or missing\n"
 	  "files) or 7 (needs repair) when there is any.\n" },
-	{ "repair", cli_check_repair, cmd_repair, 1, ALLOW_REPAIR,
+	{ "repair", cli_check_repair, cmd_repair, NEEDS_DB_DIR,
+	  ALLOW_REPAIR | ALLOW_TIMEOUTS,
 	  "repair --resume | --mark-applied | --forget [VERSION]",
 	  "resolve a migration that failed part-way",
 	  "Resolves a migration left failed or running by a run outside a\n"
 	  "transaction (VERSION may be omitted when there is only one):\n"
 	  "  --resume        run it again from the statement that failed\n"
 	  "  --mark-applied  record it as applied, run nothing\n"
-	  "  --forget        delete its history row (you undo its effects)\n" },
-	{ "baseline", cli_check_version, cmd_baseline, 1, 0,
+	  "  --forget        delete its history row (you undo its effects)\n"
+	  "Options: --statement-timeout, --ddl-lock-timeout, --ddl-lock-retries\n"
+	  "(for --resume).\n" },
+	{ "baseline", cli_check_version, cmd_baseline, NEEDS_DB_DIR, 0,
 	  "baseline VERSION", "record migrations up to VERSION as applied",
 	  "Records every migration up to and including VERSION as applied without\n"
 	  "running it, for a database that already has that schema. Refused when\n"
 	  "the history table already has rows.\n" },
-	{ "version", cli_check_none, cmd_version, 0, 0,
+	{ "wait", cli_check_none, cmd_wait, NEEDS_URL, ALLOW_WAIT,
+	  "wait [--wait-timeout SECS]", "wait until the database accepts connections",
+	  "Connects to the database, retrying with backoff until it accepts the\n"
+	  "connection or SECS (default 60, fractions allowed) have passed, and\n"
+	  "prints 'database is up'; exits 5 when it did not come up in time. Bad\n"
+	  "URLs and drivers not built in fail at once (4); a refused password is\n"
+	  "tried again like a server that is down. Reads no migrations.\n"
+	  "For SQLite, the database file is opened (and created when missing).\n" },
+	{ "create", cli_check_none, cmd_create, NEEDS_URL, 0,
+	  "create", "create the database named in the URL",
+	  "Creates the database named in the URL, connecting to the server's\n"
+	  "maintenance database with the URL's user, who needs the right to create\n"
+	  "databases, and prints what happened. An existing database is left as it\n"
+	  "is (exit 0). For SQLite, creates the file. Reads no migrations.\n" },
+	{ "drop", cli_check_none, cmd_drop, NEEDS_URL, 0,
+	  "drop", "drop the database named in the URL",
+	  "Drops the database named in the URL, with everything in it; there is\n"
+	  "no confirmation. A missing database is not an error. For SQLite,\n"
+	  "removes the file and its -wal, -shm and -journal files. Reads no\n"
+	  "migrations.\n" },
+	{ "dump", cli_check_none, cmd_dump, NEEDS_DB, ALLOW_FILE,
+	  "dump [--file PATH]", "print the schema as SQL",
+	  "Prints the schema of the database as SQL, without data, or writes it to\n"
+	  "PATH with --file. PostgreSQL runs pg_dump, MySQL mariadb-dump or\n"
+	  "mysqldump, found on the PATH; without them it exits 11. Reads no\n"
+	  "migrations.\n" },
+	{ "version", cli_check_none, cmd_version, NEEDS_NOTHING, 0,
 	  "version", "print the version and the drivers built in",
 	  "Prints the version of strata and, for each database driver, whether it\n"
 	  "is built in.\n" },
@@ -104,7 +148,10 @@ static void general_help(void)
 	cli_usage_options(stdout);
 	printf("\nEnvironment:\n"
 	       "  DATABASE_URL  the database URL when --url is not given\n"
-	       "  NO_COLOR      when set and not empty, no colour\n\n");
+	       "  NO_COLOR      when set and not empty, no colour\n"
+	       "  PGHOST, PGPASSWORD, ~/.pgpass, ~/.my.cnf ...\n"
+	       "                what a PostgreSQL / MySQL URL leaves out (keep\n"
+	       "                passwords off the command line this way)\n\n");
 	cli_usage_exit_codes(stdout);
 	printf("\nSee strata(1) for more.\n");
 }
@@ -112,9 +159,12 @@ static void general_help(void)
 static void command_help(const command *c)
 {
 	printf("Usage: strata [OPTIONS] %s\n\n%s", c->usage, c->help);
-	if (c->needs_db)
+	if (c->needs == NEEDS_DB_DIR)
 		printf("\nCommon options: -u/--url URL, -d/--dir DIR, --table NAME, --schema NAME,\n"
 		       "--lock-timeout SECS, -q, -v, --no-color (see strata --help).\n");
+	else if (c->needs != NEEDS_NOTHING)
+		printf("\nCommon options: -u/--url URL, --schema NAME, -q, -v, --no-color\n"
+		       "(see strata --help).\n");
 }
 
 /* Refuses options that the command does not take. */
@@ -134,6 +184,11 @@ static int check_allowed(cli_out *out, const command *c, const cli_options *o)
 		{ o->resume, ALLOW_REPAIR, "--resume" },
 		{ o->mark_applied, ALLOW_REPAIR, "--mark-applied" },
 		{ o->forget, ALLOW_REPAIR, "--forget" },
+		{ o->statement_timeout_set, ALLOW_TIMEOUTS, "--statement-timeout" },
+		{ o->ddl_lock_timeout_set, ALLOW_TIMEOUTS, "--ddl-lock-timeout" },
+		{ o->ddl_lock_retries_set, ALLOW_TIMEOUTS, "--ddl-lock-retries" },
+		{ o->wait_timeout_set, ALLOW_WAIT, "--wait-timeout" },
+		{ o->file != NULL, ALLOW_FILE, "--file" },
 	};
 	for (size_t i = 0; i < sizeof(used) / sizeof(used[0]); i++)
 		if (used[i].set && !(c->allow & used[i].need)) {
@@ -182,8 +237,8 @@ static int dispatch(cli_ctx *ctx)
 	int code = check_allowed(ctx->out, c, o);
 	if (!code)
 		code = c->check(ctx);
-	if (!code && c->needs_db)
-		code = cli_connect(ctx);
+	if (!code && (c->needs == NEEDS_DB || c->needs == NEEDS_DB_DIR))
+		code = cli_connect(ctx, c->needs == NEEDS_DB_DIR);
 	if (!code)
 		code = c->run(ctx);
 	cli_disconnect(ctx);

@@ -26,7 +26,12 @@ enum {
 	OPT_MARK_APPLIED,
 	OPT_FORGET,
 	OPT_EXIT_CODE,
-	OPT_NO_COLOR
+	OPT_NO_COLOR,
+	OPT_WAIT_TIMEOUT,
+	OPT_STATEMENT_TIMEOUT,
+	OPT_DDL_LOCK_TIMEOUT,
+	OPT_DDL_LOCK_RETRIES,
+	OPT_FILE
 };
 
 static const struct option long_options[] = {
@@ -47,6 +52,11 @@ static const struct option long_options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "wait-timeout", required_argument, NULL, OPT_WAIT_TIMEOUT },
+	{ "statement-timeout", required_argument, NULL, OPT_STATEMENT_TIMEOUT },
+	{ "ddl-lock-timeout", required_argument, NULL, OPT_DDL_LOCK_TIMEOUT },
+	{ "ddl-lock-retries", required_argument, NULL, OPT_DDL_LOCK_RETRIES },
+	{ "file", required_argument, NULL, OPT_FILE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -92,6 +102,37 @@ static int parse_seconds(const char *s, double *out)
 	return 0;
 }
 
+/* Parses a whole number >= 0 that fits an int ("0", "3"). */
+static int parse_retries(const char *s, long *out)
+{
+	if (!s || !*s)
+		return -1;
+	for (const char *p = s; *p; p++)
+		if (*p < '0' || *p > '9')
+			return -1;
+	errno = 0;
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || v < 0 || v > INT_MAX)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* --NAME SECONDS: stores the value and sets *set, or writes the usage
+ * message and returns CLI_EXIT_USAGE. */
+static int seconds_option(const char *name, const char *arg, double *val,
+                          int *set, char *msg, size_t msgsize)
+{
+	if (parse_seconds(arg, val)) {
+		snprintf(msg, msgsize, "--%s wants a number of seconds >= 0, not '%s'",
+		         name, arg);
+		return CLI_EXIT_USAGE;
+	}
+	*set = 1;
+	return 0;
+}
+
 static int add_arg(cli_options *o, char *arg)
 {
 	char **p = realloc(o->args, (size_t)(o->nargs + 1) * sizeof(*p));
@@ -107,6 +148,7 @@ int cli_options_parse(cli_options *o, int argc, char **argv,
 {
 	memset(o, 0, sizeof(*o));
 	o->dir = "migrations";
+	o->wait_timeout = CLI_DEFAULT_WAIT_TIMEOUT;
 	const char *env = getenv("DATABASE_URL");
 	if (env && *env)
 		o->url = env;
@@ -136,13 +178,40 @@ int cli_options_parse(cli_options *o, int argc, char **argv,
 		case OPT_TABLE: o->table = optarg; break;
 		case OPT_SCHEMA: o->schema = optarg; break;
 		case OPT_LOCK_TIMEOUT:
-			if (parse_seconds(optarg, &o->lock_timeout)) {
+			if (seconds_option("lock-timeout", optarg, &o->lock_timeout,
+			                   &o->lock_timeout_set, msg, msgsize))
+				return CLI_EXIT_USAGE;
+			break;
+		case OPT_WAIT_TIMEOUT:
+			if (seconds_option("wait-timeout", optarg, &o->wait_timeout,
+			                   &o->wait_timeout_set, msg, msgsize))
+				return CLI_EXIT_USAGE;
+			break;
+		case OPT_STATEMENT_TIMEOUT:
+			if (seconds_option("statement-timeout", optarg, &o->statement_timeout,
+			                   &o->statement_timeout_set, msg, msgsize))
+				return CLI_EXIT_USAGE;
+			break;
+		case OPT_DDL_LOCK_TIMEOUT:
+			if (seconds_option("ddl-lock-timeout", optarg, &o->ddl_lock_timeout,
+			                   &o->ddl_lock_timeout_set, msg, msgsize))
+				return CLI_EXIT_USAGE;
+			break;
+		case OPT_DDL_LOCK_RETRIES:
+			if (parse_retries(optarg, &o->ddl_lock_retries)) {
 				snprintf(msg, msgsize,
-				         "--lock-timeout wants a number of seconds >= 0, not '%s'",
+				         "--ddl-lock-retries wants a whole number >= 0, not '%s'",
 				         optarg);
 				return CLI_EXIT_USAGE;
 			}
-			o->lock_timeout_set = 1;
+			o->ddl_lock_retries_set = 1;
+			break;
+		case OPT_FILE:
+			if (!*optarg) {
+				snprintf(msg, msgsize, "--file wants a path");
+				return CLI_EXIT_USAGE;
+			}
+			o->file = optarg;
 			break;
 		case OPT_DRY_RUN: o->dry_run = 1; break;
 		case OPT_JSON: o->json = 1; break;
@@ -238,9 +307,22 @@ void cli_usage_options(FILE *f)
 	      "  -d, --dir DIR            migrations directory (default: ./migrations)\n"
 	      "      --table NAME         history table (default: strata_migrations;\n"
 	      "                           schema.table allowed)\n"
-	      "      --schema NAME        schema for the history table (PostgreSQL)\n"
+	      "      --schema NAME        schema for the history table and unqualified\n"
+	      "                           names (PostgreSQL)\n"
 	      "      --lock-timeout SECS  wait at most SECS for the migration lock\n"
 	      "                           (default 60; fractions allowed; 0 = do not wait)\n"
+	      "      --statement-timeout SECS\n"
+	      "                           up, down, redo, repair: cancel a statement\n"
+	      "                           that runs longer (0 = no limit; no effect on\n"
+	      "                           SQLite)\n"
+	      "      --ddl-lock-timeout SECS\n"
+	      "                           up, down, redo, repair: give up waiting for a\n"
+	      "                           table lock after SECS and retry the migration\n"
+	      "                           (0 = no limit; no effect on SQLite)\n"
+	      "      --ddl-lock-retries N up, down, redo, repair: retries after a lock\n"
+	      "                           wait expired (default 3, 0 = none)\n"
+	      "      --wait-timeout SECS  wait: give up after SECS (default 60)\n"
+	      "      --file PATH          dump: write the schema to PATH, not stdout\n"
 	      "      --to VERSION         up: apply up to and including VERSION;\n"
 	      "                           down: revert down to VERSION, which stays applied\n"
 	      "      --dry-run            print the SQL that would run; change nothing\n"
@@ -267,12 +349,12 @@ void cli_usage_exit_codes(FILE *f)
 	      "   2  usage error: bad option, command or argument\n"
 	      "   3  bad migration file, or an I/O error\n"
 	      "   4  bad database URL, unknown or not built-in driver\n"
-	      "   5  cannot connect to the database\n"
+	      "   5  cannot connect to the database (wait: it did not come up in time)\n"
 	      "   6  plan refused (changed or missing file, out of order, unknown version)\n"
 	      "   7  a migration failed part-way and needs `strata repair`\n"
 	      "   8  an SQL statement failed\n"
 	      "   9  timed out waiting for the migration lock\n"
 	      "  10  status --exit-code: migrations are pending\n"
-	      "  11  not supported by this database driver\n",
+	      "  11  not supported by this database driver (e.g. dump without pg_dump)\n",
 	      f);
 }

@@ -34,6 +34,15 @@ typedef struct cli_options {
 	const char *schema;        /* --schema */
 	double lock_timeout;       /* --lock-timeout seconds */
 	int lock_timeout_set;
+	double wait_timeout;       /* wait --wait-timeout seconds (default 60) */
+	int wait_timeout_set;
+	double statement_timeout;  /* --statement-timeout seconds, 0 = none */
+	int statement_timeout_set;
+	double ddl_lock_timeout;   /* --ddl-lock-timeout seconds, 0 = none */
+	int ddl_lock_timeout_set;
+	long ddl_lock_retries;     /* --ddl-lock-retries N (>= 0) */
+	int ddl_lock_retries_set;
+	const char *file;          /* dump --file PATH, NULL = stdout */
 	const char *to;            /* --to VERSION */
 	int dry_run;
 	int json;
@@ -62,6 +71,9 @@ void cli_options_free(cli_options *o);
 
 /* Parses a positive count ("3"). Returns 0 or -1. */
 int cli_parse_count(const char *s, long *out);
+
+/* Default of wait --wait-timeout, in seconds. */
+#define CLI_DEFAULT_WAIT_TIMEOUT 60.0
 
 /* Whether colour may be written to `f` (a terminal, colour not disabled). */
 int cli_use_color(const cli_options *o, FILE *f);

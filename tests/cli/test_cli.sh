@@ -363,7 +363,7 @@ test_help() {
 	expect_rc 0
 	expect_out "^Usage: strata "
 	local c
-	for c in new up down redo status validate repair baseline version; do
+	for c in new up down redo status validate repair baseline wait create drop dump version; do
 		expect_out "^  $c "
 	done
 	expect_out "DATABASE_URL"
@@ -379,6 +379,20 @@ test_help() {
 	run -h repair
 	expect_rc 0
 	expect_out "--mark-applied"
+	run --help
+	expect_out "--statement-timeout"
+	expect_out "--ddl-lock-timeout"
+	expect_out "--ddl-lock-retries"
+	expect_out "--wait-timeout"
+	expect_out "--file"
+	run help wait
+	expect_rc 0
+	expect_out "^Usage: strata \\[OPTIONS\\] wait "
+	run dump --help
+	expect_rc 0
+	expect_out "--file"
+	run help up
+	expect_out "--statement-timeout"
 	run help nosuchcommand
 	expect_error 2 "unknown command 'nosuchcommand'"
 }
@@ -931,18 +945,31 @@ EOF
 		# the SQLite driver locks with flock() on the database file
 		flock -x "$DB" sleep 2 &
 		holder=$!
+		probe() { ! flock -n "$DB" true; }
 	else
 		# another strata holds the lock while a slow migration runs
 		mkdir -p "$T/slow"
-		local sleep_sql="select pg_sleep(2)"
-		[[ $BACKEND == mysql ]] && sleep_sql="select sleep(2)"
+		local marker=lock_holder_${RUNID}_$N
+		local sleep_sql="select pg_sleep(2) as $marker"
+		[[ $BACKEND == mysql ]] && sleep_sql="select sleep(2) as $marker"
 		cp "$MIG/${V1}_create_users.sql" "$T/slow/"
 		printf -- '-- migrate:up\n%s;\n' "$sleep_sql" >"$T/slow/${V2}_create_posts.sql"
 		cp "$T/slow/${V2}_create_posts.sql" "$MIG/"
 		"$STRATA" -u "$URL" -d "$T/slow" "${TABLE_ARGS[@]}" up >"$T/holder.out" 2>&1 &
 		holder=$!
+		# the holder has the lock once its slow statement runs
+		if [[ $BACKEND == postgres ]]; then
+			probe() { [[ $(q "select count(*) from pg_stat_activity where query like '%sleep(2) as $marker%' and pid <> pg_backend_pid()") == 1 ]]; }
+		else
+			probe() { [[ $(q "select count(*) from information_schema.processlist where info like '%sleep(2) as $marker%' and id <> connection_id()") == 1 ]]; }
+		fi
 	fi
-	sleep 0.5
+	local i
+	for ((i = 0; i < 200; i++)); do
+		probe && break
+		sleep 0.02
+	done
+	probe || fail "the lock holder did not take the lock"
 	t0=$(date +%s%N)
 	s --lock-timeout 0.2 up
 	t1=$(date +%s%N)
@@ -1037,6 +1064,485 @@ test_password_redacted() {
 	[[ $rc -eq 4 || $rc -eq 5 ]] || fail "expected exit 4 or 5, got $rc"
 	[[ "$out$err" != *s3cr3tpw* ]] || fail "the password was printed"
 	grep -q '^strata: error: ' <<<"$err" || fail "no error line"
+}
+
+# ------------------------------------------------------------------------
+# wait, create, drop, dump, timeouts, --schema
+# ------------------------------------------------------------------------
+
+# now_ms: the time in milliseconds.
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# url_with_db URL NAME: URL naming database NAME instead (server backends).
+url_with_db() {
+	local url=$1 name=$2 query=''
+	if [[ $url == *\?* ]]; then
+		query="?${url#*\?}"
+		url=${url%%\?*}
+	fi
+	local scheme=${url%%://*} rest=${url#*://}
+	echo "$scheme://${rest%%/*}/$name$query"
+}
+
+# db_exists NAME: prints 1 or 0 (server backends).
+db_exists() {
+	case $BACKEND in
+	postgres) q "select count(*) from pg_database where datname = '$1'" ;;
+	mysql) q "select count(*) from information_schema.schemata where schema_name = '$1'" ;;
+	esac
+}
+
+# driver_built NAME: whether `strata version` lists the driver as built in.
+driver_built() {
+	"$STRATA" version | grep -Eq "^  $1 +built in$"
+}
+
+test_wait() {
+	# no migrations directory needed; an up database is up at once
+	local t0 t1
+	t0=$(now_ms)
+	run -u "$URL" -d "$T/nonexistent" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} wait
+	t1=$(now_ms)
+	expect_rc 0
+	expect_eq "$out" "database is up" "wait output"
+	expect_no_err
+	((t1 - t0 < 3000)) || fail "wait on an up database took $((t1 - t0)) ms"
+	run -u "$URL" -q wait --wait-timeout 0
+	expect_rc 0
+	expect_eq "$out" "" "wait -q output"
+	[[ ! -e $T/nonexistent ]] || fail "wait created the migrations directory"
+	# a server that never comes up: exit 5 after about --wait-timeout
+	local scheme=$BACKEND
+	[[ $BACKEND == sqlite ]] && scheme=postgres
+	t0=$(now_ms)
+	run -u "$scheme://strata:s3cr3tpw@127.0.0.1:1/x" wait --wait-timeout 0.5
+	t1=$(now_ms)
+	if driver_built "$scheme"; then
+		expect_rc 5
+		expect_err "^strata: error: no connection to the database within [0-9.]+ m?s: "
+		expect_err "^strata: waiting for the database \(attempt 1\)"
+		# one waiting line and the error; more attempts only with -v
+		expect_eq "$(grep -c '' <<<"$err")" 2 "lines on stderr"
+		((t1 - t0 >= 450)) || fail "wait --wait-timeout 0.5 gave up after $((t1 - t0)) ms"
+		((t1 - t0 < 5000)) || fail "wait --wait-timeout 0.5 took $((t1 - t0)) ms"
+		run -v -u "$scheme://strata:s3cr3tpw@127.0.0.1:1/x" wait --wait-timeout 0.5
+		expect_rc 5
+		expect_err "^strata: debug: waiting for the database \(attempt 2\)"
+	else
+		expect_error 4 "the $scheme driver is not built in"
+	fi
+	[[ "$out$err" != *s3cr3tpw* ]] || fail "the password was printed"
+	if [[ $BACKEND != sqlite ]]; then
+		# up, but without that database: no point in waiting for it
+		t0=$(now_ms)
+		run -u "$(url_with_db "$URL" "strata_no_such_db_$RUNID")" wait --wait-timeout 20
+		t1=$(now_ms)
+		expect_rc 5
+		expect_err "strata_no_such_db_$RUNID"
+		((t1 - t0 < 10000)) || fail "wait kept waiting for a missing database ($((t1 - t0)) ms)"
+	fi
+	if [[ $BACKEND == sqlite ]]; then
+		# a database file that cannot be opened never comes up either
+		run -u "sqlite:$T/no/such/dir/db.sqlite" wait --wait-timeout 0.3
+		expect_rc 5
+		expect_err "^strata: error: no connection to the database within "
+		[[ ! -e $T/no ]] || fail "$T/no was created"
+	fi
+	# a database that comes up while strata waits (an SQLite file whose
+	# directory appears after the first failed attempt)
+	if driver_built sqlite; then
+		"$STRATA" -u "sqlite:$T/later/db.sqlite" wait --wait-timeout 30 >"$T/wait.out" 2>"$T/wait.err" &
+		local waiter=$! i
+		for ((i = 0; i < 400; i++)); do
+			grep -q 'waiting for the database (attempt 1)' "$T/wait.err" 2>/dev/null && break
+			sleep 0.02
+		done
+		mkdir "$T/later"
+		wait "$waiter"
+		rc=$?
+		last="strata wait (the database comes up)"
+		out=$(cat "$T/wait.out")
+		err=$(cat "$T/wait.err")
+		expect_rc 0
+		expect_out "^database is up \\(after [0-9.]+ m?s\\)$"
+		expect_err "^strata: waiting for the database \\(attempt 1\\): "
+	fi
+	# URL errors are not waited for
+	t0=$(now_ms)
+	run -u "oracle://scott@db/x" wait --wait-timeout 30
+	t1=$(now_ms)
+	expect_error 4 "unknown database scheme"
+	((t1 - t0 < 3000)) || fail "wait on a bad URL took $((t1 - t0)) ms"
+	run wait
+	expect_error 4 "no database URL given"
+	run -u "$URL" wait --wait-timeout -1
+	expect_error 2 "--wait-timeout wants a number of seconds >= 0, not '-1'"
+	run -u "$URL" wait --wait-timeout soon
+	expect_error 2 "not 'soon'"
+	run -u "$URL" wait now
+	expect_error 2 "unexpected argument 'now'"
+	run -u "$URL" -d "$MIG" up --wait-timeout 1
+	expect_error 2 "option --wait-timeout does not apply to up"
+}
+
+test_create_drop() {
+	local name url
+	if [[ $BACKEND == sqlite ]]; then
+		name=$T/made.sqlite
+		url=sqlite:$name
+	else
+		name=strata_cli_db_${RUNID}_$N
+		url=$(url_with_db "$URL" "$name")
+	fi
+	# no migrations directory needed
+	run -u "$url" -d "$T/nonexistent" create
+	expect_rc 0
+	expect_out "^created database $name( \\(unless it existed\\))?$"
+	expect_no_err
+	if [[ $BACKEND == sqlite ]]; then
+		[[ -f $name ]] || fail "create did not create $name"
+	else
+		expect_eq "$(db_exists "$name")" 1 "database $name after create"
+	fi
+	# creating it again does no harm
+	run -u "$url" create
+	expect_rc 0
+	expect_out "^(created database $name \\(unless it existed\\)|database $name already exists)$"
+	expect_no_err
+	# the new database is usable
+	std_migrations
+	run -u "$url" -d "$MIG" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} up
+	expect_rc 0
+	expect_out "^applied 3 migrations"
+	run -u "$url" -q drop
+	expect_rc 0
+	expect_eq "$out" "" "drop -q output"
+	expect_no_err
+	if [[ $BACKEND == sqlite ]]; then
+		[[ ! -e $name ]] || fail "drop left $name"
+		[[ -z $(find "$T" -maxdepth 1 -name 'made.sqlite*') ]] ||
+			fail "drop left $(find "$T" -maxdepth 1 -name 'made.sqlite*')"
+	else
+		expect_eq "$(db_exists "$name")" 0 "database $name after drop"
+	fi
+	# dropping it again does no harm
+	run -u "$url" drop
+	expect_rc 0
+	expect_out "^(dropped database $name \\(if it existed\\)|database $name does not exist)$"
+	expect_no_err
+	run -u "$url" create extra
+	expect_error 2 "unexpected argument 'extra'"
+	run -u "$url" create --to $V1
+	expect_error 2 "option --to does not apply to create"
+	run drop
+	expect_error 4 "no database URL given"
+	if [[ $BACKEND != sqlite ]]; then
+		expect_eq "$(db_exists "$name")" 0 "database $name after the usage errors"
+	fi
+}
+
+test_dump() {
+	local url=$URL name=''
+	if [[ $BACKEND != sqlite ]]; then
+		# a database of its own: tests running beside this one change the
+		# shared database while the dump tool reads it
+		name=strata_cli_dump_${RUNID}_$N
+		url=$(url_with_db "$URL" "$name")
+		run -u "$url" -q create
+		expect_rc 0
+	fi
+	std_migrations
+	run -u "$url" -d "$MIG" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} up 2
+	expect_rc 0
+	# no migrations directory needed
+	run -u "$url" -d "$T/nonexistent" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} dump
+	expect_rc 0
+	grep -Eiq "create table [^(]*${P}users" <<<"$out" || fail "no CREATE TABLE of ${P}users in the dump"
+	grep -Eiq "create table [^(]*${P}posts" <<<"$out" || fail "no CREATE TABLE of ${P}posts in the dump"
+	! grep -Eiq "create table [^(]*${P}tags" <<<"$out" || fail "the dump has ${P}tags, which is not applied"
+	! grep -Eiq "insert into [^(]*${P}posts" <<<"$out" || fail "the dump has data"
+	[[ -n $out ]] || fail "empty dump"
+	run -u "$url" dump --file "$T/schema.sql"
+	expect_rc 0
+	expect_out "^wrote the schema \([0-9]+ bytes\) to $T/schema.sql$"
+	[[ -f $T/schema.sql ]] || fail "dump --file wrote no file"
+	grep -Eiq "create table [^(]*${P}users" "$T/schema.sql" || fail "no CREATE TABLE of ${P}users in $T/schema.sql"
+	run -u "$url" -q dump --file "$T/schema2.sql"
+	expect_rc 0
+	expect_eq "$out" "" "dump -q --file output"
+	run -u "$url" dump --file "$T/no/such/dir/schema.sql"
+	expect_error 3 "cannot create $T/no/such/dir/schema\.sql"
+	run -u "$url" dump --file ''
+	expect_error 2 "--file wants a path"
+	run -u "$url" -d "$MIG" status --file "$T/x.sql"
+	expect_error 2 "option --file does not apply to status"
+	[[ ! -e $T/x.sql ]] || fail "status --file wrote $T/x.sql"
+	run -u "$url" dump extra
+	expect_error 2 "unexpected argument 'extra'"
+	if [[ -n $name ]]; then
+		run -u "$url" -q drop
+		expect_rc 0
+	fi
+}
+
+# path_without DIR TOOL...: fills DIR with links to every program on the
+# PATH but the TOOLs (the strata under test may be a libtool wrapper
+# script, which needs the usual programs).
+path_without() {
+	local dir=$1 d tool
+	shift
+	mkdir -p "$dir"
+	local IFS=:
+	for d in $PATH; do
+		[[ -d $d ]] && cp -sn "$d"/* "$dir"/ 2>/dev/null
+	done
+	unset IFS
+	for tool in "$@"; do
+		rm -f "$dir/$tool"
+	done
+}
+
+# dump when the driver cannot: no pg_dump / mariadb-dump on the PATH.
+test_dump_unsupported() {
+	local tools
+	case $BACKEND in
+	sqlite)
+		skip "the SQLite driver dumps by itself"
+		return
+		;;
+	postgres) tools=(pg_dump) ;;
+	mysql) tools=(mariadb-dump mysqldump) ;;
+	esac
+	path_without "$T/bin" "${tools[@]}"
+	PATH=$T/bin run -u "$URL" dump
+	expect_error 11 "${tools[0]}"
+}
+
+bad_timeout_options() {
+	std_migrations
+	s up --statement-timeout -1
+	expect_error 2 "--statement-timeout wants a number of seconds >= 0, not '-1'"
+	s up --statement-timeout 1s
+	expect_error 2 "not '1s'"
+	s down --ddl-lock-timeout abc
+	expect_error 2 "--ddl-lock-timeout wants a number of seconds >= 0, not 'abc'"
+	s redo --ddl-lock-timeout inf
+	expect_error 2 "not 'inf'"
+	s up --ddl-lock-retries -1
+	expect_error 2 "--ddl-lock-retries wants a whole number >= 0, not '-1'"
+	s up --ddl-lock-retries 1.5
+	expect_error 2 "not '1.5'"
+	s up --ddl-lock-retries 99999999999
+	expect_error 2 "not '99999999999'"
+	s up --ddl-lock-retries
+	expect_error 2 "option '--ddl-lock-retries' needs an argument"
+	s status --statement-timeout 5
+	expect_error 2 "option --statement-timeout does not apply to status"
+	s baseline $V1 --ddl-lock-timeout 5
+	expect_error 2 "option --ddl-lock-timeout does not apply to baseline"
+	s validate --ddl-lock-retries 2
+	expect_error 2 "option --ddl-lock-retries does not apply to validate"
+	expect_untouched
+	# accepted by up, down, redo, repair
+	s up --statement-timeout 30 --ddl-lock-timeout 5 --ddl-lock-retries 0
+	expect_rc 0
+	expect_out "^applied 3 migrations"
+	s redo --statement-timeout 30 --ddl-lock-timeout 5 --ddl-lock-retries 2
+	expect_rc 0
+	s down --statement-timeout=0 --ddl-lock-timeout=0.5 --ddl-lock-retries=1
+	expect_rc 0
+	s repair --forget --statement-timeout 1
+	expect_error 6 "nothing to repair"
+}
+
+# --statement-timeout stops a slow migration (no effect on SQLite).
+test_statement_timeout() {
+	local t0 t1
+	case $BACKEND in
+	sqlite)
+		mig ${V1}_create_users <<EOF
+-- migrate:up
+create table ${P}users (id integer primary key);
+EOF
+		s up --statement-timeout 0.001
+		expect_rc 0
+		expect_eq "$(hist state $V1)" applied "state of $V1"
+		return
+		;;
+	postgres) mig ${V1}_slow <<<$'-- migrate:up\nselect pg_sleep(10);' ;;
+	mysql) mig ${V1}_slow <<<$'-- migrate:up\nselect sleep(10);' ;;
+	esac
+	t0=$(now_ms)
+	s up --statement-timeout 0.5
+	t1=$(now_ms)
+	expect_error 8 "${V1}_slow\.sql:2(:[0-9]+)?: .*(timeout|interrupted|max_statement_time)"
+	((t1 - t0 < 5000)) || fail "--statement-timeout 0.5 took $((t1 - t0)) ms"
+	[[ $(hist state $V1) != applied ]] || fail "the slow migration was recorded as applied"
+}
+
+# --ddl-lock-timeout: a migration waiting for a table lock gives up and
+# is retried (a warning per retry) until the lock is free.
+test_ddl_lock_retry() {
+	if [[ $BACKEND == sqlite ]]; then
+		skip "SQLite has no table locks"
+		return
+	fi
+	mig ${V1}_create_users <<EOF
+-- migrate:up
+create table ${P}users (id integer primary key);
+EOF
+	s up
+	expect_rc 0
+	mig ${V2}_alter_users <<EOF
+-- migrate:up
+alter table ${P}users add column name varchar(100);
+EOF
+	# another session holds a lock on the table until it is killed
+	local holder ddl_timeout probe kill i strata_pid
+	local marker=holder_${RUNID}_$N
+	if [[ $BACKEND == postgres ]]; then
+		ddl_timeout=0.2
+		psql "$URL" -XAtq -c "begin; lock table ${P}users in access exclusive mode; select pg_sleep(60) as $marker; commit" >"$T/holder.out" 2>&1 &
+		holder=$!
+		probe="select count(*) from pg_locks l join pg_class c on c.oid = l.relation where c.relname = '${P}users' and l.mode = 'AccessExclusiveLock' and l.granted"
+		kill="select count(pg_terminate_backend(pid)) from pg_stat_activity where query like '%pg_sleep(60) as $marker%' and pid <> pg_backend_pid()"
+	else
+		ddl_timeout=1
+		MYSQL_PWD=$MYSQL_PASS mysql "${MYSQL_ARGS[@]}" -e "lock tables ${P}users write; select sleep(60) as $marker; unlock tables" >"$T/holder.out" 2>&1 &
+		holder=$!
+		probe="select count(*) from information_schema.processlist where info like 'select sleep(60) as $marker%'"
+		kill="select id from information_schema.processlist where info like 'select sleep(60) as $marker%'"
+	fi
+	for ((i = 0; i < 200; i++)); do
+		[[ $(q "$probe") == 1 ]] && break
+		sleep 0.05
+	done
+	[[ $(q "$probe") == 1 ]] || fail "the lock holder did not get the lock: $(cat "$T/holder.out")"
+	# no retries: the expired lock wait fails the migration
+	s up --ddl-lock-timeout $ddl_timeout --ddl-lock-retries 0
+	expect_rc 8
+	expect_err "^strata: error: "
+	[[ $(hist state $V2) != applied ]] || fail "$V2 applied while the table was locked"
+	[[ $BACKEND == mysql ]] && s repair --forget
+	# with retries: once the first retry is announced, free the table
+	"$STRATA" -u "$URL" -d "$MIG" "${TABLE_ARGS[@]}" up --ddl-lock-timeout $ddl_timeout \
+		--ddl-lock-retries 8 >"$T/retry.out" 2>"$T/retry.err" &
+	strata_pid=$!
+	for ((i = 0; i < 400; i++)); do
+		grep -q 'retry 1 of 8' "$T/retry.err" 2>/dev/null && break
+		sleep 0.05
+	done
+	if [[ $BACKEND == postgres ]]; then
+		q "$kill" >/dev/null
+	else
+		q "kill $(q "$kill")"
+	fi
+	wait "$strata_pid"
+	rc=$?
+	last="strata up --ddl-lock-timeout $ddl_timeout --ddl-lock-retries 8"
+	out=$(cat "$T/retry.out")
+	err=$(cat "$T/retry.err")
+	expect_rc 0
+	expect_err "^strata: warning: .*lock wait timed out.*retry 1 of 8"
+	expect_out "^applied 1 migration"
+	expect_eq "$(hist state $V2)" applied "state of $V2"
+	wait "$holder" || : # killed
+}
+
+# url_parts URL: sets U_SCHEME U_USER U_PASS U_HOST U_PORT U_DB U_QUERY.
+url_parts() {
+	local u=${1#*://} creds='' hostport
+	U_SCHEME=${1%%://*}
+	U_QUERY=
+	if [[ $u == *\?* ]]; then
+		U_QUERY="?${u#*\?}"
+		u=${u%%\?*}
+	fi
+	if [[ $u == *@* ]]; then
+		creds=${u%%@*}
+		u=${u#*@}
+	fi
+	hostport=${u%%/*}
+	U_DB=${u#*/}
+	[[ $U_DB == "$u" ]] && U_DB=
+	U_USER=${creds%%:*}
+	U_PASS=
+	[[ $creds == *:* ]] && U_PASS=${creds#*:}
+	U_HOST=${hostport%%:*}
+	U_PORT=
+	[[ $hostport == *:* ]] && U_PORT=${hostport##*:}
+}
+
+# Passwords (and the rest) can stay off the command line: libpq's
+# environment and ~/.pgpass, MySQL's ~/.my.cnf.
+test_password_off_command_line() {
+	std_migrations
+	case $BACKEND in
+	sqlite)
+		skip "SQLite has no passwords"
+		return
+		;;
+	postgres)
+		url_parts "$URL"
+		# everything from the environment, the password from a .pgpass
+		printf '%s:%s:%s:%s:%s\n' "${U_HOST:-*}" "${U_PORT:-*}" "${U_DB:-*}" "${U_USER:-*}" \
+			"${U_PASS:-unused}" >"$T/pgpass"
+		chmod 600 "$T/pgpass"
+		PGHOST=${U_HOST:-${PGHOST:-}} PGPORT=${U_PORT:-${PGPORT:-}} PGUSER=${U_USER:-${PGUSER:-}} \
+			PGPASSFILE=$T/pgpass run -u "postgres:///$U_DB$U_QUERY" -d "$MIG" "${TABLE_ARGS[@]}" up 1
+		expect_rc 0
+		expect_out "^applied 1 migration"
+		PGHOST=${U_HOST:-${PGHOST:-}} PGPORT=${U_PORT:-${PGPORT:-}} PGUSER=${U_USER:-${PGUSER:-}} \
+			PGPASSWORD=${U_PASS:-unused} run -u "postgres:///$U_DB$U_QUERY" -d "$MIG" "${TABLE_ARGS[@]}" status
+		expect_rc 0
+		expect_out "^1 applied, 2 pending$"
+		if [[ -n $U_PASS ]]; then
+			# without them the password is missing
+			PGHOST=${U_HOST:-${PGHOST:-}} PGPORT=${U_PORT:-${PGPORT:-}} PGUSER=${U_USER:-${PGUSER:-}} \
+				PGPASSFILE=$T/nonexistent PGPASSWORD='' run -u "postgres:///$U_DB$U_QUERY" -d "$MIG" "${TABLE_ARGS[@]}" status
+			expect_error 5 "password"
+		fi
+		;;
+	mysql)
+		url_parts "$URL"
+		local bare="$U_SCHEME://${U_USER:+$U_USER@}$U_HOST${U_PORT:+:$U_PORT}/$U_DB$U_QUERY"
+		mkdir -p "$T/home"
+		printf '[client]\npassword=%s\n' "$U_PASS" >"$T/home/.my.cnf"
+		chmod 600 "$T/home/.my.cnf"
+		HOME=$T/home run -u "$bare" -d "$MIG" "${TABLE_ARGS[@]}" up 1
+		expect_rc 0
+		expect_out "^applied 1 migration"
+		if [[ -n $U_PASS ]]; then
+			# without the option file the password is missing
+			HOME=$T/nohome run -u "$bare" -d "$MIG" "${TABLE_ARGS[@]}" status
+			expect_error 5 "[Aa]ccess denied"
+		fi
+		;;
+	esac
+	[[ -z $U_PASS || "$out$err" != *"$U_PASS"* ]] || fail "the password was printed"
+}
+
+# --schema reaches the driver: history table and unqualified names.
+test_schema_option() {
+	if [[ $BACKEND != postgres ]]; then
+		skip "only PostgreSQL has schemas (see bad_schema_unsupported)"
+		return
+	fi
+	local sch=strata_cli_s_${RUNID}_$N
+	q "create schema $sch"
+	std_migrations
+	s --schema "$sch" up
+	expect_rc 0
+	expect_out "^applied 3 migrations"
+	expect_eq "$(q "select count(*) from information_schema.tables where table_schema = '$sch' and table_name in ('$H', '${P}users', '${P}posts', '${P}tags')")" 4 "tables in schema $sch"
+	expect_eq "$(table_exists "$H")$(table_exists "${P}users")" 00 "tables in the default schema"
+	s --schema "$sch" status
+	expect_out "^3 applied, 0 pending$"
+	s status
+	expect_out "^0 applied, 3 pending$"
+	q "drop schema $sch cascade"
 }
 
 # ------------------------------------------------------------------------
@@ -1439,6 +1945,15 @@ t "DATABASE_URL, NO_COLOR, --no-color, colour on a terminal" test_env_and_colour
 t "golang-migrate pairs; other files ignored" test_golang_pairs
 t "SQLite PRAGMAs with transaction:false" test_sqlite_pragma_no_transaction
 t "a password in the URL is never printed" test_password_redacted
+t "wait: up at once, never up (5), bad URL at once (4)" test_wait
+t "create and drop the database in the URL" test_create_drop
+t "dump prints the schema, --file" test_dump
+t "dump without pg_dump / mariadb-dump (11)" test_dump_unsupported
+t "--statement-timeout stops a slow migration" test_statement_timeout
+t "--ddl-lock-timeout and --ddl-lock-retries retry a lock wait" test_ddl_lock_retry
+t "--schema puts the history and the tables in that schema" test_schema_option
+t "passwords from PGPASSWORD, .pgpass, ~/.my.cnf" test_password_off_command_line
+t "bad input: --statement-timeout, --ddl-lock-* values and commands (2)" bad_timeout_options
 t "bad input: unknown command (2)" bad_unknown_command
 t "bad input: unknown option (2)" bad_unknown_option
 t "bad input: option without its argument (2)" bad_missing_option_argument

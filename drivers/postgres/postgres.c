@@ -1,0 +1,2148 @@
+/*
+ * drivers/postgres/postgres.c - the PostgreSQL driver (libpq).
+ *
+ * Exports one symbol, `strata_driver_postgres`; everything else is static.
+ *
+ * URLs
+ *   postgres://user:password@host:port/db?param=value (or postgresql://)
+ *   is handed to libpq whole as a connection URI (PQconnectdbParams with
+ *   expand_dbname), so every libpq parameter (sslmode, connect_timeout,
+ *   options, ...) passes through and whatever the URL leaves out comes from
+ *   PGHOST, PGPORT, PGUSER, PGPASSWORD, PGSERVICE, ~/.pgpass and service
+ *   files, as in psql: `postgres:///app` is the database app on the
+ *   default server. strata's own parameter search_path=NAME is removed
+ *   before libpq sees it (libpq refuses unknown parameters) and works like
+ *   the schema option. cfg->application_name is passed as
+ *   fallback_application_name, so an application_name in the URL wins.
+ *
+ * Sessions
+ *   The main session runs the migrations. With a schema (cfg->schema, or
+ *   else search_path in the URL) search_path is set to that schema alone,
+ *   and history_ensure creates it when missing (so read-only commands
+ *   change nothing). statement_timeout and lock_timeout are set
+ *   from the configuration on the main session only. A statement that
+ *   fails with SQLSTATE 55P03 (lock_not_available, i.e. lock_timeout
+ *   expired) is reported with err->retryable = 1. Server notices are
+ *   logged at DEBUG level ("NOTICE: ..."), warnings at WARN level.
+ *
+ * The migration lock
+ *   A session-level advisory lock taken on a second, dedicated session that
+ *   is opened on the first lock() and never runs anything but the lock
+ *   queries, so it is never inside a transaction: a runner waiting for the
+ *   lock cannot block (or deadlock with) a CREATE INDEX CONCURRENTLY of
+ *   the runner holding it, and the lock dies with the holder's session.
+ *   close() unlocks before it disconnects, so the lock is free when it
+ *   returns. The key is the 64-bit FNV-1a hash of "strata:<schema>.<table>"
+ *   (the schema of a qualified table name, else the configured schema,
+ *   else the session's current_schema() at open),
+ *   read as a signed bigint; pg_locks shows it as classid = high 32 bits,
+ *   objid = low 32 bits, objsubid = 1. pg_try_advisory_lock is polled with
+ *   sleeps growing from 10 ms to 200 ms; the holder (pid, application,
+ *   client address, since when) is read from pg_locks and
+ *   pg_stat_activity for the LOCK_WAIT event and the timeout error.
+ *
+ * The history table
+ *   text / integer / bigint columns, applied_at timestamptz written with
+ *   clock_timestamp() and listed as 'YYYY-MM-DDTHH:MM:SS.sssZ' (UTC),
+ *   rows ordered by version COLLATE "C" (byte order). Writes use
+ *   PQexecParams. A negative duration is computed by the server as the
+ *   time since the transaction began.
+ *
+ * apply_tx
+ *   One round trip: "BEGIN; <statements>; <history change>; COMMIT" in one
+ *   simple-protocol query, with the history values as escaped literals.
+ *   The server stops at the first error; counting the results (and the
+ *   error position, relative to the whole text) tells which statement
+ *   failed. A down's delete is a DO block (PL/pgSQL) that raises P0002
+ *   when the row is missing, reported as STRATA_ENOTFOUND. Migrations with
+ *   COPY ... FROM stdin go statement by statement in one transaction
+ *   instead.
+ *
+ * Error positions: the server counts characters from 1; they are turned
+ *   into 1-based byte offsets with the client encoding (PQmblen). The
+ *   context of a COPY error (which data row) is added to the message,
+ *   other contexts go to err->detail.
+ *
+ * dump_schema runs `pg_dump --schema-only --no-owner --no-privileges`
+ *   (fork and execvp, no shell) with --dbname set to the live connection's
+ *   host, port, user, database and its non-default, non-secret options;
+ *   the password reaches it only through PGPASSWORD in its environment.
+ * create_database / drop_database connect to the maintenance database
+ *   (postgres, else template1) of the URL's server and run CREATE
+ *   DATABASE (an existing one is fine) or DROP DATABASE IF EXISTS.
+ *
+ * Ownership: open() allocates the pg_conn that close() frees; strings
+ * handed out (history rows, dump, version) are malloc'd and owned by the
+ * caller.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include <strata/driver.h>
+
+#define PG_LOCK_POLL_MIN_NS 10000000L   /* 10 ms */
+#define PG_LOCK_POLL_MAX_NS 200000000L  /* 200 ms */
+#define PG_SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
+#define PG_SQLSTATE_DUPLICATE_DATABASE "42P04"
+#define PG_SQLSTATE_DUPLICATE_SCHEMA "42P06"
+#define PG_SQLSTATE_UNIQUE_VIOLATION "23505"
+#define PG_SQLSTATE_NO_DATA_FOUND "P0002"
+#define PG_MAINTENANCE_DB "postgres"
+#define PG_MAINTENANCE_DB2 "template1"
+#define PG_DUMP "pg_dump"
+/* Milliseconds since the transaction began, computed by the server. */
+#define PG_TX_ELAPSED_MS \
+	"(extract(epoch from clock_timestamp() - transaction_timestamp()) * 1000)::bigint"
+#define PG_HISTORY_COLUMNS \
+	"version, name, checksum, state, statements_done, statements_total, " \
+	"down_sql, applied_at, duration_ms, applied_by, last_error"
+
+/* A connection: the strata_conn base first, as driver.h requires. */
+typedef struct pg_conn {
+	strata_conn base;
+	PGconn *db;          /* the main session */
+	PGconn *lock_db;     /* the lock session; NULL until the first lock() */
+	char *url;           /* the URL without strata's parameters; owned */
+	char *app_name;      /* fallback_application_name; owned */
+	char *schema;        /* the configured schema, else current_schema()
+	                        after set-up ("" if none); owned */
+	int schema_configured; /* `schema` came from the configuration: the
+	                          session's search_path is that schema alone,
+	                          which history_ensure creates when missing */
+	char *password;      /* from the URL, only to scrub messages; owned */
+	int locked;          /* the lock session holds `lock_key` */
+	int64_t lock_key;
+} pg_conn;
+
+/* What a URL holds besides libpq's own parameters. */
+typedef struct pg_url {
+	char *url;           /* the URL for libpq; owned */
+	char *search_path;   /* strata's search_path=NAME; owned, may be NULL */
+	char *password;      /* the decoded password, to scrub; owned, NULL */
+} pg_url;
+
+/* A history table name split and quoted. `quoted` ("schema"."table" or
+ * "table") is ready for SQL and for to_regclass(). Owned here, released
+ * with pg_name_free(); `schema` is NULL when unqualified. */
+typedef struct pg_name {
+	char *quoted;
+	char *schema;
+	char *table;
+} pg_name;
+
+/* A growing string. */
+typedef struct pg_buf {
+	char *s;
+	size_t len, cap;
+	int oom;
+} pg_buf;
+
+/* The one exported symbol, defined at the end of this file. */
+extern const strata_driver strata_driver_postgres;
+
+static const char *const pg_schemes[] = { "postgres", "postgresql", NULL };
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                        */
+/* ------------------------------------------------------------------ */
+
+static int pg_nomem(strata_error *err)
+{
+	return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+}
+
+static void pg_buf_add(pg_buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (b->len + n + 1 > cap)
+			cap *= 2;
+		char *ns = realloc(b->s, cap);
+		if (!ns) {
+			b->oom = 1;
+			return;
+		}
+		b->s = ns;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void pg_buf_str(pg_buf *b, const char *s)
+{
+	pg_buf_add(b, s, strlen(s));
+}
+
+static void pg_buf_printf(pg_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void pg_buf_printf(pg_buf *b, const char *fmt, ...)
+{
+	char tmp[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		b->oom = 1;
+		return;
+	}
+	pg_buf_add(b, tmp, (size_t)n);
+}
+
+/* Copies `src` into dst (size `size`) as one line: runs of newlines, tabs
+ * and carriage returns become one space; leading and trailing blanks go. */
+static void pg_one_line(char *dst, size_t size, const char *src)
+{
+	size_t k = 0;
+	int space = 0;
+	if (!size)
+		return;
+	for (const char *p = src ? src : ""; *p && k + 1 < size; p++) {
+		if (*p == '\n' || *p == '\r' || *p == '\t' || *p == ' ') {
+			space = k > 0;
+			continue;
+		}
+		if (space && k + 2 < size)
+			dst[k++] = ' ';
+		space = 0;
+		dst[k++] = *p;
+	}
+	dst[k] = '\0';
+}
+
+/* Replaces every occurrence of `secret` in `s` by asterisks. */
+static void pg_scrub(char *s, const char *secret)
+{
+	size_t n = secret ? strlen(secret) : 0;
+	char *hit;
+	if (!n)
+		return;
+	while ((hit = strstr(s, secret)))
+		memset(hit, '*', n);
+}
+
+static void pg_scrub_err(strata_error *err, const char *secret)
+{
+	pg_scrub(err->message, secret);
+	pg_scrub(err->detail, secret);
+	pg_scrub(err->hint, secret);
+}
+
+static double pg_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void pg_sleep_ns(long ns)
+{
+	struct timespec ts = { ns / 1000000000L, ns % 1000000000L };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                               */
+/* ------------------------------------------------------------------ */
+
+/* The 1-based byte offset of 1-based character `chars` in `sql` (len
+ * bytes) in client encoding `enc`; 0 when it is out of range. */
+static long pg_char_to_byte(const char *sql, size_t len, long chars, int enc)
+{
+	size_t off = 0;
+	if (chars <= 0)
+		return 0;
+	for (long i = 1; i < chars; i++) {
+		if (off >= len)
+			return 0;
+		int w = PQmblen(sql + off, enc);
+		off += w > 0 ? (size_t)w : 1;
+	}
+	return off < len ? (long)off + 1 : 0;
+}
+
+/* Fills `err` from a failed result `res` (NULL: the connection's error).
+ * `sql` (len bytes) is the text the server's error position refers to, or
+ * NULL. Returns STRATA_ESQL. */
+static int pg_fail(PGconn *db, const PGresult *res, const char *sql,
+                   size_t len, strata_error *err)
+{
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
+	const char *pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
+	const char *context = res ? PQresultErrorField(res, PG_DIAG_CONTEXT) : NULL;
+	char line[sizeof(err->message)];
+	if (!primary && res && *PQresultErrorMessage(res))
+		primary = PQresultErrorMessage(res);
+	if (!primary)
+		primary = PQerrorMessage(db);
+	pg_one_line(line, sizeof(line), primary && *primary ? primary :
+	            "unknown PostgreSQL error");
+	strata_error_set(err, STRATA_ESQL, "%s", line);
+	snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state ? state : "");
+	err->native_code = 0;
+	err->position = 0;
+	err->retryable = state && strcmp(state, PG_SQLSTATE_LOCK_NOT_AVAILABLE) == 0;
+	pg_one_line(err->detail, sizeof(err->detail), detail);
+	if (context && *context) {
+		/* where inside a function or COPY it failed */
+		char ctx[sizeof(err->detail)];
+		pg_one_line(ctx, sizeof(ctx), context);
+		size_t k = strlen(err->detail);
+		snprintf(err->detail + k, sizeof(err->detail) - k, "%s(context: %s)",
+		         k ? " " : "", ctx);
+	}
+	pg_one_line(err->hint, sizeof(err->hint), hint);
+	if (context && strncmp(context, "COPY ", 5) == 0) {
+		/* which row of the data block: "COPY t, line 2, column id: ..." */
+		char ctx[512];
+		pg_one_line(ctx, sizeof(ctx), context);
+		size_t k = strlen(err->message);
+		snprintf(err->message + k, sizeof(err->message) - k, " (%s)", ctx);
+	}
+	if (pos && sql)
+		err->position = pg_char_to_byte(sql, len, atol(pos),
+		                                PQclientEncoding(db));
+	return STRATA_ESQL;
+}
+
+/* Whether `res` is a success of a command or query. */
+static int pg_ok(const PGresult *res)
+{
+	ExecStatusType st = PQresultStatus(res);
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ||
+	       st == PGRES_EMPTY_QUERY || st == PGRES_SINGLE_TUPLE;
+}
+
+static int pg_sqlstate_is(const strata_error *err, const char *state)
+{
+	return strcmp(err->sqlstate, state) == 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* URLs                                                                 */
+/* ------------------------------------------------------------------ */
+
+static int pg_hex(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decodes `len` bytes of `s` into a new string; NULL on a bad
+ * escape (*bad set) or out of memory. */
+static char *pg_decode(const char *s, size_t len, int *bad)
+{
+	char *d = malloc(len + 1);
+	size_t k = 0;
+	*bad = 0;
+	if (!d)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] != '%') {
+			d[k++] = s[i];
+			continue;
+		}
+		int hi = i + 2 < len ? pg_hex((unsigned char)s[i + 1]) : -1;
+		int lo = hi >= 0 ? pg_hex((unsigned char)s[i + 2]) : -1;
+		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+			free(d);
+			*bad = 1;
+			return NULL;
+		}
+		d[k++] = (char)(hi * 16 + lo);
+		i += 2;
+	}
+	d[k] = '\0';
+	return d;
+}
+
+static void pg_url_free(pg_url *u)
+{
+	free(u->url);
+	free(u->search_path);
+	if (u->password) {
+		memset(u->password, 0, strlen(u->password));
+		free(u->password);
+	}
+	memset(u, 0, sizeof(*u));
+}
+
+/* Takes strata's search_path=NAME out of the query string of `url`. */
+static int pg_url_strip(pg_url *u, const char *url, strata_error *err)
+{
+	const char *q = strchr(url, '?');
+	size_t base = q ? (size_t)(q - url) : strlen(url);
+	pg_buf b = { 0 };
+	pg_buf_add(&b, url, base);
+	char sep = '?';
+	for (const char *p = q ? q + 1 : NULL; p && *p;) {
+		size_t n = strcspn(p, "&");
+		if (n >= 12 && strncmp(p, "search_path=", 12) == 0) {
+			int bad = 0;
+			free(u->search_path);
+			u->search_path = pg_decode(p + 12, n - 12, &bad);
+			if (!u->search_path) {
+				free(b.s);
+				return bad ? strata_error_set(err, STRATA_EURL,
+				                              "malformed percent escape in search_path of the PostgreSQL URL")
+				           : pg_nomem(err);
+			}
+		} else if (n == 11 && strncmp(p, "search_path", 11) == 0) {
+			free(b.s);
+			return strata_error_set(err, STRATA_EURL,
+			                        "empty search_path in the PostgreSQL URL (expected search_path=SCHEMA)");
+		} else if (n) {
+			pg_buf_add(&b, &sep, 1);
+			pg_buf_add(&b, p, n);
+			sep = '&';
+		}
+		p += n;
+		if (*p == '&')
+			p++;
+	}
+	if (b.oom || !b.s) {
+		free(b.s);
+		return pg_nomem(err);
+	}
+	if (u->search_path && (!*u->search_path || strchr(u->search_path, ','))) {
+		free(b.s);
+		return strata_error_set(err, STRATA_EURL,
+		                        "search_path in the PostgreSQL URL takes one schema name");
+	}
+	u->url = b.s;
+	return 0;
+}
+
+/* Splits `url` for libpq and checks it with PQconninfoParse. */
+static int pg_url_parse(pg_url *u, const char *url, strata_error *err)
+{
+	memset(u, 0, sizeof(*u));
+	if (!url || !*url)
+		return strata_error_set(err, STRATA_EURL, "empty PostgreSQL URL");
+	int rc = pg_url_strip(u, url, err);
+	if (rc)
+		return rc;
+	char *msg = NULL;
+	PQconninfoOption *opts = PQconninfoParse(u->url, &msg);
+	if (!opts) {
+		char line[512];
+		pg_one_line(line, sizeof(line), msg ? msg : "out of memory");
+		rc = strata_error_set(err, msg ? STRATA_EURL : STRATA_ENOMEM,
+		                      "malformed PostgreSQL URL: %s", line);
+		PQfreemem(msg);
+		pg_url_free(u);
+		return rc;
+	}
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val && *o->val &&
+		    !(u->password = strdup(o->val)))
+			rc = pg_nomem(err);
+	PQconninfoFree(opts);
+	if (rc)
+		pg_url_free(u);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Notices                                                              */
+/* ------------------------------------------------------------------ */
+
+/* libpq's notice receiver: logs "NOTICE: message" through the conn. */
+static void pg_on_notice(void *arg, const PGresult *res)
+{
+	pg_conn *c = arg;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY);
+	const char *sev_en = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	char line[1024];
+	pg_one_line(line, sizeof(line), msg ? msg : PQresultErrorMessage(res));
+	strata_log_level level = sev_en && strcmp(sev_en, "WARNING") == 0
+	                         ? STRATA_LOG_WARN : STRATA_LOG_DEBUG;
+	strata_conn_log(&c->base, level, "%s: %s", sev ? sev : "NOTICE", line);
+}
+
+/* ------------------------------------------------------------------ */
+/* Connections                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Connects to `url` (a libpq URI); `dbname` (may be NULL) replaces the
+ * database named in it. ECONNECT with libpq's message on one line
+ * (EURL for an option value libpq refuses). */
+static int pg_connect(PGconn **out, const char *url, const char *app,
+                      const char *dbname, strata_error *err)
+{
+	const char *keys[4], *vals[4];
+	int k = 0;
+	keys[k] = "fallback_application_name";
+	vals[k++] = app && *app ? app : "strata";
+	keys[k] = "dbname";
+	vals[k++] = url;
+	if (dbname) {
+		/* only the first dbname is expanded: this one is a plain name */
+		keys[k] = "dbname";
+		vals[k++] = dbname;
+	}
+	keys[k] = NULL;
+	vals[k] = NULL;
+	*out = PQconnectdbParams(keys, vals, 1);
+	if (!*out)
+		return pg_nomem(err);
+	if (PQstatus(*out) == CONNECTION_OK)
+		return 0;
+	char line[1024];
+	pg_one_line(line, sizeof(line), PQerrorMessage(*out));
+	/* the server answered but refused us: say so, so that `wait`
+	 * does not wait for a server that is already up */
+	const char *refused = PQconnectionNeedsPassword(*out) ||
+	                      PQconnectionUsedPassword(*out) ? "28P01"
+	                    : strstr(line, "does not exist") ? "3D000" : "";
+	PQfinish(*out);
+	*out = NULL;
+	/* libpq checks option values (port=abc, sslmode=bogus) only now */
+	if (strncmp(line, "invalid ", 8) == 0)
+		return strata_error_set(err, STRATA_EURL,
+		                        "malformed PostgreSQL URL: %s", line);
+	strata_error_set(err, STRATA_ECONNECT, "cannot connect to PostgreSQL: %s", line);
+	snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", refused);
+	return STRATA_ECONNECT;
+}
+
+/* Runs a statement of the driver's own that takes no parameters. */
+static int pg_exec_own(PGconn *db, const char *sql, strata_error *err)
+{
+	PGresult *res = PQexec(db, sql);
+	int rc = 0;
+	if (!res || !pg_ok(res))
+		rc = pg_fail(db, res, NULL, 0, err);
+	PQclear(res);
+	return rc;
+}
+
+/* Runs `sql` with text parameters; on success *out holds the result
+ * (PQclear it) when `out` is given. */
+static int pg_params(PGconn *db, const char *sql, int n,
+                     const char *const *values, PGresult **out,
+                     strata_error *err)
+{
+	PGresult *res = PQexecParams(db, sql, n, NULL, values, NULL, NULL, 0);
+	if (!res || !pg_ok(res)) {
+		int rc = pg_fail(db, res, NULL, 0, err);
+		PQclear(res);
+		return rc;
+	}
+	if (out)
+		*out = res;
+	else
+		PQclear(res);
+	return 0;
+}
+
+/* Quotes an identifier with PQescapeIdentifier into a malloc'd string. */
+static char *pg_quote_ident(PGconn *db, const char *name)
+{
+	char *q = PQescapeIdentifier(db, name, strlen(name));
+	char *dup = q ? strdup(q) : NULL;
+	PQfreemem(q);
+	return dup;
+}
+
+/* SET name = 'value' on the main session. */
+static int pg_set(pg_conn *c, const char *name, const char *value,
+                  strata_error *err)
+{
+	const char *vals[] = { name, value };
+	return pg_params(c->db, "SELECT pg_catalog.set_config($1, $2, false)",
+	                 2, vals, NULL, err);
+}
+
+/* Creates `schema` when missing (racing with other runners is fine). */
+static int pg_schema_create(PGconn *db, const char *schema, strata_error *err)
+{
+	PGresult *res = NULL;
+	const char *vals[] = { schema };
+	int rc = pg_params(db, "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1",
+	                   1, vals, &res, err);
+	if (rc)
+		return rc;
+	int exists = PQntuples(res) > 0;
+	PQclear(res);
+	if (exists)
+		return 0;
+	char *q = pg_quote_ident(db, schema);
+	if (!q)
+		return pg_nomem(err);
+	pg_buf b = { 0 };
+	pg_buf_printf(&b, "CREATE SCHEMA IF NOT EXISTS ");
+	pg_buf_str(&b, q);
+	free(q);
+	if (b.oom) {
+		free(b.s);
+		return pg_nomem(err);
+	}
+	rc = pg_exec_own(db, b.s, err);
+	free(b.s);
+	/* two runners creating it at once: one of them loses on the catalog */
+	if (rc && (pg_sqlstate_is(err, PG_SQLSTATE_UNIQUE_VIOLATION) ||
+	           pg_sqlstate_is(err, PG_SQLSTATE_DUPLICATE_SCHEMA))) {
+		strata_error_clear(err);
+		rc = 0;
+	}
+	return rc;
+}
+
+/* Seconds as a PostgreSQL duration in milliseconds ("1500ms"). */
+static void pg_ms(char *out, size_t size, double seconds)
+{
+	double ms = seconds * 1000.0 + 0.5;
+	snprintf(out, size, "%.0fms", ms < 1 ? 1.0 : ms);
+}
+
+/* Remembers current_schema() for the lock key. */
+static int pg_read_schema(pg_conn *c, strata_error *err)
+{
+	PGresult *res = NULL;
+	int rc = pg_params(c->db, "SELECT current_schema()", 0, NULL, &res, err);
+	if (rc)
+		return rc;
+	const char *s = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)
+	                ? PQgetvalue(res, 0, 0) : "";
+	free(c->schema);
+	c->schema = strdup(s);
+	PQclear(res);
+	return c->schema ? 0 : pg_nomem(err);
+}
+
+/* Schema, timeouts and notices of a fresh main session. */
+static int pg_setup(pg_conn *c, const strata_conn_config *cfg,
+                    const char *search_path, strata_error *err)
+{
+	char ms[64];
+	const char *schema = cfg->schema && *cfg->schema ? cfg->schema : search_path;
+	PQsetNoticeReceiver(c->db, pg_on_notice, c);
+	if (schema && *schema) {
+		/* created by history_ensure, so that status changes nothing */
+		char *q = pg_quote_ident(c->db, schema);
+		if (!q || !(c->schema = strdup(schema))) {
+			free(q);
+			return pg_nomem(err);
+		}
+		c->schema_configured = 1;
+		int rc = pg_set(c, "search_path", q, err);
+		free(q);
+		if (rc)
+			return rc;
+	}
+	if (cfg->statement_timeout > 0) {
+		pg_ms(ms, sizeof(ms), cfg->statement_timeout);
+		int rc = pg_set(c, "statement_timeout", ms, err);
+		if (rc)
+			return rc;
+	}
+	if (cfg->ddl_lock_timeout > 0) {
+		pg_ms(ms, sizeof(ms), cfg->ddl_lock_timeout);
+		int rc = pg_set(c, "lock_timeout", ms, err);
+		if (rc)
+			return rc;
+	}
+	return c->schema ? 0 : pg_read_schema(c, err);
+}
+
+static int pg_unlock(strata_conn *conn, const char *key, strata_error *err);
+
+static void pg_close(strata_conn *conn)
+{
+	if (!conn)
+		return;
+	pg_conn *c = (pg_conn *)conn;
+	/* Ending the lock session releases the lock, but the server does that
+	 * after PQfinish returns: unlock first, so the lock is free when
+	 * close() returns. */
+	if (c->lock_db) {
+		strata_error ignored = { 0 };
+		pg_unlock(conn, NULL, &ignored);
+		PQfinish(c->lock_db);
+	}
+	if (c->db)
+		PQfinish(c->db);
+	free(c->url);
+	free(c->app_name);
+	free(c->schema);
+	if (c->password) {
+		memset(c->password, 0, strlen(c->password));
+		free(c->password);
+	}
+	free(c);
+}
+
+static int pg_open(strata_conn **out, const strata_conn_config *cfg,
+                   strata_error *err)
+{
+	*out = NULL;
+	pg_url u;
+	int rc = pg_url_parse(&u, cfg->url, err);
+	if (rc)
+		return rc;
+	pg_conn *c = calloc(1, sizeof(*c));
+	const char *app = cfg->application_name && *cfg->application_name
+	                  ? cfg->application_name : "strata";
+	if (!c || !(c->app_name = strdup(app))) {
+		free(c);
+		pg_url_free(&u);
+		return pg_nomem(err);
+	}
+	c->base.driver = &strata_driver_postgres;
+	c->base.log = cfg->log;
+	c->base.log_data = cfg->log_data;
+	c->base.on_event = cfg->on_event;
+	c->base.event_data = cfg->event_data;
+	c->url = u.url;
+	c->password = u.password;
+	u.url = u.password = NULL;
+	rc = pg_connect(&c->db, c->url, c->app_name, NULL, err);
+	if (!rc)
+		rc = pg_setup(c, cfg, u.search_path, err);
+	pg_url_free(&u);
+	if (rc) {
+		pg_scrub_err(err, c->password);
+		pg_close(&c->base);
+		return rc;
+	}
+	strata_conn_log(&c->base, STRATA_LOG_DEBUG,
+	                "connected to PostgreSQL %s at %s:%s, database %s as %s (schema %s)",
+	                PQparameterStatus(c->db, "server_version") ?
+	                PQparameterStatus(c->db, "server_version") : "?",
+	                PQhost(c->db), PQport(c->db), PQdb(c->db), PQuser(c->db),
+	                c->schema[0] ? c->schema : "(none)");
+	*out = &c->base;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Statements                                                           */
+/* ------------------------------------------------------------------ */
+
+/* Ends a COPY the query text started: sends no rows (COPY FROM stdin
+ * outside exec_stmt fails) or reads and drops the rows (COPY TO stdout). */
+static void pg_copy_end(PGconn *db, ExecStatusType st)
+{
+	if (st == PGRES_COPY_IN) {
+		PQputCopyEnd(db, "COPY FROM stdin needs its rows in the migration file "
+		             "(a data block ending with \\.)");
+	} else if (st == PGRES_COPY_OUT) {
+		char *buf = NULL;
+		while (PQgetCopyData(db, &buf, 0) > 0) {
+			PQfreemem(buf);
+			buf = NULL;
+		}
+	}
+}
+
+/* Reads every result of the query sent on `db`. Stops at nothing: the
+ * connection is ready for the next query afterwards. Fills `err` from
+ * the first error (positions relative to `sql`, len bytes) and sets
+ * *failed_at to the 0-based index of the result that failed (-1: none).
+ * `copy` (may be NULL) has rows for the first COPY FROM stdin. */
+static int pg_drain(PGconn *db, const char *sql, size_t len,
+                    const strata_stmt *copy, long *failed_at,
+                    strata_error *err)
+{
+	PGresult *res;
+	long index = 0;
+	int rc = 0;
+	*failed_at = -1;
+	while ((res = PQgetResult(db))) {
+		ExecStatusType st = PQresultStatus(res);
+		if (st == PGRES_COPY_IN && copy) {
+			if ((copy->data_len && PQputCopyData(db, copy->data,
+			                                     (int)copy->data_len) != 1) ||
+			    PQputCopyEnd(db, NULL) != 1)
+				PQputCopyEnd(db, "could not send the COPY rows");
+			copy = NULL;
+		} else if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT) {
+			pg_copy_end(db, st);
+		} else if (!pg_ok(res) && st != PGRES_COPY_BOTH) {
+			if (!rc) {
+				rc = pg_fail(db, res, sql, len, err);
+				*failed_at = index;
+			}
+		}
+		if (st != PGRES_COPY_IN && st != PGRES_COPY_OUT)
+			index++;
+		PQclear(res);
+	}
+	if (!rc && PQstatus(db) == CONNECTION_BAD) {
+		rc = pg_fail(db, NULL, NULL, 0, err);
+		*failed_at = index;
+	}
+	return rc;
+}
+
+/* Sends `sql` (len bytes) with the simple protocol and reads its results. */
+static int pg_run(PGconn *db, const char *sql, size_t len,
+                  const strata_stmt *copy, long *failed_at, strata_error *err)
+{
+	char *text = malloc(len + 1);
+	if (!text)
+		return pg_nomem(err);
+	memcpy(text, sql, len);
+	text[len] = '\0';
+	int rc;
+	*failed_at = -1;
+	if (!PQsendQuery(db, text)) {
+		rc = pg_fail(db, NULL, NULL, 0, err);
+		*failed_at = 0;
+	} else {
+		rc = pg_drain(db, text, len, copy, failed_at, err);
+	}
+	free(text);
+	return rc;
+}
+
+static int pg_exec(strata_conn *conn, const char *sql, size_t len,
+                   strata_error *err)
+{
+	pg_conn *c = (pg_conn *)conn;
+	long failed_at;
+	return pg_run(c->db, sql, len, NULL, &failed_at, err);
+}
+
+static int pg_exec_stmt(strata_conn *conn, const strata_stmt *stmt,
+                        strata_error *err)
+{
+	pg_conn *c = (pg_conn *)conn;
+	long failed_at;
+	const strata_stmt *copy = stmt->flags & STRATA_STMT_COPY_IN ? stmt : NULL;
+	if (copy && stmt->data_len > INT32_MAX)
+		return strata_error_set(err, STRATA_EINVAL,
+		                        "COPY data block too large (%zu bytes)",
+		                        stmt->data_len);
+	return pg_run(c->db, stmt->sql, stmt->len, copy, &failed_at, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Transactions                                                         */
+/* ------------------------------------------------------------------ */
+
+static int pg_begin(strata_conn *conn, strata_error *err)
+{
+	return pg_exec_own(((pg_conn *)conn)->db, "BEGIN", err);
+}
+
+static int pg_rollback(strata_conn *conn, strata_error *err)
+{
+	pg_conn *c = (pg_conn *)conn;
+	if (PQtransactionStatus(c->db) == PQTRANS_IDLE)
+		return 0;
+	return pg_exec_own(c->db, "ROLLBACK", err);
+}
+
+/* COMMIT of a transaction that an error aborted is a ROLLBACK on the
+ * server: that is a failure here. */
+static int pg_commit(strata_conn *conn, strata_error *err)
+{
+	pg_conn *c = (pg_conn *)conn;
+	if (PQtransactionStatus(c->db) == PQTRANS_INERROR) {
+		strata_error scratch = { 0 };
+		pg_exec_own(c->db, "ROLLBACK", &scratch);
+		return strata_error_set(err, STRATA_ESQL,
+		                        "cannot commit: a statement failed in this transaction, "
+		                        "which was rolled back");
+	}
+	PGresult *res = PQexec(c->db, "COMMIT");
+	int rc = 0;
+	if (!res || !pg_ok(res))
+		rc = pg_fail(c->db, res, NULL, 0, err);
+	else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+		rc = strata_error_set(err, STRATA_ESQL,
+		                      "the transaction was rolled back instead of committed");
+	PQclear(res);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* History table names                                                  */
+/* ------------------------------------------------------------------ */
+
+static void pg_name_free(pg_name *n)
+{
+	free(n->quoted);
+	free(n->schema);
+	free(n->table);
+	memset(n, 0, sizeof(*n));
+}
+
+/* Splits "schema.table" or "table" and quotes each part. */
+static int pg_name_parse(PGconn *db, pg_name *n, const char *table,
+                         strata_error *err)
+{
+	memset(n, 0, sizeof(*n));
+	const char *dot = table ? strchr(table, '.') : NULL;
+	if (!table || !*table || (dot && (dot == table || !dot[1] ||
+	                                  strchr(dot + 1, '.'))))
+		return strata_error_set(err, STRATA_EINVAL,
+		                        "invalid history table name \"%s\" (expected table or schema.table)",
+		                        table ? table : "");
+	n->table = strdup(dot ? dot + 1 : table);
+	if (dot)
+		n->schema = strndup(table, (size_t)(dot - table));
+	char *qt = n->table ? pg_quote_ident(db, n->table) : NULL;
+	char *qs = n->schema ? pg_quote_ident(db, n->schema) : NULL;
+	if (qt && (!dot || qs)) {
+		pg_buf b = { 0 };
+		if (qs) {
+			pg_buf_str(&b, qs);
+			pg_buf_str(&b, ".");
+		}
+		pg_buf_str(&b, qt);
+		n->quoted = b.oom ? NULL : b.s;
+		if (b.oom)
+			free(b.s);
+	}
+	free(qt);
+	free(qs);
+	if (!n->quoted) {
+		pg_name_free(n);
+		return pg_nomem(err);
+	}
+	return 0;
+}
+
+/* Formats `fmt` (one %s: the quoted table) into a malloc'd string. */
+static char *pg_name_sql(const pg_name *n, const char *fmt)
+{
+	size_t size = strlen(fmt) + strlen(n->quoted) + 1;
+	char *s = malloc(size);
+	if (s)
+		snprintf(s, size, fmt, n->quoted);
+	return s;
+}
+
+/* Runs `fmt` about table `table` with parameters; *out as pg_params. */
+static int pg_name_params(pg_conn *c, const char *table, const char *fmt,
+                          int nparams, const char *const *values,
+                          PGresult **out, strata_error *err)
+{
+	pg_name n;
+	int rc = pg_name_parse(c->db, &n, table, err);
+	if (rc)
+		return rc;
+	char *sql = pg_name_sql(&n, fmt);
+	pg_name_free(&n);
+	if (!sql)
+		return pg_nomem(err);
+	rc = pg_params(c->db, sql, nparams, values, out, err);
+	free(sql);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* History: ensure and list                                             */
+/* ------------------------------------------------------------------ */
+
+static int pg_history_ensure(strata_conn *conn, const char *table,
+                             strata_error *err)
+{
+	pg_conn *c = (pg_conn *)conn;
+	pg_name n;
+	int rc = pg_name_parse(c->db, &n, table, err);
+	if (rc)
+		return rc;
+	if (n.schema)
+		rc = pg_schema_create(c->db, n.schema, err);
+	else if (c->schema_configured)
+		rc = pg_schema_create(c->db, c->schema, err);
+	char *sql = rc ? NULL : pg_name_sql(&n,
+		"CREATE TABLE IF NOT EXISTS %s ("
+		"version text PRIMARY KEY, "
+		"name text NOT NULL, "
+		"checksum text, "
+		"state text NOT NULL, "
+		"statements_done integer NOT NULL DEFAULT 0, "
+		"statements_total integer NOT NULL DEFAULT 0, "
+		"down_sql text, "
+		"applied_at timestamptz NOT NULL DEFAULT now(), "
+		"duration_ms bigint NOT NULL DEFAULT 0, "
+		"applied_by text, "
+		"last_error text)");
+	if (!rc && !sql)
+		rc = pg_nomem(err);
+	if (!rc)
+		rc = pg_exec_own(c->db, sql, err);
+	free(sql);
+	pg_name_free(&n);
+	return rc;
+}
+
+/* Sets *exists to whether the table `table` is there. */
+static int pg_history_exists(pg_conn *c, const char *table, int *exists,
+                             strata_error *err)
+{
+	pg_name n;
+	int rc = pg_name_parse(c->db, &n, table, err);
+	if (rc)
+		return rc;
+	PGresult *res = NULL;
+	const char *vals[] = { n.quoted };
+	rc = pg_params(c->db, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1,
+	               vals, &res, err);
+	pg_name_free(&n);
+	if (rc)
+		return rc;
+	*exists = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return 0;
+}
+
+/* Copies field (r, i) into *out, NULL for SQL NULL; 0 or ENOMEM. */
+static int pg_field_dup(const PGresult *res, int r, int i, char **out)
+{
+	*out = NULL;
+	if (PQgetisnull(res, r, i))
+		return 0;
+	*out = strdup(PQgetvalue(res, r, i));
+	return *out ? 0 : STRATA_ENOMEM;
+}
+
+/* Fills `row` from result row `r` of a SELECT of PG_HISTORY_COLUMNS. */
+static int pg_row_read(const PGresult *res, int r, strata_history_row *row,
+                       const char *table, strata_error *err)
+{
+	char *state = NULL;
+	if (pg_field_dup(res, r, 0, &row->version) ||
+	    pg_field_dup(res, r, 1, &row->name) ||
+	    pg_field_dup(res, r, 2, &row->checksum) ||
+	    pg_field_dup(res, r, 3, &state) ||
+	    pg_field_dup(res, r, 6, &row->down_sql) ||
+	    pg_field_dup(res, r, 7, &row->applied_at) ||
+	    pg_field_dup(res, r, 9, &row->applied_by) ||
+	    pg_field_dup(res, r, 10, &row->last_error)) {
+		free(state);
+		return pg_nomem(err);
+	}
+	row->statements_done = atol(PQgetvalue(res, r, 4));
+	row->statements_total = atol(PQgetvalue(res, r, 5));
+	row->duration = (double)atoll(PQgetvalue(res, r, 8)) / 1000.0;
+	int rc = 0;
+	if (row->version && strcmp(row->version, STRATA_HISTORY_FORMAT_ROW) == 0)
+		row->state = STRATA_STATE_PENDING;
+	else if (strata_history_state_parse(state, &row->state) != 0)
+		rc = strata_error_set(err, STRATA_EINTERNAL,
+		                      "history table %s: row %s has unknown state \"%s\"",
+		                      table, row->version ? row->version : "(null)",
+		                      state ? state : "(null)");
+	free(state);
+	return rc;
+}
+
+static int pg_history_rows(pg_conn *c, const char *table,
+                           strata_history_row **out, size_t *n_out,
+                           strata_error *err)
+{
+	PGresult *res = NULL;
+	int rc = pg_name_params(c, table,
+		"SELECT version, name, checksum, state, statements_done, "
+		"statements_total, down_sql, "
+		"to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
+		"duration_ms, applied_by, last_error "
+		"FROM %s ORDER BY version COLLATE \"C\"", 0, NULL, &res, err);
+	if (rc)
+		return rc;
+	size_t count = (size_t)PQntuples(res);
+	strata_history_row *rows = count ? calloc(count, sizeof(*rows)) : NULL;
+	if (count && !rows) {
+		PQclear(res);
+		return pg_nomem(err);
+	}
+	for (size_t i = 0; i < count && !rc; i++)
+		rc = pg_row_read(res, (int)i, &rows[i], table, err);
+	PQclear(res);
+	if (rc) {
+		strata_history_rows_free(rows, count);
+		return rc;
+	}
+	*out = rows;
+	*n_out = count;
+	return 0;
+}
+
+static int pg_history_list(strata_conn *conn, const char *table,
+                           strata_history_row **out, size_t *n, int *exists,
+                           strata_error *err)
+{
+	pg_conn *c = (pg_conn *)conn;
+	*out = NULL;
+	*n = 0;
+	*exists = 0;
+	int rc = pg_history_exists(c, table, exists, err);
+	if (!rc && *exists)
+		rc = pg_history_rows(c, table, out, n, err);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* History: writes                                                      */
+/* ------------------------------------------------------------------ */
+
+/* The text values of a row, as PQexecParams and the literals take them. */
+typedef struct pg_row_text {
+	const char *v[10];   /* $1 version ... $10 last_error */
+	char done[24], total[24], ms[24];
+} pg_row_text;
+
+/* The text stored in the state column for `row`. */
+static int pg_state_text(const strata_history_row *row, const char **out,
+                         strata_error *err)
+{
+	if (strcmp(row->version, STRATA_HISTORY_FORMAT_ROW) == 0) {
+		*out = "meta";
+		return 0;
+	}
+	*out = strata_history_state_name(row->state);
+	strata_state check;
+	if (!*out || strata_history_state_parse(*out, &check) != 0)
+		return strata_error_set(err, STRATA_EINVAL,
+		                        "state %d cannot be recorded in the history table",
+		                        (int)row->state);
+	return 0;
+}
+
+/* Fills `t` from `row`: $8 is the duration in ms, -1 for "since BEGIN". */
+static int pg_row_text_fill(pg_row_text *t, const strata_history_row *row,
+                            strata_error *err)
+{
+	const char *state;
+	if (!row || !row->version)
+		return strata_error_set(err, STRATA_EINVAL, "history row without a version");
+	int rc = pg_state_text(row, &state, err);
+	if (rc)
+		return rc;
+	const char *by = row->applied_by;
+	if (!by || !*by)
+		by = getenv("USER");
+	long long ms = row->duration < 0 ? -1 :
+	               (long long)(row->duration * 1000.0 + 0.5);
+	snprintf(t->done, sizeof(t->done), "%ld", row->statements_done);
+	snprintf(t->total, sizeof(t->total), "%ld", row->statements_total);
+	snprintf(t->ms, sizeof(t->ms), "%lld", ms);
+	t->v[0] = row->version;
+	t->v[1] = row->name ? row->name : "";
+	t->v[2] = row->checksum;
+	t->v[3] = state;
+	t->v[4] = t->done;
+	t->v[5] = t->total;
+	t->v[6] = row->down_sql;
+	t->v[7] = t->ms;
+	t->v[8] = by && *by ? by : NULL;
+	t->v[9] = row->last_error;
+	return 0;
+}
+
+#define PG_DURATION_EXPR(ms) \
+	"CASE WHEN " ms "::bigint < 0 THEN " PG_TX_ELAPSED_MS " ELSE " ms "::bigint END"
+#define PG_INSERT_SQL \
+	"INSERT INTO %s (" PG_HISTORY_COLUMNS ") VALUES ($1, $2, $3, $4, " \
+	"$5::integer, $6::integer, $7, clock_timestamp(), " \
+	PG_DURATION_EXPR("$8") ", coalesce($9::text, session_user::text), $10)"
+#define PG_UPDATE_SQL \
+	"UPDATE %s SET name = $2, checksum = $3, state = $4, " \
+	"statements_done = $5::integer, statements_total = $6::integer, " \
+	"down_sql = $7, applied_at = clock_timestamp(), duration_ms = " \
+	PG_DURATION_EXPR("$8") ", applied_by = coalesce($9::text, session_user::text), " \
+	"last_error = $10 WHERE version = $1"
+
+static int pg_history_insert(strata_conn *conn, const char *table,
+                             const strata_history_row *row, strata_error *err)
+{
+	pg_row_text t;
+	int rc = pg_row_text_fill(&t, row, err);
+	if (!rc)
+		rc = pg_name_params((pg_conn *)conn, table, PG_INSERT_SQL, 10, t.v,
+		                    NULL, err);
+	return rc;
+}
+
+/* Sets the error for a version that has no row. */
+static int pg_not_found(const char *version, const char *table,
+                        strata_error *err)
+{
+	return strata_error_set(err, STRATA_ENOTFOUND,
+	                        "no row for version %s in history table %s",
+	                        version, table);
+}
+
+static int pg_history_update(strata_conn *conn, const char *table,
+                             const strata_history_row *row, strata_error *err)
+{
+	pg_row_text t;
+	PGresult *res = NULL;
+	int rc = pg_row_text_fill(&t, row, err);
+	if (!rc)
+		rc = pg_name_params((pg_conn *)conn, table, PG_UPDATE_SQL, 10, t.v,
+		                    &res, err);
+	if (rc)
+		return rc;
+	if (strcmp(PQcmdTuples(res), "0") == 0)
+		rc = pg_not_found(row->version, table, err);
+	PQclear(res);
+	return rc;
+}
+
+static int pg_history_delete(strata_conn *conn, const char *table,
+                             const char *version, strata_error *err)
+{
+	if (!version)
+		return strata_error_set(err, STRATA_EINVAL, "no version to delete");
+	PGresult *res = NULL;
+	const char *vals[] = { version };
+	int rc = pg_name_params((pg_conn *)conn, table,
+	                        "DELETE FROM %s WHERE version = $1", 1, vals,
+	                        &res, err);
+	if (rc)
+		return rc;
+	if (strcmp(PQcmdTuples(res), "0") == 0)
+		rc = pg_not_found(version, table, err);
+	PQclear(res);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* One transactional migration in one round trip                        */
+/* ------------------------------------------------------------------ */
+
+/* Appends `s` as an escaped literal (NULL: the keyword NULL). */
+static void pg_buf_literal(pg_buf *b, PGconn *db, const char *s)
+{
+	if (!s) {
+		pg_buf_str(b, "NULL");
+		return;
+	}
+	char *lit = PQescapeLiteral(db, s, strlen(s));
+	if (!lit) {
+		b->oom = 1;
+		return;
+	}
+	pg_buf_str(b, lit);
+	PQfreemem(lit);
+}
+
+/* Appends `fmt` with its %s replaced by the quoted table name `table`
+ * and every $N (N = 1..10) by the literal of t->v[N-1]. The table name
+ * is pasted after the scan, so a '$' in it stays what it is. */
+static void pg_buf_fill(pg_buf *b, PGconn *db, const char *fmt,
+                        const char *table, const pg_row_text *t)
+{
+	for (const char *p = fmt; *p;) {
+		if (p[0] == '%' && p[1] == 's') {
+			pg_buf_str(b, table);
+			p += 2;
+		} else if (p[0] == '$' && p[1] >= '1' && p[1] <= '9') {
+			int i = p[1] - '0';
+			p += 2;
+			if (i == 1 && *p == '0') {
+				i = 10;
+				p++;
+			}
+			pg_buf_literal(b, db, t->v[i - 1]);
+		} else {
+			pg_buf_add(b, p, 1);
+			p++;
+		}
+	}
+}
+
+/* Picks a dollar-quote tag that `body` does not contain. */
+static void pg_dollar_tag(char *tag, size_t size, const char *body)
+{
+	for (unsigned i = 0;; i++) {
+		snprintf(tag, size, "$strata%u$", i);
+		if (!strstr(body, tag))
+			return;
+	}
+}
+
+/* Appends the history change of apply_tx: the insert, or a DO block that
+ * deletes the row and fails with P0002 when there was none. */
+static int pg_buf_history(pg_buf *b, pg_conn *c, const char *table,
+                          strata_history_op op, const strata_history_row *row,
+                          strata_error *err)
+{
+	pg_name n;
+	pg_row_text t;
+	int rc = op == STRATA_HISTORY_INSERT ? pg_row_text_fill(&t, row, err) : 0;
+	if (!rc && op != STRATA_HISTORY_INSERT && op != STRATA_HISTORY_DELETE)
+		rc = strata_error_set(err, STRATA_EINVAL,
+		                      "unknown history operation %d", (int)op);
+	if (!rc)
+		rc = pg_name_parse(c->db, &n, table, err);
+	if (rc)
+		return rc;
+	if (op == STRATA_HISTORY_INSERT) {
+		pg_buf_fill(b, c->db, PG_INSERT_SQL, n.quoted, &t);
+		pg_name_free(&n);
+		return 0;
+	}
+	memset(&t, 0, sizeof(t));
+	t.v[0] = row->version;
+	pg_buf body = { 0 };
+	pg_buf_str(&body, "BEGIN ");
+	pg_buf_fill(&body, c->db, "DELETE FROM %s WHERE version = $1", n.quoted, &t);
+	pg_name_free(&n);
+	pg_buf_str(&body, "; IF NOT FOUND THEN RAISE EXCEPTION USING "
+	           "ERRCODE = 'no_data_found', MESSAGE = ");
+	pg_buf msg = { 0 };
+	pg_buf_printf(&msg, "no row for version ");
+	pg_buf_str(&msg, row->version);
+	pg_buf_str(&msg, " in history table ");
+	pg_buf_str(&msg, table);
+	pg_buf_literal(&body, c->db, msg.oom ? "" : msg.s);
+	pg_buf_str(&body, "; END IF; END");
+	free(msg.s);
+	if (body.oom || msg.oom) {
+		free(body.s);
+		return pg_nomem(err);
+	}
+	char tag[32];
+	pg_dollar_tag(tag, sizeof(tag), body.s);
+	pg_buf_printf(b, "DO %s", tag);
+	pg_buf_str(b, body.s);
+	pg_buf_str(b, tag);
+	free(body.s);
+	return 0;
+}
+
+/* Whether `s` (len bytes) holds only blanks and comments: the server
+ * sends no result for such a statement inside a longer query. */
+static int pg_blank_sql(const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' ||
+		    s[i] == '\f' || s[i] == '\v') {
+			i++;
+		} else if (i + 1 < len && s[i] == '-' && s[i + 1] == '-') {
+			while (i < len && s[i] != '\n')
+				i++;
+		} else if (i + 1 < len && s[i] == '/' && s[i + 1] == '*') {
+			int depth = 1;
+			i += 2;
+			while (i < len && depth) {
+				if (i + 1 < len && s[i] == '/' && s[i + 1] == '*') {
+					depth++;
+					i += 2;
+				} else if (i + 1 < len && s[i] == '*' && s[i + 1] == '/') {
+					depth--;
+					i += 2;
+				} else {
+					i++;
+				}
+			}
+		} else {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Where each part of the apply_tx text starts: BEGIN, the n statements,
+ * the history change, COMMIT. The statements' entries of blank ones are
+ * -1 (no result, never fails). */
+typedef struct pg_tx_text {
+	pg_buf b;
+	size_t *start;        /* n + 3 byte offsets (part i, same order) */
+	size_t n;
+} pg_tx_text;
+
+static int pg_tx_text_build(pg_tx_text *tx, pg_conn *c, const char *table,
+                            const strata_stmt *stmts, size_t n,
+                            strata_history_op op, const strata_history_row *row,
+                            strata_error *err)
+{
+	memset(tx, 0, sizeof(*tx));
+	tx->n = n;
+	tx->start = calloc(n + 3, sizeof(*tx->start));
+	if (!tx->start)
+		return pg_nomem(err);
+	tx->start[0] = 0;
+	pg_buf_str(&tx->b, "BEGIN;\n");
+	for (size_t i = 0; i < n; i++) {
+		tx->start[i + 1] = tx->b.len;
+		pg_buf_add(&tx->b, stmts[i].sql, stmts[i].len);
+		/* the newline ends a trailing -- comment before the ';' */
+		pg_buf_str(&tx->b, "\n;\n");
+	}
+	tx->start[n + 1] = tx->b.len;
+	int rc = pg_buf_history(&tx->b, c, table, op, row, err);
+	if (rc)
+		return rc;
+	pg_buf_str(&tx->b, ";\n");
+	tx->start[n + 2] = tx->b.len;
+	pg_buf_str(&tx->b, "COMMIT");
+	return tx->b.oom ? pg_nomem(err) : 0;
+}
+
+static void pg_tx_text_free(pg_tx_text *tx)
+{
+	free(tx->b.s);
+	free(tx->start);
+	memset(tx, 0, sizeof(*tx));
+}
+
+/* The part (0 BEGIN, 1..n statements, n+1 history, n+2 COMMIT) that
+ * result number `result` belongs to, skipping blank statements. */
+static size_t pg_tx_part_of_result(const strata_stmt *stmts, size_t n,
+                                   long result)
+{
+	long k = 0;
+	if (result <= 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!pg_blank_sql(stmts[i].sql, stmts[i].len) && ++k == result)
+			return i + 1;
+	return (size_t)(result - k) + n;
+}
+
+/* The part that byte offset `at` (0-based) of the text lies in. */
+static size_t pg_tx_part_of_offset(const pg_tx_text *tx, size_t at)
+{
+	size_t part = 0;
+	for (size_t i = 0; i < tx->n + 3; i++)
+		if (tx->start[i] <= at)
+			part = i;
+	return part;
+}
+
+/* Turns an error on the apply_tx text into the failing statement: sets
+ * err->statement (0 for the history change and COMMIT) and err->position
+ * inside that statement. */
+static void pg_tx_locate(const pg_tx_text *tx, const strata_stmt *stmts,
+                         long failed_at, strata_error *err)
+{
+	size_t part;
+	long pos = err->position;
+	if (pos > 0)
+		part = pg_tx_part_of_offset(tx, (size_t)pos - 1);
+	else
+		part = pg_tx_part_of_result(stmts, tx->n, failed_at);
+	err->position = 0;
+	err->statement = 0;
+	if (part >= 1 && part <= tx->n) {
+		err->statement = (long)part;
+		size_t off = pos > 0 ? (size_t)pos - 1 - tx->start[part] : 0;
+		if (pos > 0 && off < stmts[part - 1].len)
+			err->position = (long)off + 1;
+	}
+}
+
+/* Rolls back after a failure without touching the first error. */
+static void pg_abort(pg_conn *c)
+{
+	strata_error scratch = { 0 };
+	if (pg_rollback(&c->base, &scratch))
+		strata_conn_log(&c->base, STRATA_LOG_WARN, "rollback failed: %s",
+		                scratch.message);
+}
+
+/* COPY FROM stdin cannot share the text: BEGIN, each statement with its
+ * rows, the history change, COMMIT, one round trip each. */
+static int pg_apply_stepwise(pg_conn *c, const char *table,
+                             const strata_stmt *stmts, size_t n,
+                             strata_history_op op, const strata_history_row *row,
+                             strata_error *err)
+{
+	int rc = pg_begin(&c->base, err);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		rc = pg_exec_stmt(&c->base, &stmts[i], err);
+		if (rc) {
+			err->statement = (long)i + 1;
+			pg_abort(c);
+			return rc;
+		}
+	}
+	if (op == STRATA_HISTORY_INSERT)
+		rc = pg_history_insert(&c->base, table, row, err);
+	else if (op == STRATA_HISTORY_DELETE)
+		rc = pg_history_delete(&c->base, table, row->version, err);
+	else
+		rc = strata_error_set(err, STRATA_EINVAL,
+		                      "unknown history operation %d", (int)op);
+	if (!rc)
+		rc = pg_commit(&c->base, err);
+	if (rc) {
+		err->statement = 0;
+		pg_abort(c);
+	}
+	return rc;
+}
+
+static int pg_apply_tx(strata_conn *conn, const char *table,
+                       const strata_stmt *stmts, size_t n,
+                       strata_history_op op, const strata_history_row *row,
+                       strata_error *err)
+{
+	pg_conn *c = (pg_conn *)conn;
+	if (!row || !row->version)
+		return strata_error_set(err, STRATA_EINVAL,
+		                        "apply_tx without a history row");
+	for (size_t i = 0; i < n; i++)
+		if (stmts[i].flags & STRATA_STMT_COPY_IN)
+			return pg_apply_stepwise(c, table, stmts, n, op, row, err);
+	pg_tx_text tx;
+	int rc = pg_tx_text_build(&tx, c, table, stmts, n, op, row, err);
+	if (rc) {
+		pg_tx_text_free(&tx);
+		return rc;
+	}
+	long failed_at = -1;
+	rc = pg_run(c->db, tx.b.s, tx.b.len, NULL, &failed_at, err);
+	if (rc) {
+		pg_tx_locate(&tx, stmts, failed_at, err);
+		if (err->statement == 0 &&
+		    pg_sqlstate_is(err, PG_SQLSTATE_NO_DATA_FOUND))
+			err->code = rc = STRATA_ENOTFOUND;
+		pg_abort(c);
+	}
+	pg_tx_text_free(&tx);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The migration lock                                                   */
+/* ------------------------------------------------------------------ */
+
+/* 64-bit FNV-1a of the strings in `parts` (NULL-terminated), one after
+ * the other. */
+static uint64_t pg_fnv1a(const char *const *parts)
+{
+	uint64_t h = 14695981039346656037ULL;
+	for (size_t i = 0; parts[i]; i++)
+		for (const unsigned char *p = (const unsigned char *)parts[i]; *p; p++) {
+			h ^= *p;
+			h *= 1099511628211ULL;
+		}
+	return h;
+}
+
+/* The advisory lock key of history table `table`. */
+static int64_t pg_lock_key(const pg_conn *c, const char *table)
+{
+	const char *dot = strchr(table, '.');
+	const char *parts[] = { "strata:", c->schema, ".", table, NULL };
+	if (dot) {
+		parts[1] = table;
+		parts[2] = NULL;
+	}
+	uint64_t h = pg_fnv1a(parts);
+	int64_t key;
+	memcpy(&key, &h, sizeof(key));
+	return key;
+}
+
+static int pg_lock_session(pg_conn *c, strata_error *err)
+{
+	if (c->lock_db && PQstatus(c->lock_db) == CONNECTION_OK)
+		return 0;
+	if (c->lock_db) {
+		PQfinish(c->lock_db);
+		c->lock_db = NULL;
+		c->locked = 0;
+	}
+	int rc = pg_connect(&c->lock_db, c->url, c->app_name, NULL, err);
+	if (rc) {
+		pg_scrub_err(err, c->password);
+		return rc;
+	}
+	PQsetNoticeReceiver(c->lock_db, pg_on_notice, c);
+	return 0;
+}
+
+/* One pg_try_advisory_lock: 1 locked, 0 held elsewhere, < 0 error. */
+static int pg_lock_try(pg_conn *c, int64_t key, strata_error *err)
+{
+	char k[32];
+	const char *vals[] = { k };
+	PGresult *res = NULL;
+	snprintf(k, sizeof(k), "%lld", (long long)key);
+	int rc = pg_params(c->lock_db, "SELECT pg_catalog.pg_try_advisory_lock($1::bigint)",
+	                   1, vals, &res, err);
+	if (rc)
+		return rc;
+	int got = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return got;
+}
+
+/* Describes who holds advisory lock `key` into `out`: "pid N
+ * (application, client, since time)"; "another session" when unknown. */
+static void pg_lock_holder(pg_conn *c, int64_t key, char *out, size_t size)
+{
+	uint64_t u;
+	char hi[16], lo[16];
+	memcpy(&u, &key, sizeof(u));
+	snprintf(hi, sizeof(hi), "%lu", (unsigned long)(u >> 32));
+	snprintf(lo, sizeof(lo), "%lu", (unsigned long)(u & 0xffffffffUL));
+	const char *vals[] = { hi, lo };
+	PGresult *res = NULL;
+	strata_error scratch = { 0 };
+	snprintf(out, size, "another session");
+	if (pg_params(c->lock_db,
+	              "SELECT l.pid, coalesce(nullif(a.application_name, ''), 'no application_name'), "
+	              "CASE WHEN a.client_addr IS NOT NULL THEN host(a.client_addr) "
+	              "WHEN a.client_port = -1 THEN 'local socket' "
+	              "ELSE 'client address not visible' END, "
+	              "coalesce(to_char(coalesce(a.state_change, a.backend_start) AT TIME ZONE 'UTC', "
+	              "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'an unknown time') "
+	              "FROM pg_catalog.pg_locks l "
+	              "LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+	              "WHERE l.locktype = 'advisory' AND l.granted "
+	              "AND l.database = (SELECT oid FROM pg_catalog.pg_database "
+	              "WHERE datname = current_database()) "
+	              "AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 1 "
+	              "LIMIT 1", 2, vals, &res, &scratch) != 0)
+		return;
+	if (PQntuples(res) == 1)
+		snprintf(out, size, "pid %s (%s, %s, since %s)", PQgetvalue(res, 0, 0),
+		         PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+		         PQgetvalue(res, 0, 3));
+	PQclear(res);
+}
+
+static void pg_lock_wait_event(pg_conn *c, int64_t key, const char *table)
+{
+	if (!c->base.on_event)
+		return;
+	char holder[512], msg[1024];
+	pg_lock_holder(c, key, holder, sizeof(holder));
+	snprintf(msg, sizeof(msg),
+	         "waiting for the migration lock of %s held by %s", table, holder);
+	strata_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = STRATA_EVENT_LOCK_WAIT;
+	ev.message = msg;
+	c->base.on_event(c->base.event_data, &ev);
+}
+
+static int pg_lock_timeout(pg_conn *c, int64_t key, const char *table,
+                           double timeout, strata_error *err)
+{
+	char holder[512];
+	pg_lock_holder(c, key, holder, sizeof(holder));
+	return strata_error_set(err, STRATA_ELOCK,
+	                        "timed out after %g s waiting for the migration lock of %s, held by %s",
+	                        timeout, table, holder);
+}
+
+/* Polls for the lock with growing sleeps until `timeout` (< 0: forever). */
+static int pg_lock_wait(pg_conn *c, int64_t key, const char *table,
+                        double timeout, strata_error *err)
+{
+	double deadline = pg_now() + timeout;
+	long delay = PG_LOCK_POLL_MIN_NS;
+	pg_lock_wait_event(c, key, table);
+	for (;;) {
+		long ns = delay;
+		if (timeout >= 0) {
+			double left = deadline - pg_now();
+			if (left <= 0)
+				break;
+			if (left * 1e9 < (double)ns)
+				ns = (long)(left * 1e9) + 1;
+		}
+		pg_sleep_ns(ns);
+		int got = pg_lock_try(c, key, err);
+		if (got)
+			return got < 0 ? got : 0;
+		delay = delay * 2 > PG_LOCK_POLL_MAX_NS ? PG_LOCK_POLL_MAX_NS : delay * 2;
+	}
+	return pg_lock_timeout(c, key, table, timeout, err);
+}
+
+static int pg_lock(strata_conn *conn, const char *key, double timeout,
+                   strata_error *err)
+{
+	pg_conn *c = (pg_conn *)conn;
+	if (!key || !*key)
+		return strata_error_set(err, STRATA_EINVAL, "empty migration lock key");
+	int64_t k = pg_lock_key(c, key);
+	if (c->locked && c->lock_key == k && c->lock_db &&
+	    PQstatus(c->lock_db) == CONNECTION_OK)
+		return 0;
+	int rc = pg_lock_session(c, err);
+	if (rc)
+		return rc;
+	int got = pg_lock_try(c, k, err);
+	if (got < 0)
+		return got;
+	if (!got)
+		rc = timeout == 0 ? pg_lock_timeout(c, k, key, timeout, err)
+		                  : pg_lock_wait(c, k, key, timeout, err);
+	if (rc)
+		return rc;
+	c->locked = 1;
+	c->lock_key = k;
+	strata_conn_log(&c->base, STRATA_LOG_DEBUG,
+	                "took the migration lock of %s (advisory lock %lld)", key,
+	                (long long)k);
+	return 0;
+}
+
+static int pg_unlock(strata_conn *conn, const char *key, strata_error *err)
+{
+	pg_conn *c = (pg_conn *)conn;
+	(void)key;
+	if (!c->locked || !c->lock_db)
+		return 0;
+	char k[32];
+	const char *vals[] = { k };
+	snprintf(k, sizeof(k), "%lld", (long long)c->lock_key);
+	c->locked = 0;
+	int rc = pg_params(c->lock_db, "SELECT pg_catalog.pg_advisory_unlock($1::bigint)",
+	                   1, vals, NULL, err);
+	if (rc && PQstatus(c->lock_db) != CONNECTION_OK) {
+		/* the session is gone, and the lock with it */
+		PQfinish(c->lock_db);
+		c->lock_db = NULL;
+		strata_error_clear(err);
+		return 0;
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Schema dump (pg_dump)                                                */
+/* ------------------------------------------------------------------ */
+
+/* Appends `key='value'` (libpq conninfo quoting) to `b`. */
+static void pg_buf_conninfo(pg_buf *b, const char *key, const char *value)
+{
+	if (!value || !*value)
+		return;
+	if (b->len)
+		pg_buf_str(b, " ");
+	pg_buf_str(b, key);
+	pg_buf_str(b, "='");
+	for (const char *p = value; *p; p++) {
+		if (*p == '\'' || *p == '\\')
+			pg_buf_add(b, "\\", 1);
+		pg_buf_add(b, p, 1);
+	}
+	pg_buf_str(b, "'");
+}
+
+/* The default of libpq option `keyword` in `defs` (NULL when none). */
+static const char *pg_default_of(const PQconninfoOption *defs,
+                                 const char *keyword)
+{
+	for (const PQconninfoOption *d = defs; d && d->keyword; d++)
+		if (strcmp(d->keyword, keyword) == 0)
+			return d->val;
+	return NULL;
+}
+
+/* Whether libpq option `o` goes to pg_dump: not a secret, not a debug
+ * option, not one set from PQhost() and friends, and not at its default
+ * (the child inherits the environment; a pg_dump older than this libpq
+ * would refuse options it does not know). */
+static int pg_dump_passes(const PQconninfoOption *o, const PQconninfoOption *defs)
+{
+	static const char *const skip[] = { "host", "hostaddr", "port", "user",
+		"dbname", "password", "passfile", "sslpassword", NULL };
+	if (!o->val || !*o->val ||
+	    (o->dispchar && (strchr(o->dispchar, '*') || strchr(o->dispchar, 'D'))))
+		return 0;
+	for (size_t i = 0; skip[i]; i++)
+		if (strcmp(o->keyword, skip[i]) == 0)
+			return 0;
+	const char *def = pg_default_of(defs, o->keyword);
+	return !def || strcmp(def, o->val) != 0;
+}
+
+/* The live connection's parameters as a conninfo string for pg_dump:
+ * where it is connected, and the other non-secret options it sets. */
+static char *pg_dump_conninfo(PGconn *db)
+{
+	pg_buf b = { 0 };
+	pg_buf_conninfo(&b, "host", PQhost(db));
+	pg_buf_conninfo(&b, "port", PQport(db));
+	pg_buf_conninfo(&b, "user", PQuser(db));
+	pg_buf_conninfo(&b, "dbname", PQdb(db));
+	PQconninfoOption *opts = PQconninfo(db);
+	PQconninfoOption *defs = PQconndefaults();
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (pg_dump_passes(o, defs))
+			pg_buf_conninfo(&b, o->keyword, o->val);
+	PQconninfoFree(defs);
+	PQconninfoFree(opts);
+	if (b.oom) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+/* In the child: stdout and stderr to the pipes, PGPASSWORD set, exec. */
+static void pg_dump_child(char *const argv[], int out_fd, int err_fd,
+                          int status_fd, const char *password)
+{
+	if (dup2(out_fd, STDOUT_FILENO) < 0 || dup2(err_fd, STDERR_FILENO) < 0)
+		_exit(127);
+	if (password && *password)
+		setenv("PGPASSWORD", password, 1);
+	else
+		unsetenv("PGPASSWORD");
+	execvp(argv[0], argv);
+	int e = errno;
+	ssize_t w = write(status_fd, &e, sizeof(e));
+	(void)w;
+	_exit(127);
+}
+
+/* Reads the child's stdout into `out` and stderr into `errs` until both
+ * close. */
+static int pg_dump_read(int out_fd, int err_fd, pg_buf *out, pg_buf *errs)
+{
+	struct pollfd fds[2] = { { out_fd, POLLIN, 0 }, { err_fd, POLLIN, 0 } };
+	pg_buf *bufs[2] = { out, errs };
+	int open_fds = 2;
+	char chunk[65536];
+	while (open_fds) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		for (int i = 0; i < 2; i++) {
+			if (fds[i].fd < 0 || !fds[i].revents)
+				continue;
+			ssize_t n = read(fds[i].fd, chunk, sizeof(chunk));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				fds[i].fd = -1;
+				open_fds--;
+				continue;
+			}
+			if (bufs[i]->len < (i ? 4096u : SIZE_MAX / 2))
+				pg_buf_add(bufs[i], chunk, (size_t)n);
+		}
+	}
+	return out->oom || errs->oom ? -1 : 0;
+}
+
+/* Closes both ends of up to three pipes. */
+static void pg_close_pipes(int p[3][2])
+{
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 2; j++)
+			if (p[i][j] >= 0)
+				close(p[i][j]);
+}
+
+/* Runs pg_dump with `argv`; its stdout into *out. */
+static int pg_dump_exec(pg_conn *c, char *const argv[], char **out,
+                        strata_error *err)
+{
+	int p[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
+	for (int i = 0; i < 3; i++)
+		if (pipe2(p[i], O_CLOEXEC) != 0) {
+			pg_close_pipes(p);
+			return strata_error_set(err, STRATA_EIO, "pipe: %s", strerror(errno));
+		}
+	pid_t pid = fork();
+	if (pid < 0) {
+		pg_close_pipes(p);
+		return strata_error_set(err, STRATA_EIO, "fork: %s", strerror(errno));
+	}
+	if (pid == 0)
+		pg_dump_child(argv, p[0][1], p[1][1], p[2][1], PQpass(c->db));
+	for (int i = 0; i < 3; i++) {
+		close(p[i][1]);
+		p[i][1] = -1;
+	}
+	pg_buf dump = { 0 }, errs = { 0 };
+	int exec_errno = 0;
+	int read_rc = pg_dump_read(p[0][0], p[1][0], &dump, &errs);
+	ssize_t got = read(p[2][0], &exec_errno, sizeof(exec_errno));
+	pg_close_pipes(p);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	int rc = 0;
+	if (got == (ssize_t)sizeof(exec_errno) && exec_errno == ENOENT)
+		rc = strata_error_set(err, STRATA_EUNSUPPORTED,
+		                      "pg_dump not found (install postgresql-client)");
+	else if (got == (ssize_t)sizeof(exec_errno))
+		rc = strata_error_set(err, STRATA_EIO, "cannot run pg_dump: %s",
+		                      strerror(exec_errno));
+	else if (read_rc)
+		rc = pg_nomem(err);
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		char line[1024];
+		pg_one_line(line, sizeof(line), errs.s ? errs.s : "");
+		rc = strata_error_set(err, STRATA_EIO, "pg_dump failed (%s %d): %s",
+		                      WIFEXITED(status) ? "exit status" : "signal",
+		                      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+		                      line[0] ? line : "no message");
+	}
+	free(errs.s);
+	if (!rc && !dump.s && !(dump.s = strdup("")))
+		rc = pg_nomem(err);
+	if (rc) {
+		free(dump.s);
+		return rc;
+	}
+	*out = dump.s;
+	return 0;
+}
+
+static int pg_dump_schema(strata_conn *conn, char **out, strata_error *err)
+{
+	pg_conn *c = (pg_conn *)conn;
+	*out = NULL;
+	char *conninfo = pg_dump_conninfo(c->db);
+	if (!conninfo)
+		return pg_nomem(err);
+	pg_buf dbarg = { 0 };
+	pg_buf_str(&dbarg, "--dbname=");
+	pg_buf_str(&dbarg, conninfo);
+	free(conninfo);
+	if (dbarg.oom) {
+		free(dbarg.s);
+		return pg_nomem(err);
+	}
+	char *argv[] = { (char *)PG_DUMP, (char *)"--schema-only",
+	                 (char *)"--no-owner", (char *)"--no-privileges",
+	                 dbarg.s, NULL };
+	strata_conn_log(&c->base, STRATA_LOG_DEBUG,
+	                "running %s --schema-only --no-owner --no-privileges %s",
+	                PG_DUMP, dbarg.s);
+	int rc = pg_dump_exec(c, argv, out, err);
+	free(dbarg.s);
+	if (rc)
+		pg_scrub_err(err, c->password);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Server version, databases                                            */
+/* ------------------------------------------------------------------ */
+
+static int pg_server_version(strata_conn *conn, char **out, strata_error *err)
+{
+	pg_conn *c = (pg_conn *)conn;
+	const char *v = PQparameterStatus(c->db, "server_version");
+	char buf[32];
+	if (!v) {
+		int n = PQserverVersion(c->db);
+		snprintf(buf, sizeof(buf), "%d.%d", n / 10000, n % 10000);
+		v = buf;
+	}
+	*out = strdup(v);
+	return *out ? 0 : pg_nomem(err);
+}
+
+/* Logs through the configuration's callback (no connection yet). */
+static void pg_cfg_log(const strata_conn_config *cfg, strata_log_level level,
+                       const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void pg_cfg_log(const strata_conn_config *cfg, strata_log_level level,
+                       const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	if (!cfg->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cfg->log(cfg->log_data, level, msg);
+}
+
+/* The database the URL names (libpq's dbname), malloc'd into *out. */
+static int pg_url_dbname(const char *url, char **out, strata_error *err)
+{
+	char *msg = NULL;
+	PQconninfoOption *opts = PQconninfoParse(url, &msg);
+	*out = NULL;
+	if (!opts) {
+		PQfreemem(msg);
+		return strata_error_set(err, STRATA_EURL, "malformed PostgreSQL URL");
+	}
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (strcmp(o->keyword, "dbname") == 0 && o->val && *o->val)
+			*out = strdup(o->val);
+	PQconninfoFree(opts);
+	if (!*out) {
+		const char *env = getenv("PGDATABASE");
+		if (!env || !*env)
+			return strata_error_set(err, STRATA_EURL,
+			                        "the PostgreSQL URL names no database "
+			                        "(postgres://host/DBNAME, or set PGDATABASE)");
+		*out = strdup(env);
+	}
+	return *out ? 0 : pg_nomem(err);
+}
+
+/* Connects to a maintenance database of the server in cfg->url: postgres,
+ * or template1 when that is missing or is the target itself. */
+static int pg_connect_maintenance(PGconn **out, const strata_conn_config *cfg,
+                                  const pg_url *u, const char *target,
+                                  strata_error *err)
+{
+	const char *app = cfg->application_name && *cfg->application_name
+	                  ? cfg->application_name : "strata";
+	const char *first = strcmp(target, PG_MAINTENANCE_DB) == 0
+	                    ? PG_MAINTENANCE_DB2 : PG_MAINTENANCE_DB;
+	int rc = pg_connect(out, u->url, app, first, err);
+	if (rc == STRATA_ECONNECT && strstr(err->message, "does not exist")) {
+		strata_error second = { 0 };
+		if (pg_connect(out, u->url, app, PG_MAINTENANCE_DB2, &second) == 0) {
+			strata_error_clear(err);
+			rc = 0;
+		}
+	}
+	return rc;
+}
+
+/* Whether database `name` exists on the server of `db`: 1, 0 or < 0. */
+static int pg_database_exists(PGconn *db, const char *name, strata_error *err)
+{
+	PGresult *res = NULL;
+	const char *vals[] = { name };
+	int rc = pg_params(db, "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1",
+	                   1, vals, &res, err);
+	if (rc)
+		return rc;
+	rc = PQntuples(res) > 0;
+	PQclear(res);
+	return rc;
+}
+
+/* CREATE DATABASE `name` (an existing one is fine) or DROP DATABASE IF
+ * EXISTS, on the maintenance session `db`, saying what happened. */
+static int pg_database_run(PGconn *db, const strata_conn_config *cfg,
+                           const char *name, int create, strata_error *err)
+{
+	int exists = pg_database_exists(db, name, err);
+	if (exists < 0)
+		return exists;
+	if (exists == create) {
+		pg_cfg_log(cfg, STRATA_LOG_INFO, "database %s %s", name,
+		           create ? "already exists" : "does not exist");
+		return 0;
+	}
+	char *q = pg_quote_ident(db, name);
+	pg_buf b = { 0 };
+	pg_buf_str(&b, create ? "CREATE DATABASE " : "DROP DATABASE IF EXISTS ");
+	pg_buf_str(&b, q ? q : "");
+	int rc = !q || b.oom ? pg_nomem(err) : pg_exec_own(db, b.s, err);
+	free(b.s);
+	free(q);
+	if (rc == STRATA_ESQL && create &&
+	    pg_sqlstate_is(err, PG_SQLSTATE_DUPLICATE_DATABASE)) {
+		/* another runner created it just now */
+		strata_error_clear(err);
+		pg_cfg_log(cfg, STRATA_LOG_INFO, "database %s already exists", name);
+		return 0;
+	}
+	if (!rc)
+		pg_cfg_log(cfg, STRATA_LOG_INFO, "%s database %s",
+		           create ? "created" : "dropped", name);
+	return rc;
+}
+
+/* Creates or drops the database cfg->url names. */
+static int pg_database_op(const strata_conn_config *cfg, int create,
+                          strata_error *err)
+{
+	pg_url u;
+	char *dbname = NULL;
+	PGconn *db = NULL;
+	int rc = pg_url_parse(&u, cfg->url, err);
+	if (rc)
+		return rc;
+	rc = pg_url_dbname(u.url, &dbname, err);
+	if (!rc)
+		rc = pg_connect_maintenance(&db, cfg, &u, dbname, err);
+	if (!rc)
+		rc = pg_database_run(db, cfg, dbname, create, err);
+	if (rc)
+		pg_scrub_err(err, u.password);
+	free(dbname);
+	if (db)
+		PQfinish(db);
+	pg_url_free(&u);
+	return rc;
+}
+
+static int pg_create_database(const strata_conn_config *cfg, strata_error *err)
+{
+	return pg_database_op(cfg, 1, err);
+}
+
+static int pg_drop_database(const strata_conn_config *cfg, strata_error *err)
+{
+	return pg_database_op(cfg, 0, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* The driver                                                           */
+/* ------------------------------------------------------------------ */
+
+const strata_driver strata_driver_postgres = {
+	.version = STRATA_DRIVER_VERSION,
+	.name = "postgres",
+	.schemes = pg_schemes,
+	.dialect = STRATA_DIALECT_POSTGRES,
+	.caps = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_ADVISORY_LOCK |
+	        STRATA_CAP_MULTI_STATEMENT | STRATA_CAP_SCHEMAS,
+	.open = pg_open,
+	.close = pg_close,
+	.exec = pg_exec,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.lock = pg_lock,
+	.unlock = pg_unlock,
+	.history_ensure = pg_history_ensure,
+	.history_list = pg_history_list,
+	.history_insert = pg_history_insert,
+	.history_update = pg_history_update,
+	.history_delete = pg_history_delete,
+	.apply_tx = pg_apply_tx,
+	.dump_schema = pg_dump_schema,
+	.create_database = pg_create_database,
+	.drop_database = pg_drop_database,
+	.server_version = pg_server_version,
+	.exec_stmt = pg_exec_stmt,
+};
