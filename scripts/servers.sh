@@ -380,6 +380,14 @@ cmd_stop() {
 	rm -rf "$dir"
 }
 
+# The EXIT trap of a start that did not finish: stop, clean up, keep $?.
+start_failed() {
+	local rc=$?
+	trap - EXIT INT TERM
+	cmd_stop "$START_DIR"
+	exit $rc
+}
+
 cmd_start() {
 	local fsync=on
 	while [ $# -gt 0 ]; do
@@ -413,11 +421,12 @@ cmd_start() {
 	mkdir -m 1777 "$dir/tmp"
 	export TMPDIR=$dir/tmp
 	# On any failure (or ^C) during start-up, stop what runs and clean up.
-	trap 'rc=$?; trap - EXIT INT TERM; cmd_stop "'"$dir"'"; exit $rc' EXIT
+	START_DIR=$dir
+	trap start_failed EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 
-	PG_URL= MY_URL=
+	PG_URL='' MY_URL=''
 	pg_start "$dir" "$fsync"
 	my_start "$dir" "$fsync"
 
