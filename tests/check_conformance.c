@@ -231,7 +231,7 @@ static void conf_server_url(void)
 	const char *url = getenv(env);
 	ck_assert_msg(url && *url,
 	              "%s is not set: the %s driver is compiled in, so its conformance "
-	              "tests need a server (make check starts one; or export %s)",
+	              "tests need a server (scripts/test.sh starts one; or run eval \"$(scripts/servers.sh start)\" first, or export %s)",
 	              env, ctx.drv->name, env);
 	snprintf(ctx.url, sizeof(ctx.url), "%s", url);
 }

@@ -205,7 +205,8 @@ s() {
 fail() {
 	{
 		echo "$*"
-		echo "  after: $last (exit $rc)"
+		# the command line carries the test URL: never its password
+		echo "  after: $(sed -E 's#(://[^:/@]*:)[^@/]*@#\1****@#g' <<<"$last") (exit $rc)"
 		[[ -n $out ]] && sed 's/^/  stdout: /' <<<"${out:0:1500}"
 		[[ -n $err ]] && sed 's/^/  stderr: /' <<<"${err:0:1500}"
 	} >>"$T/failures"

@@ -65,6 +65,7 @@ cleanup() {
 		sql "DROP PROCEDURE IF EXISTS \`$t\`" >/dev/null 2>&1
 	done
 	sql "DROP DATABASE IF EXISTS \`${P}_auth\`" >/dev/null 2>&1
+	[ -n "${main_db:-}" ] && sql_in mysql "DROP DATABASE IF EXISTS \`$main_db\`" >/dev/null 2>&1
 	[ -n "${holder_pid:-}" ] && kill "$holder_pid" 2>/dev/null
 	rm -rf "$work"
 }
@@ -72,6 +73,15 @@ trap cleanup EXIT
 
 sql "SELECT 1" >/dev/null 2>"$work/reach.err" ||
 	bail "the MySQL server of STRATA_TEST_MYSQL_URL is unreachable: $(head -n1 "$work/reach.err")"
+
+# A database of its own: the conformance suite and the CLI tests share the
+# server, and a schema dump of a database that others change under it can
+# fail. Everything below runs in stmy<pid>_main, dropped on exit.
+main_db=${P}_main
+sql "CREATE DATABASE \`$main_db\`" >/dev/null 2>"$work/create.err" ||
+	bail "cannot create database $main_db: $(head -n1 "$work/create.err")"
+URL="${URL_BASE}/${main_db}${URL#"${URL_BASE}/${DB_NAME}"}"
+DB_NAME=$main_db
 
 # st DIR TABLE ARGS...: runs strata on DIR with history table TABLE;
 # stdout+stderr go to $work/out, the exit status to $rc.

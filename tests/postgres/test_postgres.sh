@@ -27,7 +27,7 @@ bail() {
 	exit 1
 }
 
-[ -n "$URL" ] || bail "STRATA_TEST_POSTGRES_URL is not set: this test needs a PostgreSQL server (make check starts one)"
+[ -n "$URL" ] || bail "STRATA_TEST_POSTGRES_URL is not set: this test needs a PostgreSQL server (scripts/test.sh starts one, or eval \"\$(scripts/servers.sh start)\")"
 [ -x "$STRATA" ] || bail "STRATA=$STRATA is not an executable"
 command -v psql >/dev/null || bail "psql not found (install postgresql-client)"
 psql -X -q -tA "$URL" -c 'select 1' >/dev/null 2>&1 ||
@@ -35,12 +35,24 @@ psql -X -q -tA "$URL" -c 'select 1' >/dev/null 2>&1 ||
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/strata-pg-XXXXXX") || bail "mktemp failed"
 
+# A database of its own: the conformance suite and the CLI tests share the
+# server, and pg_dump of a database that others change under it can fail.
+# Everything below runs in t<pid>_main, dropped on exit.
+SERVER_URL=$URL
+MAIN_DB="${PREFIX}_main"
+psql -X -q "$SERVER_URL" -c "create database \"$MAIN_DB\"" >/dev/null 2>"$TMP/create.err" ||
+	bail "cannot create database $MAIN_DB: $(head -1 "$TMP/create.err")"
+# postgres://who@host:port/DB?params -> .../t<pid>_main?params
+URL=$(sed -E "s#^([A-Za-z0-9+.-]+://[^/?]*)(/[^?]*)?#\\1/$MAIN_DB#" <<<"$SERVER_URL")
+
 cleanup() {
 	local s
 	for s in $(q "select nspname from pg_namespace where nspname like '${PREFIX}\_%'"); do
 		q "drop schema \"$s\" cascade" >/dev/null 2>&1
 	done
 	psql -X -q "$URL" -c "drop database if exists \"${PREFIX}_db\"" >/dev/null 2>&1
+	[ -n "${MAIN_DB:-}" ] &&
+		psql -X -q "$SERVER_URL" -c "drop database if exists \"$MAIN_DB\" with (force)" >/dev/null 2>&1
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -564,8 +576,20 @@ t_connect_errors() {
 	local pwurl
 	pwurl=$(echo "$URL" | sed -E 's#^(postgres(ql)?://)([^@/]*@)?#\1#')
 	pwurl=$(echo "$pwurl" | sed -E "s#^(postgres(ql)?://)#\\1$(q 'select current_user'):hunter2pw@#")
-	if [[ $URL =~ ://[^:/@]*:[^@/]*@ ]]; then
-		ok "password scrubbing skipped: the test URL has its own password # SKIP"
+	if [[ $URL =~ ://[^:/@]*:([^@/]*)@ ]]; then
+		# the test URL's own password: in no output, right or wrong
+		local secret=${BASH_REMATCH[1]}
+		run pw -u "$URL" -d "$d" -v status
+		expect_rc "status with the test URL's password" pw 0
+		local wrong=${URL/:$secret@/:hunter2pw@}
+		run pwbad -u "$wrong" -d "$d" -v status
+		expect_rc "a wrong password exits 5" pwbad 5
+		if ! grep -qF -- "$secret" "$TMP/pw.out" "$TMP/pw.err" "$TMP/pwbad.out" "$TMP/pwbad.err" &&
+			! grep -q hunter2pw "$TMP/pwbad.out" "$TMP/pwbad.err"; then
+			ok "the URL's password never appears in -v output"
+		else
+			not_ok "the URL's password never appears in -v output" "$(cat "$TMP/pw.err" "$TMP/pwbad.err")"
+		fi
 	else
 		run pw -u "$pwurl" -d "$d" -v status
 		if ! grep -q hunter2pw "$TMP/pw.out" "$TMP/pw.err"; then
