@@ -106,8 +106,9 @@ def _run(argv, what, stdin=None):
     except OSError as e:
         raise DbError("%s: cannot run %s: %s" % (what, argv[0], e))
     if r.returncode != 0:
-        msg = (r.stderr.strip() or r.stdout.strip()).splitlines()
-        raise DbError("%s: %s" % (what, msg[-1] if msg else
+        msg = " ".join(line.strip() for line in
+                       (r.stderr.strip() or r.stdout.strip()).splitlines())
+        raise DbError("%s: %s" % (what, msg or
                                   "%s exited %d" % (argv[0], r.returncode)))
     return r.stdout
 

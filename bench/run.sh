@@ -99,8 +99,8 @@ OUT_DIR=$(cd "$OUT_DIR" && pwd)
 
 WORK=$(mktemp -d "$BENCH_TMPDIR/strata-bench.XXXXXX")
 WORK=$(cd "$WORK" && pwd)
-PG_DIR= PG_CTL= PG_RUNAS=()
-MY_DIR= MY_PID=
+PG_DIR='' PG_CTL=() PG_RUNAS=()
+MY_DIR='' MY_PID=''
 cleanup() {
 	stop_postgres
 	stop_mysql
@@ -366,8 +366,8 @@ pg_plain() {
 	esac
 }
 
-PG_URL= PG_ORIGIN= PG_VERSION=
-MY_URL= MY_ORIGIN= MY_VERSION=
+PG_URL='' PG_ORIGIN='' PG_VERSION=''
+MY_URL='' MY_ORIGIN='' MY_VERSION=''
 if has_backend postgres; then
 	if [ -n "$BENCH_POSTGRES_URL" ]; then
 		PG_URL=$BENCH_POSTGRES_URL
@@ -442,7 +442,7 @@ drop_db() {
 run_tool() {
 	local backend=$1 tool=$2 op=$3 n=$4 db=$5 dir=$6 repeat=$7 warmup=$8
 	shift 8
-	local stdin=/dev/null url= floor_sql=$dir/../floor.sql
+	local stdin=/dev/null url='' floor_sql=$dir/../floor.sql
 	local hist="SELECT version, name, state, applied_at FROM strata_migrations ORDER BY version"
 	local -a cmd
 	if [ "$backend" = sqlite ]; then
@@ -584,7 +584,8 @@ done
 # a minute per tool for N=1000. dbmate (Go) is left out: valgrind and the Go
 # runtime do not mix well.
 count_instructions() {
-	local tool=$1 op=$2 n=$3 db=$4 dir=$WORK/sqlite/n$n/migrations stdin=/dev/null out
+	local tool=$1 op=$2 n=$3 db=$4 stdin=/dev/null out
+	local dir=$WORK/sqlite/n$n/migrations
 	local -a cmd
 	case "$tool:$op" in
 	strata:up) cmd=("$STRATA" --url "sqlite:$db" --dir "$dir" up) ;;
