@@ -128,18 +128,17 @@ int cli_report(cli_out *out, const strata_error *err)
 		fputs(strata_strerror(err->code), stderr);
 	if (err->sqlstate[0])
 		fprintf(stderr, " (SQLSTATE %s)", err->sqlstate);
+	/* the server's DETAIL and HINT stay on the one line */
+	if (err->detail[0]) {
+		fputs(" DETAIL: ", stderr);
+		put_one_line(stderr, err->detail);
+	}
+	if (err->hint[0]) {
+		fputs(" HINT: ", stderr);
+		put_one_line(stderr, err->hint);
+	}
 	fputc('\n', stderr);
 	if (out->o->verbose) {
-		if (err->detail[0]) {
-			fputs("strata: detail: ", stderr);
-			put_one_line(stderr, err->detail);
-			fputc('\n', stderr);
-		}
-		if (err->hint[0]) {
-			fputs("strata: hint: ", stderr);
-			put_one_line(stderr, err->hint);
-			fputc('\n', stderr);
-		}
 		if (err->native_code)
 			fprintf(stderr, "strata: debug: %s, native code %ld\n",
 			        strata_strerror(err->code), err->native_code);

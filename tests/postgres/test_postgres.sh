@@ -278,6 +278,31 @@ EOF
 		not_ok "the error names file:line:column, the message and SQLSTATE 42703" \
 			"stderr: $(cat "$TMP/txfail.err")"
 	fi
+	# the server's DETAIL and HINT are on the one error line
+	mkdir -p "$d/dh"
+	cat >"$d/dh/001_detail.sql" <<'EOF'
+-- migrate:up
+CREATE TABLE dup (id int PRIMARY KEY);
+INSERT INTO dup VALUES (1), (1);
+EOF
+	run detail -u "$URL" -d "$d/dh" --schema "$s" --table dh_history up
+	expect_rc "a unique violation exits 8" detail 8
+	if [ "$(wc -l <"$TMP/detail.err")" -eq 1 ] && contains "$TMP/detail.err" "(SQLSTATE 23505)" &&
+		contains "$TMP/detail.err" "DETAIL: Key (id)=(1) already exists."; then
+		ok "the error line carries the server's DETAIL"
+	else
+		not_ok "the error line carries the server's DETAIL" "stderr: $(cat "$TMP/detail.err")"
+	fi
+	cat >"$d/dh/001_detail.sql" <<'EOF'
+-- migrate:up
+SELECT no_such_function(1);
+EOF
+	run hint -u "$URL" -d "$d/dh" --schema "$s" --table dh_history up
+	if [ "$(wc -l <"$TMP/hint.err")" -eq 1 ] && contains "$TMP/hint.err" "(SQLSTATE 42883) HINT: No function matches"; then
+		ok "the error line carries the server's HINT"
+	else
+		not_ok "the error line carries the server's HINT" "stderr: $(cat "$TMP/hint.err")"
+	fi
 	expect_eq "no table and no history row remain" \
 		"$(q "select (to_regclass('\"$s\".half') is null)::text || ' ' || count(*) from \"$s\".strata_migrations where version <> '~format'")" \
 		"true 0"
