@@ -356,41 +356,89 @@ static int retry_after_lock_timeout(const step_ctx *s, int attempt,
 	return 1;
 }
 
-/* Runs statements [from, n) without a transaction. */
+/* Whether statement `st` shares a transaction with its progress update,
+ * so that both land or neither does: DML where DDL commits implicitly
+ * (MySQL), unless the migration asked for no transaction. Elsewhere a
+ * statement-by-statement run means the statement or the user wants none. */
+static int shares_tx(const step_ctx *s, const strata_stmt *st)
+{
+	return !(s->db->driver->caps & STRATA_CAP_TRANSACTIONAL_DDL) &&
+	       !s->part->no_transaction &&
+	       !(st->flags & (STRATA_STMT_DDL | STRATA_STMT_NO_TX));
+}
+
+/* Records that `done` statements ran: the progress, or after the last one
+ * the end state (applied; a down removes the row). */
+static int record_progress(const step_ctx *s, size_t done,
+                           strata_history_row *row, double t0,
+                           strata_error *err)
+{
+	const strata_driver *d = s->db->driver;
+	row->statements_done = (long)done;
+	if (done < s->part->nstmts)
+		return d->history_update(s->db->conn, s->db->table, row, err);
+	if (s->dir == STRATA_DOWN)
+		return d->history_delete(s->db->conn, s->db->table, s->version, err);
+	row->state = STRATA_STATE_APPLIED;
+	row->duration = now_seconds() - t0;
+	return d->history_update(s->db->conn, s->db->table, row, err);
+}
+
+/* Leaves the row failed at statement `i` (0-based) with the error. */
+static void record_failure(const step_ctx *s, size_t i, strata_history_row *row,
+                           const strata_error *err)
+{
+	char *desc = describe_error(err);
+	row->state = s->dir == STRATA_UP ? STRATA_STATE_FAILED
+	                                 : STRATA_STATE_REVERT_FAILED;
+	row->statements_done = (long)i;
+	row->last_error = desc;
+	strata_error ignored = { 0 };
+	if (s->db->driver->history_update(s->db->conn, s->db->table, row, &ignored))
+		strata_log(s->db, STRATA_LOG_ERROR,
+		           "could not record the failure of migration %s: %s",
+		           s->version, ignored.message);
+	row->last_error = NULL;
+	free(desc);
+}
+
+/* Runs statements [from, n) one by one, each followed by its progress
+ * update (in one transaction with it where shares_tx allows). */
 static int exec_range(const step_ctx *s, size_t from, strata_history_row *row,
-                      strata_error *err)
+                      double t0, strata_error *err)
 {
 	const strata_driver *d = s->db->driver;
 	const strata_part *p = s->part;
-	strata_state failed = s->dir == STRATA_UP ? STRATA_STATE_FAILED
-	                                          : STRATA_STATE_REVERT_FAILED;
+	strata_error ignored = { 0 };
 	for (size_t i = from; i < p->nstmts; i++) {
 		const strata_stmt *st = &p->stmts[i];
-		int rc, attempt = 0;
+		int tx = shares_tx(s, st);
+		int rc = tx ? d->begin(s->db->conn, err) : 0;
+		if (rc)
+			return rc;
+		int attempt = 0;
 		do {
 			strata_error_clear(err);
 			rc = exec_one(s->db, st, err);
 		} while (rc && retry_after_lock_timeout(s, ++attempt, err));
 		if (rc) {
+			if (tx)
+				d->rollback(s->db->conn, &ignored);
 			locate_error(err, s->m, s->version, s->name, p, st,
 			             (long)i + 1, (long)p->nstmts);
-			char *desc = describe_error(err);
-			row->state = failed;
-			row->statements_done = (long)i;
-			row->last_error = desc;
-			strata_error ignored = { 0 };
-			if (d->history_update(s->db->conn, s->db->table, row, &ignored))
-				strata_log(s->db, STRATA_LOG_ERROR,
-				           "could not record the failure of migration %s: %s",
-				           s->version, ignored.message);
-			row->last_error = NULL;
-			free(desc);
+			record_failure(s, i, row, err);
 			return STRATA_ESQL;
 		}
-		row->statements_done = (long)i + 1;
-		rc = d->history_update(s->db->conn, s->db->table, row, err);
-		if (rc)
+		rc = record_progress(s, i + 1, row, t0, err);
+		if (!rc && tx)
+			rc = d->commit(s->db->conn, err);
+		if (rc) {
+			/* with a shared transaction the statement is undone too,
+			 * and the row still says so */
+			if (tx)
+				d->rollback(s->db->conn, &ignored);
 			return rc;
+		}
 	}
 	return 0;
 }
@@ -417,14 +465,10 @@ static int run_stepwise(const step_ctx *s, size_t resume_from,
 		rc = d->history_update(s->db->conn, s->db->table, &row, err);
 	if (rc)
 		return rc;
-	rc = exec_range(s, resume_from, &row, err);
-	if (rc)
-		return rc;
-	if (s->dir == STRATA_DOWN)
-		return d->history_delete(s->db->conn, s->db->table, s->version, err);
-	row.state = STRATA_STATE_APPLIED;
-	row.duration = now_seconds() - t0;
-	return d->history_update(s->db->conn, s->db->table, &row, err);
+	/* nothing left to run (an empty part, a resume at its end) */
+	if (resume_from >= s->part->nstmts)
+		return record_progress(s, s->part->nstmts, &row, t0, err);
+	return exec_range(s, resume_from, &row, t0, err);
 }
 
 /* The statements and the history change inside the current transaction. */

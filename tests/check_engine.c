@@ -580,8 +580,7 @@ START_TEST(test_no_transaction_statement_by_statement)
 	                             "insert(2,running) "
 	                             "exec update(2,running,1) "
 	                             "exec update(2,running,2) "
-	                             "exec update(2,running,3) "
-	                             "update(2,applied,3)"));
+	                             "exec update(2,applied,3)"));
 	const strata_history_row *r = fake_row("2");
 	ck_assert_int_eq(r->state, STRATA_STATE_APPLIED);
 	ck_assert_int_eq(r->statements_done, 3);
@@ -871,6 +870,38 @@ START_TEST(test_down_file_gone_uses_stored_sql)
 	ck_assert_int_eq(fake_committed("drop table h"), 1);
 	ck_assert_int_eq(fake_committed("drop table g"), 1);
 	ck_assert_ptr_nonnull(fake_row("1"));
+}
+END_TEST
+
+START_TEST(test_no_transactional_ddl_dml_failure)
+{
+	/* a DML statement that fails in its shared transaction leaves neither
+	 * its effect nor a progress update past it */
+	write_file("1_mixed.sql",
+	           "-- migrate:up\n"
+	           "create table m (id int);\n"
+	           "insert into m values (1);\n"
+	           "insert into m values (2);\n");
+	open_url("fake-nodl:test");
+	load();
+	fake_fail_exec("values (2)", "duplicate entry", 0);
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_ESQL);
+	ck_assert_int_eq(err.statement, 3);
+	ck_assert_int_eq(err.line, 4);
+	const strata_history_row *r = fake_row("1");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->state, STRATA_STATE_FAILED);
+	ck_assert_int_eq(r->statements_done, 2);
+	ck_assert_int_eq(fake_committed("create table m"), 1);
+	ck_assert_int_eq(fake_committed("insert into m values (1)"), 1);
+	ck_assert_int_eq(fake_committed("insert into m values (2)"), 0);
+	ck_assert_int_eq(fake.calls.rollback, 1);
+	/* resume runs statement 3 alone */
+	fake_fail_exec(NULL, NULL, 0);
+	ck_assert_int_eq(repair(STRATA_REPAIR_RESUME, NULL), 0);
+	ck_assert_int_eq(fake_row("1")->state, STRATA_STATE_APPLIED);
+	ck_assert_int_eq(fake_committed("insert into m values (1)"), 1);
+	ck_assert_int_eq(fake_committed("insert into m values (2)"), 1);
 }
 END_TEST
 
@@ -1569,8 +1600,12 @@ START_TEST(test_no_transactional_ddl)
 	ck_assert_int_eq(up(0, NULL, &applied), 0);
 	ck_assert_uint_eq(applied, 2);
 	ck_assert_int_eq(fake.calls.apply_tx, 0);
-	ck_assert_int_eq(fake.calls.begin, 0);
-	ck_assert_int_eq(fake_traced("insert(1,running)"), 1);
+	/* the DDL runs on its own, the DML shares a transaction with its
+	 * progress update (here the final one): one per migration */
+	ck_assert_int_eq(fake.calls.begin, 2);
+	ck_assert_int_eq(fake.calls.commit, 2);
+	ck_assert_int_eq(fake_traced("insert(1,running) exec update(1,running,1) "
+	                             "begin exec update(1,applied,2) commit"), 1);
 	ck_assert_int_eq(fake_traced("update(2,applied,2)"), 1);
 	ck_assert_int_eq(fake_row("1")->state, STRATA_STATE_APPLIED);
 	ck_assert_int_eq(events[0].transactional, 0);
@@ -1614,6 +1649,7 @@ Suite *engine_suite(void)
 	tcase_add_test(tc, test_repair_forget);
 	tcase_add_test(tc, test_repair_refusals);
 	tcase_add_test(tc, test_no_transactional_ddl);
+	tcase_add_test(tc, test_no_transactional_ddl_dml_failure);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("down");
