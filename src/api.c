@@ -1,6 +1,7 @@
 /* src/api.c - opening and closing a database, logging and events. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,11 +137,21 @@ int strata_open(strata **out, const char *url, const strata_options *opts,
 	return 0;
 }
 
-static double monotonic_seconds(void)
+double strata_now_seconds(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void strata_sleep_seconds(double seconds)
+{
+	if (seconds <= 0)
+		return;
+	struct timespec ts = { (time_t)seconds,
+	                       (long)((seconds - (double)(time_t)seconds) * 1e9) };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }
 
 /* The server is up but refused us (bad password, no such database): no
@@ -160,7 +171,7 @@ int strata_wait(const char *url, const strata_options *opts, double timeout,
 	strata_error local = { 0 };
 	if (!err)
 		err = &local;
-	double deadline = monotonic_seconds() + (timeout > 0 ? timeout : 0);
+	double deadline = strata_now_seconds() + (timeout > 0 ? timeout : 0);
 	double delay = 0.05;
 	for (int attempt = 1;; attempt++) {
 		strata *db = NULL;
@@ -169,17 +180,14 @@ int strata_wait(const char *url, const strata_options *opts, double timeout,
 		strata_close(db);
 		if (rc != STRATA_ECONNECT || server_refused(err))
 			return rc;
-		double left = deadline - monotonic_seconds();
+		double left = deadline - strata_now_seconds();
 		if (left <= 0)
 			return rc;
 		if (opts && opts->log)
 			strata_logv_args(opts->log, opts->log_data, STRATA_LOG_INFO,
 			                 "waiting for the database (attempt %d): %s",
 			                 attempt, err->message);
-		double d = delay < left ? delay : left;
-		struct timespec ts = { (time_t)d, (long)((d - (double)(time_t)d) * 1e9) };
-		while (nanosleep(&ts, &ts) != 0)
-			;
+		strata_sleep_seconds(delay < left ? delay : left);
 		if (delay < 1.0)
 			delay *= 2;
 	}

@@ -122,9 +122,7 @@ static int run_c(strata_part *part, strata_migration_fn fn,
 	char *text = strbuf_detach(&q.text);
 	if (!text)
 		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
-	free(part->text);
-	free(part->stmts);
-	memset(part, 0, sizeof(*part));
+	strata_part_release(part);
 	part->text = text;
 	part->len = len;
 	part->first_line = 1;

@@ -17,13 +17,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The OS user running strata, for the history's applied_by column. */
 static const char *current_user(void)
 {
@@ -242,12 +235,6 @@ static int part_from_history(strata_part *p, const strata_history_row *row,
 	return rc;
 }
 
-static void part_release(strata_part *p)
-{
-	free(p->text);
-	free(p->stmts);
-	memset(p, 0, sizeof(*p));
-}
 
 /* ------------------------------------------------------ one migration */
 
@@ -291,7 +278,7 @@ static int step_open(step_ctx *s, strata *db, const strata_migration *m,
 
 static void step_close(step_ctx *s)
 {
-	part_release(&s->history_part);
+	strata_part_release(&s->history_part);
 }
 
 /* Reports the start of a step; returns its start time. */
@@ -299,14 +286,14 @@ static double step_started(const step_ctx *s, int tx)
 {
 	emit(s->db, STRATA_EVENT_MIGRATION_START, s->dir, s->version, s->name,
 	     s->part->nstmts, 0, tx);
-	return now_seconds();
+	return strata_now_seconds();
 }
 
 /* Reports how a step ended; returns rc. */
 static int step_ended(const step_ctx *s, int rc, double t0, int tx)
 {
 	emit(s->db, rc ? STRATA_EVENT_MIGRATION_FAILED : STRATA_EVENT_MIGRATION_DONE,
-	     s->dir, s->version, s->name, s->part->nstmts, now_seconds() - t0, tx);
+	     s->dir, s->version, s->name, s->part->nstmts, strata_now_seconds() - t0, tx);
 	return rc;
 }
 
@@ -350,9 +337,7 @@ static int retry_after_lock_timeout(const step_ctx *s, int attempt,
 	strata_log(s->db, STRATA_LOG_WARN,
 	           "migration %s: a lock wait timed out (%s); retry %d of %d in %.2g s",
 	           s->version, err->message, attempt, s->db->ddl_lock_retries, delay);
-	struct timespec ts = { (time_t)delay, (long)((delay - (double)(time_t)delay) * 1e9) };
-	while (nanosleep(&ts, &ts) != 0)
-		;
+	strata_sleep_seconds(delay);
 	return 1;
 }
 
@@ -380,7 +365,7 @@ static int record_progress(const step_ctx *s, size_t done,
 	if (s->dir == STRATA_DOWN)
 		return d->history_delete(s->db->conn, s->db->table, s->version, err);
 	row->state = STRATA_STATE_APPLIED;
-	row->duration = now_seconds() - t0;
+	row->duration = strata_now_seconds() - t0;
 	return d->history_update(s->db->conn, s->db->table, row, err);
 }
 
@@ -451,7 +436,7 @@ static int run_stepwise(const step_ctx *s, size_t resume_from,
 	const strata_driver *d = s->db->driver;
 	strata_history_row row;
 	fill_row(&row, s);
-	double t0 = now_seconds();
+	double t0 = strata_now_seconds();
 	row.state = s->dir == STRATA_UP ? STRATA_STATE_RUNNING : STRATA_STATE_REVERTING;
 	row.statements_done = (long)resume_from;
 	if (existing && !s->m) {
@@ -488,7 +473,7 @@ static int exec_in_tx(const step_ctx *s, double t0, strata_error *err)
 		return d->history_delete(s->db->conn, s->db->table, s->version, err);
 	strata_history_row row;
 	fill_row(&row, s);
-	row.duration = now_seconds() - t0;
+	row.duration = strata_now_seconds() - t0;
 	return d->history_insert(s->db->conn, s->db->table, &row, err);
 }
 
@@ -496,7 +481,7 @@ static int exec_in_tx(const step_ctx *s, double t0, strata_error *err)
 static int run_tx_once(const step_ctx *s, strata_error *err)
 {
 	const strata_driver *d = s->db->driver;
-	double t0 = now_seconds();
+	double t0 = strata_now_seconds();
 	if (d->apply_tx) {
 		strata_history_row row;
 		fill_row(&row, s);

@@ -46,6 +46,9 @@ struct strata_source {
 	strata_dialect prepared_for; /* dialect the C parts were built for */
 };
 
+/* Frees a part's text and statements and clears it. */
+void strata_part_release(strata_part *p);
+
 /* Allocates an empty migration; NULL when out of memory. */
 strata_migration *strata_migration_new(void);
 void strata_migration_free(strata_migration *m);

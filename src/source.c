@@ -19,7 +19,7 @@ strata_migration *strata_migration_new(void)
 	return calloc(1, sizeof(strata_migration));
 }
 
-static void part_free(strata_part *p)
+void strata_part_release(strata_part *p)
 {
 	free(p->text);
 	free(p->stmts);
@@ -34,8 +34,8 @@ void strata_migration_free(strata_migration *m)
 	free(m->name);
 	free(m->file);
 	free(m->down_file);
-	part_free(&m->up);
-	part_free(&m->down);
+	strata_part_release(&m->up);
+	strata_part_release(&m->down);
 	free(m);
 }
 
