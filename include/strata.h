@@ -50,7 +50,9 @@ enum strata_errcode {
 	STRATA_ELOCK = -12,      /* timed out waiting for the migration lock */
 	STRATA_ENOTFOUND = -13,  /* unknown version (e.g. --to V) */
 	STRATA_EUNSUPPORTED = -14, /* the driver cannot do this */
-	STRATA_EINTERNAL = -15   /* a bug in strata */
+	STRATA_EINTERNAL = -15,  /* a bug in strata */
+	STRATA_ECONNLOST = -16   /* the connection to the server was lost
+	                            while a command ran */
 };
 
 /*
@@ -342,12 +344,21 @@ int strata_redo(strata *db, strata_source *src,
 typedef enum strata_repair_mode {
 	STRATA_REPAIR_RESUME = 1,       /* continue at the failed statement */
 	STRATA_REPAIR_MARK_APPLIED = 2, /* record it as applied, run nothing */
-	STRATA_REPAIR_FORGET = 3        /* delete its history row */
+	STRATA_REPAIR_FORGET = 3,       /* delete its history row */
+	STRATA_REPAIR_RESUME_SKIP = 4   /* count the statement in flight (or the
+	                                   failed one) as done, continue after it */
 } strata_repair_mode;
 
 /*
  * Resolves a migration left `failed` or `running` by a non-transactional
  * run. `version` NULL picks the only one there is.
+ *
+ * A run interrupted inside a statement that commits on its own (PostgreSQL
+ * CREATE INDEX CONCURRENTLY, MySQL DDL) leaves that statement in doubt:
+ * RESUME runs it again, RESUME_SKIP counts it as done. An interrupted
+ * statement that shared a transaction with its progress update is never in
+ * doubt; strata_up() (strata_down() for a revert) resumes such a migration
+ * by itself.
  */
 int strata_repair(strata *db, strata_source *src, strata_repair_mode mode,
                   const char *version, strata_error *err);

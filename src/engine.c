@@ -152,7 +152,8 @@ static void locate_error(strata_error *err, const strata_migration *m,
 		err->message[n] = '\0';
 	}
 	strbuf_release(&sb);
-	err->code = STRATA_ESQL;
+	if (err->code != STRATA_ECONNLOST)
+		err->code = STRATA_ESQL;
 }
 
 /* A one-line description for the history's last_error column. */
@@ -341,15 +342,47 @@ static int retry_after_lock_timeout(const step_ctx *s, int attempt,
 	return 1;
 }
 
-/* Whether statement `st` shares a transaction with its progress update,
- * so that both land or neither does: DML where DDL commits implicitly
- * (MySQL), unless the migration asked for no transaction. Elsewhere a
- * statement-by-statement run means the statement or the user wants none. */
+/* Whether statement `st` of a statement-by-statement run shares a
+ * transaction with its progress update, so that both land or neither
+ * does and a run killed at any moment leaves no doubt about it: every
+ * statement that can run in a transaction where DDL is transactional
+ * (PostgreSQL, SQLite), DML where DDL commits implicitly (MySQL). The
+ * rest commits on its own and is "in doubt" when a run dies during it. */
 static int shares_tx(const step_ctx *s, const strata_stmt *st)
 {
-	return !(s->db->driver->caps & STRATA_CAP_TRANSACTIONAL_DDL) &&
-	       !s->part->no_transaction &&
-	       !(st->flags & (STRATA_STMT_DDL | STRATA_STMT_NO_TX));
+	if (st->flags & STRATA_STMT_NO_TX)
+		return 0;
+	return (s->db->driver->caps & STRATA_CAP_TRANSACTIONAL_DDL) ||
+	       !(st->flags & STRATA_STMT_DDL);
+}
+
+/* The server refused to run a statement inside a transaction block
+ * (PostgreSQL: 25001 active_sql_transaction, e.g. a form of CREATE
+ * DATABASE the lexer does not know; 2D000 invalid_transaction_termination,
+ * a procedure that COMMITs). Such a statement runs again on its own. */
+static int refused_in_tx(const strata_error *err)
+{
+	return strcmp(err->sqlstate, "25001") == 0 ||
+	       strcmp(err->sqlstate, "2D000") == 0;
+}
+
+/* last_error of a row whose statement in flight runs outside a
+ * transaction although the lexer thought it could share one: a run that
+ * dies then leaves it in doubt (see in_doubt()). */
+#define IN_FLIGHT_NOTE "in flight outside a transaction: statement "
+
+/* Whether the statement in flight of interrupted row `row` (statement
+ * statements_done + 1 of part `s->part`) may have taken effect without
+ * its progress update. */
+static int in_doubt(const step_ctx *s, const strata_history_row *row)
+{
+	size_t i = row->statements_done > 0 ? (size_t)row->statements_done : 0;
+	if (i >= s->part->nstmts)
+		return 0;
+	if (row->last_error &&
+	    strncmp(row->last_error, IN_FLIGHT_NOTE, strlen(IN_FLIGHT_NOTE)) == 0)
+		return 1;
+	return !shares_tx(s, &s->part->stmts[i]);
 }
 
 /* Records that `done` statements ran: the progress, or after the last one
@@ -387,6 +420,46 @@ static void record_failure(const step_ctx *s, size_t i, strata_history_row *row,
 	free(desc);
 }
 
+/* Runs statement `i`, in a transaction when `tx` (begun and, on error,
+ * rolled back here), retrying after lock timeouts. */
+static int exec_attempts(const step_ctx *s, const strata_stmt *st, int tx,
+                         strata_error *err)
+{
+	const strata_driver *d = s->db->driver;
+	int rc, attempt = 0;
+	do {
+		strata_error_clear(err);
+		rc = tx ? d->begin(s->db->conn, err) : 0;
+		if (!rc)
+			rc = exec_one(s->db, st, err);
+		if (rc && tx) {
+			strata_error ignored = { 0 };
+			d->rollback(s->db->conn, &ignored);
+		}
+	} while (rc && retry_after_lock_timeout(s, ++attempt, err));
+	return rc;
+}
+
+/* Runs statement `i` outside a transaction after the server refused it
+ * inside one: first notes in the row that it is in flight on its own, so
+ * that a run dying during it leaves it in doubt rather than re-run. */
+static int exec_alone(const step_ctx *s, size_t i, strata_history_row *row,
+                      strata_error *err)
+{
+	char note[sizeof(IN_FLIGHT_NOTE) + 24];
+	snprintf(note, sizeof(note), IN_FLIGHT_NOTE "%zu", i + 1);
+	strata_log(s->db, STRATA_LOG_INFO,
+	           "migration %s: statement %zu cannot run in a transaction (%s); "
+	           "running it on its own", s->version, i + 1, err->message);
+	row->statements_done = (long)i;
+	row->last_error = note;
+	int rc = s->db->driver->history_update(s->db->conn, s->db->table, row, err);
+	row->last_error = NULL;
+	if (rc)
+		return rc;
+	return exec_attempts(s, &s->part->stmts[i], 0, err);
+}
+
 /* Runs statements [from, n) one by one, each followed by its progress
  * update (in one transaction with it where shares_tx allows). */
 static int exec_range(const step_ctx *s, size_t from, strata_history_row *row,
@@ -394,25 +467,22 @@ static int exec_range(const step_ctx *s, size_t from, strata_history_row *row,
 {
 	const strata_driver *d = s->db->driver;
 	const strata_part *p = s->part;
-	strata_error ignored = { 0 };
 	for (size_t i = from; i < p->nstmts; i++) {
 		const strata_stmt *st = &p->stmts[i];
 		int tx = shares_tx(s, st);
-		int rc = tx ? d->begin(s->db->conn, err) : 0;
-		if (rc)
-			return rc;
-		int attempt = 0;
-		do {
-			strata_error_clear(err);
-			rc = exec_one(s->db, st, err);
-		} while (rc && retry_after_lock_timeout(s, ++attempt, err));
+		int rc = exec_attempts(s, st, tx, err);
+		if (rc && tx && refused_in_tx(err)) {
+			tx = 0;
+			rc = exec_alone(s, i, row, err);
+		}
 		if (rc) {
-			if (tx)
-				d->rollback(s->db->conn, &ignored);
 			locate_error(err, s->m, s->version, s->name, p, st,
 			             (long)i + 1, (long)p->nstmts);
-			record_failure(s, i, row, err);
-			return STRATA_ESQL;
+			/* with the connection gone nothing can be recorded; the
+			 * row still says which statement was in flight */
+			if (err->code != STRATA_ECONNLOST)
+				record_failure(s, i, row, err);
+			return err->code;
 		}
 		rc = record_progress(s, i + 1, row, t0, err);
 		if (!rc && tx)
@@ -420,8 +490,10 @@ static int exec_range(const step_ctx *s, size_t from, strata_history_row *row,
 		if (rc) {
 			/* with a shared transaction the statement is undone too,
 			 * and the row still says so */
-			if (tx)
+			if (tx) {
+				strata_error ignored = { 0 };
 				d->rollback(s->db->conn, &ignored);
+			}
 			return rc;
 		}
 	}
@@ -466,7 +538,7 @@ static int exec_in_tx(const step_ctx *s, double t0, strata_error *err)
 		if (rc) {
 			locate_error(err, s->m, s->version, s->name, p, &p->stmts[i],
 			             (long)i + 1, (long)p->nstmts);
-			return STRATA_ESQL;
+			return err->code;
 		}
 	}
 	if (s->dir == STRATA_DOWN)
@@ -540,6 +612,93 @@ static int run_step(strata *db, const strata_step *step, strata_error *err)
 	step_ended(&s, rc, t0, tx);
 	step_close(&s);
 	return rc;
+}
+
+/* ------------------------------------------- interrupted migrations */
+
+/* Refuses to go on past interrupted row `row` whose statement in flight
+ * is in doubt, naming both ways out. */
+static int in_doubt_error(const step_ctx *s, const strata_history_row *row,
+                          strata_error *err)
+{
+	size_t i = (size_t)row->statements_done;
+	const strata_stmt *st = &s->part->stmts[i];
+	const char *file = s->part->file ? s->part->file
+	                 : s->m && s->m->c && s->m->c->file ? s->m->c->file : NULL;
+	strata_error_set(err, STRATA_EDIRTY,
+	                 "migration %s%s%s was interrupted during statement %zu of %zu, "
+	                 "which commits on its own and may or may not have taken effect; "
+	                 "check, then run 'strata repair --resume %s' to run it again or "
+	                 "'strata repair --resume --skip-in-flight %s' to count it as done",
+	                 s->version, s->name && *s->name ? "_" : "",
+	                 s->name ? s->name : "", i + 1, s->part->nstmts,
+	                 s->version, s->version);
+	snprintf(err->version, sizeof(err->version), "%s", s->version);
+	err->statement = (long)i + 1;
+	if (file) {
+		snprintf(err->file, sizeof(err->file), "%s", file);
+		err->line = s->m && s->m->c ? s->m->c->line : st->line;
+	}
+	return STRATA_EDIRTY;
+}
+
+/* Finishes a migration that a run killed or cut off (state running for
+ * an up, reverting for a down) left behind, when its statement in flight
+ * shared a transaction with its progress update: that statement was
+ * rolled back with it, so running on from it is exactly what the
+ * interrupted run would have done. One in doubt is refused. Rows of the
+ * other direction, failed rows and changed files are left to the planner
+ * (which refuses them) and to `repair`. */
+static int resume_interrupted(strata *db, strata_source *src,
+                              strata_history *h, strata_direction dir,
+                              size_t *done, strata_error *err)
+{
+	strata_state want = dir == STRATA_UP ? STRATA_STATE_RUNNING
+	                                     : STRATA_STATE_REVERTING;
+	int resumed = 0;
+	for (size_t i = 0; i < h->n; i++) {
+		const strata_history_row *r = &h->rows[i];
+		if (r->state != want || !r->version ||
+		    strcmp(r->version, STRATA_HISTORY_FORMAT_ROW) == 0)
+			continue;
+		strata_migration *m = strata_source_find(src, r->version);
+		if (dir == STRATA_UP && !m)
+			continue;
+		if (m && m->checksum[0] && r->checksum && r->checksum[0] &&
+		    strcmp(m->checksum, r->checksum) != 0)
+			continue;
+		int rc = m ? strata_migration_prepare(m, db->driver->dialect, err) : 0;
+		step_ctx s;
+		if (!rc)
+			rc = step_open(&s, db, m, r, dir, err);
+		if (rc)
+			return rc;
+		if (in_doubt(&s, r)) {
+			rc = in_doubt_error(&s, r, err);
+			step_close(&s);
+			return rc;
+		}
+		size_t from = r->statements_done > 0 ? (size_t)r->statements_done : 0;
+		if (from > s.part->nstmts)
+			from = s.part->nstmts;
+		strata_log(db, STRATA_LOG_INFO,
+		           "migration %s was interrupted at statement %zu of %zu, which was "
+		           "rolled back with its progress update; resuming there",
+		           r->version, from + 1, s.part->nstmts);
+		double t0 = step_started(&s, 0);
+		rc = step_ended(&s, run_stepwise(&s, from, r, err), t0, 0);
+		step_close(&s);
+		if (rc)
+			return rc;
+		resumed = 1;
+		if (done)
+			(*done)++;
+	}
+	if (!resumed)
+		return 0;
+	/* plan against the history as it is now */
+	strata_history_release(h);
+	return strata_history_load(db, h, err);
 }
 
 /* ------------------------------------------------------- whole plans */
@@ -653,6 +812,8 @@ static int run(strata *db, strata_source *src, const strata_run_options *opts,
 		return rc;
 	strata_history h = { 0 };
 	rc = opts->dry_run ? strata_history_load(db, &h, err) : begin_run(db, &h, err);
+	if (!rc && !opts->dry_run)
+		rc = resume_interrupted(db, src, &h, dir, done, err);
 	strata_step *steps = NULL;
 	size_t n = 0;
 	if (!rc) {
@@ -753,7 +914,8 @@ static const strata_history_row *find_dirty(const strata_history *h,
 }
 
 static int repair_resume(strata *db, strata_source *src,
-                         const strata_history_row *row, strata_error *err)
+                         const strata_history_row *row, int skip,
+                         strata_error *err)
 {
 	strata_migration *m = strata_source_find(src, row->version);
 	int up = row->state == STRATA_STATE_RUNNING || row->state == STRATA_STATE_FAILED;
@@ -774,6 +936,13 @@ static int repair_resume(strata *db, strata_source *src,
 	size_t from = row->statements_done > 0 ? (size_t)row->statements_done : 0;
 	if (from > s.part->nstmts)
 		from = s.part->nstmts;
+	if (skip && from < s.part->nstmts) {
+		strata_log(db, STRATA_LOG_INFO,
+		           "migration %s: counting statement %zu of %zu (line %d) as done",
+		           row->version, from + 1, s.part->nstmts,
+		           s.part->stmts[from].line);
+		from++;
+	}
 	strata_log(db, STRATA_LOG_INFO, "resuming migration %s at statement %zu of %zu",
 	           row->version, from + 1, s.part->nstmts);
 	double t0 = step_started(&s, 0);
@@ -790,7 +959,7 @@ int strata_repair(strata *db, strata_source *src, strata_repair_mode mode,
 	if (!db || !src)
 		return strata_error_set(err, STRATA_EINVAL, "no database or no migrations");
 	if (mode != STRATA_REPAIR_RESUME && mode != STRATA_REPAIR_MARK_APPLIED &&
-	    mode != STRATA_REPAIR_FORGET)
+	    mode != STRATA_REPAIR_FORGET && mode != STRATA_REPAIR_RESUME_SKIP)
 		return strata_error_set(err, STRATA_EINVAL, "unknown repair mode %d", (int)mode);
 	int rc = strata_source_prepare_c(db, src, err);
 	if (rc)
@@ -814,8 +983,8 @@ int strata_repair(strata *db, strata_source *src, strata_repair_mode mode,
 	if (!rc) {
 		const strata_driver *d = db->driver;
 		strata_migration *m = strata_source_find(src, row->version);
-		if (mode == STRATA_REPAIR_RESUME) {
-			rc = repair_resume(db, src, row, err);
+		if (mode == STRATA_REPAIR_RESUME || mode == STRATA_REPAIR_RESUME_SKIP) {
+			rc = repair_resume(db, src, row, mode == STRATA_REPAIR_RESUME_SKIP, err);
 		} else if (mode == STRATA_REPAIR_FORGET) {
 			rc = d->history_delete(db->conn, db->table, row->version, err);
 			if (!rc)

@@ -49,6 +49,7 @@ const char *strata_strerror(int code)
 	case STRATA_ENOTFOUND: return "not found";
 	case STRATA_EUNSUPPORTED: return "not supported";
 	case STRATA_EINTERNAL: return "internal error";
+	case STRATA_ECONNLOST: return "connection lost";
 	default: return "unknown error";
 	}
 }

@@ -575,12 +575,13 @@ START_TEST(test_no_transaction_statement_by_statement)
 	ck_assert_uint_eq(applied, 2);
 	ck_assert_int_eq(fake.calls.apply_tx, 1); /* only migration 1 */
 	ck_assert_int_eq(fake.calls.exec, 3);
-	ck_assert_int_eq(fake.calls.begin, 0);
+	/* each statement shares a transaction with its progress update */
+	ck_assert_int_eq(fake.calls.begin, 3);
 	ck_assert_ptr_nonnull(strstr(fake.trace,
 	                             "insert(2,running) "
-	                             "exec update(2,running,1) "
-	                             "exec update(2,running,2) "
-	                             "exec update(2,applied,3)"));
+	                             "begin exec update(2,running,1) commit "
+	                             "begin exec update(2,running,2) commit "
+	                             "begin exec update(2,applied,3) commit"));
 	const strata_history_row *r = fake_row("2");
 	ck_assert_int_eq(r->state, STRATA_STATE_APPLIED);
 	ck_assert_int_eq(r->statements_done, 3);
@@ -1588,6 +1589,143 @@ START_TEST(test_events_in_order)
 }
 END_TEST
 
+/* ------------------------------------------- interrupted runs (kills) */
+
+/* Turns row `version` (left failed by a scripted failure) into what a
+ * run killed at that statement leaves: state running. */
+static void as_interrupted(const char *version, strata_state state,
+                           const char *last_error)
+{
+	strata_history_row *r = (strata_history_row *)fake_row(version);
+	ck_assert_ptr_nonnull(r);
+	r->state = state;
+	free(r->last_error);
+	r->last_error = last_error ? strdup(last_error) : NULL;
+}
+
+START_TEST(test_interrupted_resumes_by_itself)
+{
+	write_simple("1", "a");
+	write_file("2_nontx.sql", NONTX_FIXED);
+	write_simple("3", "c");
+	open_url("fake:test");
+	load();
+	fake_fail_exec("create table n2", "killed", 0);
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_ESQL);
+	fake_fail_exec(NULL, NULL, 0);
+	/* killed during statement 2, which shared a transaction with its
+	 * progress update: rolled back, no doubt */
+	as_interrupted("2", STRATA_STATE_RUNNING, NULL);
+	ck_assert_int_eq(fake_row("2")->statements_done, 1);
+	size_t applied = 0;
+	ck_assert_int_eq(up(0, NULL, &applied), 0);
+	ck_assert_uint_eq(applied, 2); /* the resumed one and 3 */
+	ck_assert_int_eq(fake_row("2")->state, STRATA_STATE_APPLIED);
+	ck_assert_int_eq(fake_row("3")->state, STRATA_STATE_APPLIED);
+	ck_assert_int_eq(fake_committed("create table n1"), 1);
+	ck_assert_int_eq(fake_committed("create table n2"), 1);
+	ck_assert_int_eq(fake_committed("create table n3"), 1);
+	ck_assert_int_eq(fake_traced("update(2,running,1) begin exec update(2,running,2) commit"), 1);
+	ck_assert_int_eq(fake.violations, 0);
+	/* a down does not finish an interrupted up: it refuses */
+	write_file("4_nontx.sql", NONTX_FIXED);
+	load();
+	fake_fail_exec("create table n3", "killed", 0);
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_ESQL);
+	fake_fail_exec(NULL, NULL, 0);
+	as_interrupted("4", STRATA_STATE_RUNNING, NULL);
+	ck_assert_int_eq(down(1, NULL, NULL), STRATA_EDIRTY);
+	ck_assert_int_eq(fake_row("4")->state, STRATA_STATE_RUNNING);
+}
+END_TEST
+
+START_TEST(test_interrupted_in_doubt_refuses)
+{
+	/* DDL commits on its own without transactional DDL */
+	write_file("1_mixed.sql",
+	           "-- migrate:up\n"
+	           "create table t1 (id int);\n"
+	           "insert into t1 values (1);\n"
+	           "create table t2 (id int);\n"
+	           "insert into t2 values (2);\n"
+	           "-- migrate:down\n"
+	           "drop table t2;\n"
+	           "drop table t1;\n");
+	open_url("fake-nodl:test");
+	load();
+	fake_fail_exec("create table t2", "killed", 0);
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_ESQL);
+	fake_fail_exec(NULL, NULL, 0);
+	as_interrupted("1", STRATA_STATE_RUNNING, NULL);
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_EDIRTY);
+	ck_assert_int_eq(err.statement, 3);
+	ck_assert_int_eq(err.line, 4);
+	ck_assert_str_eq(err.version, "1");
+	ck_assert_ptr_nonnull(strstr(err.message, "interrupted during statement 3 of 4"));
+	ck_assert_ptr_nonnull(strstr(err.message, "'strata repair --resume 1'"));
+	ck_assert_ptr_nonnull(strstr(err.message, "'strata repair --resume --skip-in-flight 1'"));
+	ck_assert_int_eq(fake_row("1")->state, STRATA_STATE_RUNNING);
+	/* it did take effect: count it as done */
+	ck_assert_int_eq(repair(STRATA_REPAIR_RESUME_SKIP, "1"), 0);
+	ck_assert_int_eq(fake_row("1")->state, STRATA_STATE_APPLIED);
+	ck_assert_int_eq(fake_row("1")->statements_done, 4);
+	ck_assert_int_eq(fake_committed("create table t2"), 0);
+	ck_assert_int_eq(fake_committed("insert into t2"), 1);
+	ck_assert_int_eq(fake_committed("insert into t1"), 1);
+
+	/* an interrupted DML statement shared its transaction: no doubt */
+	ck_assert_int_eq(down(1, NULL, NULL), 0);
+	fake_fail_exec("insert into t2", "killed", 0);
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_ESQL);
+	fake_fail_exec(NULL, NULL, 0);
+	as_interrupted("1", STRATA_STATE_RUNNING, NULL);
+	ck_assert_int_eq(up(0, NULL, NULL), 0);
+	ck_assert_int_eq(fake_row("1")->state, STRATA_STATE_APPLIED);
+	ck_assert_int_eq(fake_committed("insert into t2"), 2); /* once per up */
+	ck_assert_int_eq(fake.violations, 0);
+}
+END_TEST
+
+START_TEST(test_refused_in_transaction_runs_alone)
+{
+	write_file("1_db.sql",
+	           "-- migrate:up transaction:false\n"
+	           "create table t1 (id int);\n"
+	           "create database other;\n"
+	           "create table t3 (id int);\n"
+	           "-- migrate:down\n"
+	           "drop table t1;\n");
+	open_url("fake:test");
+	load();
+	/* the server refuses it in a transaction block (SQLSTATE 25001) */
+	fake_fail_exec("create database", "cannot run inside a transaction block", 0);
+	snprintf(fake.fail_sqlstate, sizeof(fake.fail_sqlstate), "25001");
+	fake.fail_in_tx_only = 1;
+	ck_assert_int_eq(up(0, NULL, NULL), 0);
+	ck_assert_int_eq(fake_row("1")->state, STRATA_STATE_APPLIED);
+	ck_assert_int_eq(fake_committed("create database other"), 1);
+	ck_assert_int_eq(fake_committed("create table t3"), 1);
+	ck_assert_int_eq(fake_traced("update(1,running,1) commit begin exec rollback "
+	                             "update(1,running,1) exec update(1,running,2) "
+	                             "begin exec update(1,applied,3) commit"), 1);
+
+	/* killed while it ran alone: the row's note leaves it in doubt */
+	ck_assert_int_eq(down(1, NULL, NULL), 0);
+	fake.fail_in_tx_only = 0;
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_ESQL);
+	ck_assert_int_eq(fake_row("1")->statements_done, 1);
+	as_interrupted("1", STRATA_STATE_RUNNING,
+	               "in flight outside a transaction: statement 2");
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_EDIRTY);
+	ck_assert_int_eq(err.statement, 2);
+	fake_fail_exec(NULL, NULL, 0);
+	ck_assert_int_eq(repair(STRATA_REPAIR_RESUME, "1"), 0);
+	ck_assert_int_eq(fake_row("1")->state, STRATA_STATE_APPLIED);
+	ck_assert_ptr_null(fake_row("1")->last_error);
+	ck_assert_int_eq(fake.violations, 0);
+}
+END_TEST
+
 /* ------------------------------------- no transactional DDL (MySQL-like) */
 
 START_TEST(test_no_transactional_ddl)
@@ -1649,6 +1787,9 @@ Suite *engine_suite(void)
 	tcase_add_test(tc, test_repair_forget);
 	tcase_add_test(tc, test_repair_refusals);
 	tcase_add_test(tc, test_no_transactional_ddl);
+	tcase_add_test(tc, test_interrupted_resumes_by_itself);
+	tcase_add_test(tc, test_interrupted_in_doubt_refuses);
+	tcase_add_test(tc, test_refused_in_transaction_runs_alone);
 	tcase_add_test(tc, test_no_transactional_ddl_dml_failure);
 	suite_add_tcase(s, tc);
 

@@ -164,10 +164,12 @@ static int db_exec(const char *sql, size_t len, strata_error *err)
 	char *text = strndup(sql, len);
 	if (!text)
 		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
-	if (fake.fail_match[0] && strstr(text, fake.fail_match)) {
+	if (fake.fail_match[0] && strstr(text, fake.fail_match) &&
+	    (!fake.fail_in_tx_only || fake.in_tx)) {
 		free(text);
 		strata_error_set(err, STRATA_ESQL, "%s", fake.fail_message);
-		snprintf(err->sqlstate, sizeof(err->sqlstate), "42000");
+		snprintf(err->sqlstate, sizeof(err->sqlstate), "%s",
+		         fake.fail_sqlstate[0] ? fake.fail_sqlstate : "42000");
 		err->native_code = 1234;
 		err->position = fake.fail_position;
 		return STRATA_ESQL;
@@ -520,6 +522,8 @@ void fake_fail_exec(const char *match, const char *message, long position)
 	snprintf(fake.fail_message, sizeof(fake.fail_message), "%s",
 	         message ? message : "fake: scripted failure");
 	fake.fail_position = position;
+	fake.fail_sqlstate[0] = '\0';
+	fake.fail_in_tx_only = 0;
 }
 
 void fake_put_row(const strata_history_row *row)

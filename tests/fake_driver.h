@@ -66,6 +66,8 @@ typedef struct fake_db {
 	char fail_match[256];    /* exec fails when its text contains this */
 	char fail_message[256];
 	long fail_position;      /* reported as err->position */
+	char fail_sqlstate[6];   /* reported as err->sqlstate ("42000" if "") */
+	int fail_in_tx_only;     /* fail only inside a transaction */
 	int fail_lock;           /* lock returns STRATA_ELOCK */
 
 	/* private: the history as it was at begin */
@@ -83,7 +85,8 @@ void fake_register(void);
 void fake_reset(void);
 
 /* Every statement whose text contains `match` fails with `message` (and
- * err->position = position) until called again; NULL stops failing. */
+ * err->position = position) until called again; NULL stops failing.
+ * Resets fail_sqlstate and fail_in_tx_only (set those after). */
 void fake_fail_exec(const char *match, const char *message, long position);
 
 /* Puts a copy of `row` straight into the history table (creating it). */

@@ -82,6 +82,16 @@
 #define MY_LOCK_NAME_MAX 64         /* MySQL's limit for GET_LOCK names */
 #define MY_CONNECT_TIMEOUT 10       /* seconds, unless the URL says */
 #define MY_ER_LOCK_WAIT_TIMEOUT 1205
+/* errnos after which the connection is gone: server shutdown, connection
+ * killed (KILL), server gone away, lost during a query (client library:
+ * CR_SERVER_GONE_ERROR, CR_SERVER_LOST, CR_SERVER_LOST_EXTENDED), and
+ * MySQL 8's idle-timeout disconnect */
+#define MY_ER_SERVER_SHUTDOWN 1053
+#define MY_ER_CONNECTION_KILLED 1927
+#define MY_CR_SERVER_GONE_ERROR 2006
+#define MY_CR_SERVER_LOST 2013
+#define MY_CR_SERVER_LOST_EXTENDED 2055
+#define MY_ER_CLIENT_INTERACTION_TIMEOUT 4031
 #define MY_ER_UNKNOWN_SYSTEM_VARIABLE 1193
 #define MY_MAX_PARAMS 12
 #define MY_HISTORY_COLUMNS \
@@ -125,6 +135,7 @@ typedef struct my_conn {
 	char *database;           /* DATABASE() after connecting; owned */
 	char *app;                /* application name; owned, may be NULL */
 	char *lock_name;          /* the GET_LOCK name held, or NULL; owned */
+	char *work_name;          /* the work lock held on `db`, or NULL; owned */
 	struct timespec tx_start; /* when begin() ran */
 	int in_tx;
 } my_conn;
@@ -154,6 +165,19 @@ static int my_nomem(strata_error *err)
 static int my_fill(strata_error *err, int code, const char *msg,
                    unsigned no, const char *state)
 {
+	if (code == STRATA_ESQL &&
+	    (no == MY_ER_SERVER_SHUTDOWN || no == MY_ER_CONNECTION_KILLED ||
+	     no == MY_CR_SERVER_GONE_ERROR || no == MY_CR_SERVER_LOST ||
+	     no == MY_CR_SERVER_LOST_EXTENDED ||
+	     no == MY_ER_CLIENT_INTERACTION_TIMEOUT)) {
+		/* what ran in the open transaction was rolled back with it */
+		strata_error_set(err, STRATA_ECONNLOST,
+		                 "lost the connection to the MySQL server: %s",
+		                 msg && *msg ? msg : "connection closed");
+		err->native_code = (long)no;
+		snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state ? state : "");
+		return STRATA_ECONNLOST;
+	}
 	strata_error_set(err, code, "%s", msg && *msg ? msg : "unknown MySQL error");
 	err->native_code = (long)no;
 	/* without an errno the library made no server error: no SQLSTATE */
@@ -637,6 +661,7 @@ static void my_close(strata_conn *conn)
 	free(c->database);
 	free(c->app);
 	free(c->lock_name);
+	free(c->work_name);
 	free(c);
 }
 
@@ -949,11 +974,13 @@ static int my_value(MYSQL *db, const char *sql, const my_param *p, size_t n,
 /* The migration lock                                                   */
 /* ------------------------------------------------------------------ */
 
-/* The GET_LOCK name for history table `key`, malloc'd. */
-static char *my_lock_name(const my_conn *c, const char *key)
+/* The GET_LOCK name for history table `key`, malloc'd; `prefix`
+ * "strata:" for the migration lock, "strata-work:" for the work lock. */
+static char *my_lock_name(const my_conn *c, const char *prefix,
+                          const char *key)
 {
-	char *name = strchr(key, '.') ? my_fmt("strata:%s", key)
-	           : my_fmt("strata:%s.%s", c->database, key);
+	char *name = strchr(key, '.') ? my_fmt("%s%s", prefix, key)
+	           : my_fmt("%s%s.%s", prefix, c->database, key);
 	if (!name || strlen(name) <= MY_LOCK_NAME_MAX)
 		return name;
 	uint64_t h = 14695981039346656037ULL;
@@ -962,7 +989,7 @@ static char *my_lock_name(const my_conn *c, const char *key)
 		h *= 1099511628211ULL;
 	}
 	free(name);
-	return my_fmt("strata:#%016llx", (unsigned long long)h);
+	return my_fmt("%s#%016llx", prefix, (unsigned long long)h);
 }
 
 /* Describes who holds lock `name`: "connection N (user@host, for S s)". */
@@ -1031,6 +1058,54 @@ static int my_lock_try(my_conn *c, const char *name, int *got,
 	return 0;
 }
 
+static int my_unlock(strata_conn *conn, const char *key, strata_error *err);
+
+/* Takes the work lock on the main connection, waiting up to `timeout`
+ * seconds. */
+static int my_work_lock(my_conn *c, const char *key, double timeout,
+                        strata_error *err)
+{
+	char *name = my_lock_name(c, "strata-work:", key);
+	if (!name)
+		return my_nomem(err);
+	char v[32], holder[640];
+	int null = 1;
+	my_param p[2] = { { name, 0, 0 }, { NULL, 0, 1 } };
+	int rc = my_value(c->db, "SELECT GET_LOCK(?, ?)", p, 2, v, sizeof(v),
+	                  &null, err);
+	if (!rc && !null && strcmp(v, "1") != 0 && timeout > 0) {
+		/* held: say by whom, then wait for it on the server */
+		my_lock_holder(c, name, holder, sizeof(holder));
+		if (c->base.on_event) {
+			char msg[1024];
+			snprintf(msg, sizeof(msg),
+			         "waiting for %s, a connection of an earlier strata run "
+			         "that is still finishing a statement", holder);
+			strata_event ev;
+			memset(&ev, 0, sizeof(ev));
+			ev.type = STRATA_EVENT_LOCK_WAIT;
+			ev.message = msg;
+			c->base.on_event(c->base.event_data, &ev);
+		}
+		p[1].i = (long long)timeout + (timeout > (double)(long long)timeout);
+		rc = my_value(c->db, "SELECT GET_LOCK(?, ?)", p, 2, v, sizeof(v),
+		              &null, err);
+	}
+	if (!rc && (null || strcmp(v, "1") != 0)) {
+		my_lock_holder(c, name, holder, sizeof(holder));
+		rc = strata_error_set(err, STRATA_ELOCK,
+		                      "timed out after %.1f s waiting for %s, a connection "
+		                      "of an earlier strata run that is still finishing a statement",
+		                      timeout, holder);
+	}
+	if (rc) {
+		free(name);
+		return rc;
+	}
+	c->work_name = name;
+	return 0;
+}
+
 static int my_lock(strata_conn *conn, const char *key, double timeout,
                    strata_error *err)
 {
@@ -1041,7 +1116,7 @@ static int my_lock(strata_conn *conn, const char *key, double timeout,
 	int rc = my_lock_conn(c, err);
 	if (rc)
 		return rc;
-	char *name = my_lock_name(c, key ? key : "");
+	char *name = my_lock_name(c, "strata:", key ? key : "");
 	if (!name)
 		return my_nomem(err);
 	double t0 = my_now(), delay = MY_LOCK_POLL_MIN;
@@ -1070,13 +1145,37 @@ static int my_lock(strata_conn *conn, const char *key, double timeout,
 		return rc;
 	}
 	c->lock_name = name;
-	return 0;
+	/* The lock connection of a run that died is closed at once, but its
+	 * main connection may still be running the statement in flight (the
+	 * server notices the dead client only when it next writes to it). The
+	 * main connection therefore holds a second lock for the run, which
+	 * such an orphan still holds: wait for it too, so that no two
+	 * connections ever migrate at once. */
+	double left = timeout < 0 ? 31536000.0 : t0 + timeout - my_now();
+	rc = my_work_lock(c, key ? key : "", left < 0 ? 0 : left, err);
+	if (rc) {
+		strata_error ignored = { 0 };
+		my_unlock(conn, key, &ignored);
+	}
+	return rc;
 }
 
 static int my_unlock(strata_conn *conn, const char *key, strata_error *err)
 {
 	my_conn *c = (my_conn *)conn;
 	(void)key;
+	if (c->work_name) {
+		/* gone with the connection when that was lost */
+		strata_error ignored = { 0 };
+		char v[32];
+		int null = 1;
+		my_param w = { c->work_name, 0, 0 };
+		if (!c->in_tx)
+			my_value(c->db, "SELECT RELEASE_LOCK(?)", &w, 1, v, sizeof(v),
+			         &null, &ignored);
+		free(c->work_name);
+		c->work_name = NULL;
+	}
 	if (!c->lock_name || !c->lock_db)
 		return 0;
 	char v[32];

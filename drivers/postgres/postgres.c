@@ -126,6 +126,8 @@ typedef struct pg_conn {
 	char *password;      /* from the URL, only to scrub messages; owned */
 	int locked;          /* the lock session holds `lock_key` */
 	int64_t lock_key;
+	int work_locked;     /* the main session holds `work_key` */
+	int64_t work_key;
 } pg_conn;
 
 /* What a URL holds besides libpq's own parameters. */
@@ -284,6 +286,17 @@ static long pg_char_to_byte(const char *sql, size_t len, long chars, int enc)
 /* Fills `err` from a failed result `res` (NULL: the connection's error).
  * `sql` (len bytes) is the text the server's error position refers to, or
  * NULL. Returns STRATA_ESQL. */
+/* SQLSTATEs after which the server closes the session: class 08
+ * (connection exception) and 57P01-57P03 (admin shutdown, crash
+ * shutdown, cannot connect now). */
+static int pg_connection_gone(const char *state)
+{
+	return state && (strncmp(state, "08", 2) == 0 ||
+	                 strcmp(state, "57P01") == 0 ||
+	                 strcmp(state, "57P02") == 0 ||
+	                 strcmp(state, "57P03") == 0);
+}
+
 static int pg_fail(PGconn *db, const PGresult *res, const char *sql,
                    size_t len, strata_error *err)
 {
@@ -300,6 +313,14 @@ static int pg_fail(PGconn *db, const PGresult *res, const char *sql,
 		primary = PQerrorMessage(db);
 	pg_one_line(line, sizeof(line), primary && *primary ? primary :
 	            "unknown PostgreSQL error");
+	if (PQstatus(db) == CONNECTION_BAD || pg_connection_gone(state)) {
+		/* the server went away (restart, pg_terminate_backend): what
+		 * ran in the open transaction was rolled back with it */
+		strata_error_set(err, STRATA_ECONNLOST,
+		                 "lost the connection to the PostgreSQL server: %s", line);
+		snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state ? state : "");
+		return STRATA_ECONNLOST;
+	}
 	strata_error_set(err, STRATA_ESQL, "%s", line);
 	snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state ? state : "");
 	err->native_code = 0;
@@ -669,6 +690,14 @@ static int pg_setup(pg_conn *c, const strata_conn_config *cfg,
 	if (cfg->ddl_lock_timeout > 0) {
 		pg_ms(ms, sizeof(ms), cfg->ddl_lock_timeout);
 		int rc = pg_set(c, "lock_timeout", ms, err);
+		if (rc)
+			return rc;
+	}
+	if (PQserverVersion(c->db) >= 140000) {
+		/* a run killed mid-statement: the server notices within a second
+		 * and rolls the statement back, instead of running it to the end
+		 * for nobody (and holding the work lock meanwhile) */
+		int rc = pg_set(c, "client_connection_check_interval", "1000", err);
 		if (rc)
 			return rc;
 	}
@@ -1552,11 +1581,13 @@ static uint64_t pg_fnv1a(const char *const *parts)
 	return h;
 }
 
-/* The advisory lock key of history table `table`. */
-static int64_t pg_lock_key(const pg_conn *c, const char *table)
+/* The advisory lock key of history table `table`; `prefix` "strata:"
+ * for the migration lock, "strata-work:" for the work lock. */
+static int64_t pg_lock_key(const pg_conn *c, const char *prefix,
+                           const char *table)
 {
 	const char *dot = strchr(table, '.');
-	const char *parts[] = { "strata:", c->schema, ".", table, NULL };
+	const char *parts[] = { prefix, c->schema, ".", table, NULL };
 	if (dot) {
 		parts[1] = table;
 		parts[2] = NULL;
@@ -1585,14 +1616,15 @@ static int pg_lock_session(pg_conn *c, strata_error *err)
 	return 0;
 }
 
-/* One pg_try_advisory_lock: 1 locked, 0 held elsewhere, < 0 error. */
-static int pg_lock_try(pg_conn *c, int64_t key, strata_error *err)
+/* One pg_try_advisory_lock on session `on`: 1 locked, 0 held
+ * elsewhere, < 0 error. */
+static int pg_lock_try(PGconn *on, int64_t key, strata_error *err)
 {
 	char k[32];
 	const char *vals[] = { k };
 	PGresult *res = NULL;
 	snprintf(k, sizeof(k), "%lld", (long long)key);
-	int rc = pg_params(c->lock_db, "SELECT pg_catalog.pg_try_advisory_lock($1::bigint)",
+	int rc = pg_params(on, "SELECT pg_catalog.pg_try_advisory_lock($1::bigint)",
 	                   1, vals, &res, err);
 	if (rc)
 		return rc;
@@ -1636,14 +1668,20 @@ static void pg_lock_holder(pg_conn *c, int64_t key, char *out, size_t size)
 	PQclear(res);
 }
 
-static void pg_lock_wait_event(pg_conn *c, int64_t key, const char *table)
+static void pg_lock_wait_event(pg_conn *c, int64_t key, const char *table,
+                               int work)
 {
 	if (!c->base.on_event)
 		return;
 	char holder[512], msg[1024];
 	pg_lock_holder(c, key, holder, sizeof(holder));
-	snprintf(msg, sizeof(msg),
-	         "waiting for the migration lock of %s held by %s", table, holder);
+	if (work)
+		snprintf(msg, sizeof(msg),
+		         "waiting for %s, a session of an earlier strata run on %s "
+		         "that is still finishing a statement", holder, table);
+	else
+		snprintf(msg, sizeof(msg),
+		         "waiting for the migration lock of %s held by %s", table, holder);
 	strata_event ev;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = STRATA_EVENT_LOCK_WAIT;
@@ -1652,22 +1690,28 @@ static void pg_lock_wait_event(pg_conn *c, int64_t key, const char *table)
 }
 
 static int pg_lock_timeout(pg_conn *c, int64_t key, const char *table,
-                           double timeout, strata_error *err)
+                           double timeout, int work, strata_error *err)
 {
 	char holder[512];
 	pg_lock_holder(c, key, holder, sizeof(holder));
+	if (work)
+		return strata_error_set(err, STRATA_ELOCK,
+		                        "timed out after %g s waiting for %s, a session of an "
+		                        "earlier strata run on %s that is still finishing a statement",
+		                        timeout, holder, table);
 	return strata_error_set(err, STRATA_ELOCK,
 	                        "timed out after %g s waiting for the migration lock of %s, held by %s",
 	                        timeout, table, holder);
 }
 
-/* Polls for the lock with growing sleeps until `timeout` (< 0: forever). */
-static int pg_lock_wait(pg_conn *c, int64_t key, const char *table,
-                        double timeout, strata_error *err)
+/* Polls for the lock on session `on` with growing sleeps until `timeout`
+ * (< 0: forever). `work`: the work lock (for the messages). */
+static int pg_lock_wait(pg_conn *c, PGconn *on, int64_t key, const char *table,
+                        double timeout, int work, strata_error *err)
 {
 	double deadline = pg_now() + timeout;
 	long delay = PG_LOCK_POLL_MIN_NS;
-	pg_lock_wait_event(c, key, table);
+	pg_lock_wait_event(c, key, table, work);
 	for (;;) {
 		long ns = delay;
 		if (timeout >= 0) {
@@ -1678,12 +1722,35 @@ static int pg_lock_wait(pg_conn *c, int64_t key, const char *table,
 				ns = (long)(left * 1e9) + 1;
 		}
 		pg_sleep_ns(ns);
-		int got = pg_lock_try(c, key, err);
+		int got = pg_lock_try(on, key, err);
 		if (got)
 			return got < 0 ? got : 0;
 		delay = delay * 2 > PG_LOCK_POLL_MAX_NS ? PG_LOCK_POLL_MAX_NS : delay * 2;
 	}
-	return pg_lock_timeout(c, key, table, timeout, err);
+	return pg_lock_timeout(c, key, table, timeout, work, err);
+}
+
+/* Takes lock `key` on session `on`, waiting up to `timeout`. */
+static int pg_lock_take(pg_conn *c, PGconn *on, int64_t key, const char *table,
+                        double timeout, int work, strata_error *err)
+{
+	int got = pg_lock_try(on, key, err);
+	if (got < 0)
+		return got;
+	if (got)
+		return 0;
+	return timeout == 0 ? pg_lock_timeout(c, key, table, timeout, work, err)
+	                    : pg_lock_wait(c, on, key, table, timeout, work, err);
+}
+
+/* Releases advisory lock `key` of session `on`. */
+static int pg_lock_release(PGconn *on, int64_t key, strata_error *err)
+{
+	char k[32];
+	const char *vals[] = { k };
+	snprintf(k, sizeof(k), "%lld", (long long)key);
+	return pg_params(on, "SELECT pg_catalog.pg_advisory_unlock($1::bigint)",
+	                 1, vals, NULL, err);
 }
 
 static int pg_lock(strata_conn *conn, const char *key, double timeout,
@@ -1692,23 +1759,36 @@ static int pg_lock(strata_conn *conn, const char *key, double timeout,
 	pg_conn *c = (pg_conn *)conn;
 	if (!key || !*key)
 		return strata_error_set(err, STRATA_EINVAL, "empty migration lock key");
-	int64_t k = pg_lock_key(c, key);
+	int64_t k = pg_lock_key(c, "strata:", key);
 	if (c->locked && c->lock_key == k && c->lock_db &&
 	    PQstatus(c->lock_db) == CONNECTION_OK)
 		return 0;
 	int rc = pg_lock_session(c, err);
 	if (rc)
 		return rc;
-	int got = pg_lock_try(c, k, err);
-	if (got < 0)
-		return got;
-	if (!got)
-		rc = timeout == 0 ? pg_lock_timeout(c, k, key, timeout, err)
-		                  : pg_lock_wait(c, k, key, timeout, err);
+	double t0 = pg_now();
+	rc = pg_lock_take(c, c->lock_db, k, key, timeout, 0, err);
 	if (rc)
 		return rc;
 	c->locked = 1;
 	c->lock_key = k;
+	/* The lock session of a run that died is gone at once, but its main
+	 * session may still be running the statement in flight until the
+	 * server notices (client_connection_check_interval, or when it next
+	 * writes to the dead client). The main session therefore holds a
+	 * second lock for the run, which such an orphan still holds: wait
+	 * for it too, so that no two sessions ever migrate at once. */
+	int64_t w = pg_lock_key(c, "strata-work:", key);
+	double left = timeout < 0 ? timeout : timeout - (pg_now() - t0);
+	rc = pg_lock_take(c, c->db, w, key, left < 0 && timeout >= 0 ? 0 : left, 1, err);
+	if (rc) {
+		strata_error ignored = { 0 };
+		c->locked = 0;
+		pg_lock_release(c->lock_db, k, &ignored);
+		return rc;
+	}
+	c->work_locked = 1;
+	c->work_key = w;
 	strata_conn_log(&c->base, STRATA_LOG_DEBUG,
 	                "took the migration lock of %s (advisory lock %lld)", key,
 	                (long long)k);
@@ -1719,14 +1799,18 @@ static int pg_unlock(strata_conn *conn, const char *key, strata_error *err)
 {
 	pg_conn *c = (pg_conn *)conn;
 	(void)key;
+	if (c->work_locked) {
+		/* gone with the session when that was lost */
+		strata_error ignored = { 0 };
+		c->work_locked = 0;
+		if (PQstatus(c->db) == CONNECTION_OK &&
+		    PQtransactionStatus(c->db) == PQTRANS_IDLE)
+			pg_lock_release(c->db, c->work_key, &ignored);
+	}
 	if (!c->locked || !c->lock_db)
 		return 0;
-	char k[32];
-	const char *vals[] = { k };
-	snprintf(k, sizeof(k), "%lld", (long long)c->lock_key);
 	c->locked = 0;
-	int rc = pg_params(c->lock_db, "SELECT pg_catalog.pg_advisory_unlock($1::bigint)",
-	                   1, vals, NULL, err);
+	int rc = pg_lock_release(c->lock_db, c->lock_key, err);
 	if (rc && PQstatus(c->lock_db) != CONNECTION_OK) {
 		/* the session is gone, and the lock with it */
 		PQfinish(c->lock_db);

@@ -86,11 +86,16 @@ int cli_check_repair(cli_ctx *ctx)
 		           modes ? " (several given)" : "");
 		return CLI_EXIT_USAGE;
 	}
+	if (o->skip_in_flight && !o->resume) {
+		cli_errorf(ctx->out, "--skip-in-flight goes with repair --resume");
+		return CLI_EXIT_USAGE;
+	}
 	if (o->nargs > 1) {
 		cli_errorf(ctx->out, "unexpected argument '%s' for repair", o->args[1]);
 		return CLI_EXIT_USAGE;
 	}
-	ctx->repair_mode = o->resume ? STRATA_REPAIR_RESUME
+	ctx->repair_mode = o->resume && o->skip_in_flight ? STRATA_REPAIR_RESUME_SKIP
+	                 : o->resume ? STRATA_REPAIR_RESUME
 	                 : o->mark_applied ? STRATA_REPAIR_MARK_APPLIED
 	                 : STRATA_REPAIR_FORGET;
 	ctx->version = o->nargs ? o->args[0] : NULL;
@@ -419,7 +424,8 @@ int cmd_repair(cli_ctx *ctx)
 	int rc = strata_repair(ctx->db, ctx->src, ctx->repair_mode, ctx->version, &err);
 	if (rc)
 		return cli_report(ctx->out, &err);
-	if (ctx->repair_mode == STRATA_REPAIR_RESUME)
+	if (ctx->repair_mode == STRATA_REPAIR_RESUME ||
+	    ctx->repair_mode == STRATA_REPAIR_RESUME_SKIP)
 		cli_notef(ctx->out, "repaired: %s resumed and finished",
 		          ctx->out->last_label[0] ? ctx->out->last_label : "the migration");
 	return CLI_EXIT_OK;

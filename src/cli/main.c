@@ -81,11 +81,15 @@ static const command commands[] = {
 	  "files) or 7 (needs repair) when there is any.\n" },
 	{ "repair", cli_check_repair, cmd_repair, NEEDS_DB_DIR,
 	  ALLOW_REPAIR | ALLOW_TIMEOUTS,
-	  "repair --resume | --mark-applied | --forget [VERSION]",
+	  "repair --resume [--skip-in-flight] | --mark-applied | --forget [VERSION]",
 	  "resolve a migration that failed part-way",
 	  "Resolves a migration left failed or running by a run outside a\n"
 	  "transaction (VERSION may be omitted when there is only one):\n"
-	  "  --resume        run it again from the statement that failed\n"
+	  "  --resume        run it again from the statement that failed or was\n"
+	  "                  in flight when the run was interrupted\n"
+	  "  --resume --skip-in-flight\n"
+	  "                  count that statement as done (it took effect, or you\n"
+	  "                  ran it by hand) and run the rest\n"
 	  "  --mark-applied  record it as applied, run nothing\n"
 	  "  --forget        delete its history row (you undo its effects)\n"
 	  "Options: --statement-timeout, --ddl-lock-timeout, --ddl-lock-retries\n"
@@ -184,6 +188,7 @@ static int check_allowed(cli_out *out, const command *c, const cli_options *o)
 		{ o->resume, ALLOW_REPAIR, "--resume" },
 		{ o->mark_applied, ALLOW_REPAIR, "--mark-applied" },
 		{ o->forget, ALLOW_REPAIR, "--forget" },
+		{ o->skip_in_flight, ALLOW_REPAIR, "--skip-in-flight" },
 		{ o->statement_timeout_set, ALLOW_TIMEOUTS, "--statement-timeout" },
 		{ o->ddl_lock_timeout_set, ALLOW_TIMEOUTS, "--ddl-lock-timeout" },
 		{ o->ddl_lock_retries_set, ALLOW_TIMEOUTS, "--ddl-lock-retries" },

@@ -25,6 +25,7 @@ enum {
 	OPT_RESUME,
 	OPT_MARK_APPLIED,
 	OPT_FORGET,
+	OPT_SKIP_IN_FLIGHT,
 	OPT_EXIT_CODE,
 	OPT_NO_COLOR,
 	OPT_WAIT_TIMEOUT,
@@ -48,6 +49,7 @@ static const struct option long_options[] = {
 	{ "resume", no_argument, NULL, OPT_RESUME },
 	{ "mark-applied", no_argument, NULL, OPT_MARK_APPLIED },
 	{ "forget", no_argument, NULL, OPT_FORGET },
+	{ "skip-in-flight", no_argument, NULL, OPT_SKIP_IN_FLIGHT },
 	{ "exit-code", no_argument, NULL, OPT_EXIT_CODE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -89,15 +91,34 @@ int cli_parse_count(const char *s, long *out)
 	return 0;
 }
 
+/* Longest timeout accepted: INT_MAX milliseconds (24.8 days), the most
+ * PostgreSQL's statement_timeout and lock_timeout take; drivers turn the
+ * seconds into integers, so a larger value could not be passed on. */
+#define MAX_SECONDS 2147483.0
+
+/* Parses seconds written as decimal digits with an optional fraction
+ * ("5", "0.3", ".5"): strtod alone would also take " 5", "0x10", "1e3"
+ * and "infinity". -1 when it is not such a number, -2 when too large. */
 static int parse_seconds(const char *s, double *out)
 {
 	if (!s || !*s)
 		return -1;
+	size_t digits = strspn(s, "0123456789");
+	const char *p = s + digits;
+	if (*p == '.') {
+		size_t frac = strspn(p + 1, "0123456789");
+		digits += frac;
+		p += 1 + frac;
+	}
+	if (*p || digits == 0)
+		return -1;
 	errno = 0;
 	char *end;
 	double v = strtod(s, &end);
-	if (errno || *end || end == s || !isfinite(v) || v < 0)
-		return -1;
+	if (errno || *end || !isfinite(v))
+		return v > MAX_SECONDS ? -2 : -1;
+	if (v > MAX_SECONDS)
+		return -2;
 	*out = v;
 	return 0;
 }
@@ -124,8 +145,14 @@ static int parse_retries(const char *s, long *out)
 static int seconds_option(const char *name, const char *arg, double *val,
                           int *set, char *msg, size_t msgsize)
 {
-	if (parse_seconds(arg, val)) {
-		snprintf(msg, msgsize, "--%s wants a number of seconds >= 0, not '%s'",
+	int rc = parse_seconds(arg, val);
+	if (rc == -2) {
+		snprintf(msg, msgsize, "--%s wants at most %.0f seconds (24 days), not '%.40s'",
+		         name, MAX_SECONDS, arg);
+		return CLI_EXIT_USAGE;
+	}
+	if (rc) {
+		snprintf(msg, msgsize, "--%s wants a number of seconds >= 0, not '%.40s'",
 		         name, arg);
 		return CLI_EXIT_USAGE;
 	}
@@ -174,9 +201,29 @@ int cli_options_parse(cli_options *o, int argc, char **argv,
 			}
 			break;
 		case 'u': o->url = optarg; break;
-		case 'd': o->dir = optarg; break;
-		case OPT_TABLE: o->table = optarg; break;
-		case OPT_SCHEMA: o->schema = optarg; break;
+		/* an empty value is most likely an unset shell variable
+		 * ("-d $DIR"): refused rather than read as the default */
+		case 'd':
+			if (!*optarg) {
+				snprintf(msg, msgsize, "--dir wants a directory, not ''");
+				return CLI_EXIT_USAGE;
+			}
+			o->dir = optarg;
+			break;
+		case OPT_TABLE:
+			if (!*optarg) {
+				snprintf(msg, msgsize, "--table wants a table name, not ''");
+				return CLI_EXIT_USAGE;
+			}
+			o->table = optarg;
+			break;
+		case OPT_SCHEMA:
+			if (!*optarg) {
+				snprintf(msg, msgsize, "--schema wants a schema name, not ''");
+				return CLI_EXIT_USAGE;
+			}
+			o->schema = optarg;
+			break;
 		case OPT_LOCK_TIMEOUT:
 			if (seconds_option("lock-timeout", optarg, &o->lock_timeout,
 			                   &o->lock_timeout_set, msg, msgsize))
@@ -227,6 +274,7 @@ int cli_options_parse(cli_options *o, int argc, char **argv,
 		case OPT_RESUME: o->resume = 1; break;
 		case OPT_MARK_APPLIED: o->mark_applied = 1; break;
 		case OPT_FORGET: o->forget = 1; break;
+		case OPT_SKIP_IN_FLIGHT: o->skip_in_flight = 1; break;
 		case OPT_EXIT_CODE: o->exit_code = 1; break;
 		case 'q': o->quiet = 1; break;
 		case 'v': o->verbose = 1; break;
@@ -329,7 +377,7 @@ void cli_usage_options(FILE *f)
 	      "      --single-transaction run all pending migrations in one transaction\n"
 	      "      --allow-out-of-order apply pending migrations older than the newest\n"
 	      "                           applied one\n"
-	      "      --resume, --mark-applied, --forget\n"
+	      "      --resume [--skip-in-flight], --mark-applied, --forget\n"
 	      "                           repair modes (see strata help repair)\n"
 	      "      --json               status: print JSON\n"
 	      "      --exit-code          status: exit 10 while migrations are pending\n"
@@ -355,6 +403,7 @@ void cli_usage_exit_codes(FILE *f)
 	      "   8  an SQL statement failed\n"
 	      "   9  timed out waiting for the migration lock\n"
 	      "  10  status --exit-code: migrations are pending\n"
-	      "  11  not supported by this database driver (e.g. dump without pg_dump)\n",
+	      "  11  not supported by this database driver (e.g. dump without pg_dump)\n"
+	      "  12  the connection to the server was lost while the command ran\n",
 	      f);
 }

@@ -22,7 +22,8 @@ enum cli_exit {
 	CLI_EXIT_SQL = 8,         /* a statement failed */
 	CLI_EXIT_LOCK = 9,        /* timed out waiting for the lock */
 	CLI_EXIT_PENDING = 10,    /* status --exit-code: migrations pending */
-	CLI_EXIT_UNSUPPORTED = 11 /* not supported by this driver */
+	CLI_EXIT_UNSUPPORTED = 11, /* not supported by this driver */
+	CLI_EXIT_CONNLOST = 12    /* the connection was lost mid-command */
 };
 
 /* Everything parsed from the command line and the environment. The
@@ -49,6 +50,7 @@ typedef struct cli_options {
 	int single_transaction;
 	int allow_out_of_order;
 	int resume, mark_applied, forget; /* repair modes */
+	int skip_in_flight;               /* repair --resume: skip that statement */
 	int exit_code;             /* status --exit-code */
 	int quiet;
 	int verbose;

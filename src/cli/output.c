@@ -104,6 +104,7 @@ int cli_exit_for(int code)
 	case STRATA_ESQL: return CLI_EXIT_SQL;
 	case STRATA_ELOCK: return CLI_EXIT_LOCK;
 	case STRATA_EUNSUPPORTED: return CLI_EXIT_UNSUPPORTED;
+	case STRATA_ECONNLOST: return CLI_EXIT_CONNLOST;
 	case STRATA_ENOMEM:
 	case STRATA_EINTERNAL:
 	default: return CLI_EXIT_INTERNAL;

@@ -1,0 +1,1 @@
+# fuzz/fuzz.mk - automake fragment included by Makefile.am

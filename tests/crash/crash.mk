@@ -1,0 +1,1 @@
+# tests/crash/crash.mk - automake fragment included by Makefile.am

@@ -1,0 +1,1 @@
+# tests/faults/faults.mk - automake fragment included by Makefile.am

@@ -1,0 +1,1 @@
+# tests/hostile/hostile.mk - automake fragment included by Makefile.am

@@ -1,0 +1,1 @@
+# tests/oom/oom.mk - automake fragment included by Makefile.am
