@@ -247,6 +247,7 @@ typedef struct step_ctx {
 	const strata_part *part;       /* the SQL to run */
 	strata_direction dir;
 	strata_part history_part;      /* owned: down SQL from the history */
+	int user_tx;                   /* the part has BEGIN/COMMIT... itself */
 } step_ctx;
 
 /* Sets up running `m` in `dir`; `row` is its history row (NULL for a
@@ -274,6 +275,9 @@ static int step_open(step_ctx *s, strata *db, const strata_migration *m,
 			return rc;
 		s->part = &s->history_part;
 	}
+	for (size_t i = 0; i < s->part->nstmts; i++)
+		if (s->part->stmts[i].flags & STRATA_STMT_TX_CONTROL)
+			s->user_tx = 1;
 	return 0;
 }
 
@@ -350,7 +354,9 @@ static int retry_after_lock_timeout(const step_ctx *s, int attempt,
  * rest commits on its own and is "in doubt" when a run dies during it. */
 static int shares_tx(const step_ctx *s, const strata_stmt *st)
 {
-	if (st->flags & STRATA_STMT_NO_TX)
+	/* a migration that opens and commits transactions itself (with
+	 * transaction:false) gets them as written */
+	if ((st->flags & STRATA_STMT_NO_TX) || s->user_tx)
 		return 0;
 	return (s->db->driver->caps & STRATA_CAP_TRANSACTIONAL_DDL) ||
 	       !(st->flags & STRATA_STMT_DDL);

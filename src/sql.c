@@ -89,7 +89,9 @@ enum kw {
 	KW_ANALYZE, KW_OPTIMIZE, KW_REPAIR, KW_FLUSH, KW_INSTALL, KW_UNINSTALL,
 	KW_REPEAT, KW_REPLACE, KW_SCHEMA, KW_STDIN, KW_SYSTEM, KW_TABLESPACE,
 	KW_TEMP, KW_TEMPORARY, KW_THEN, KW_TRIGGER, KW_TYPE, KW_UNIQUE,
-	KW_VACUUM, KW_VALUE, KW_WHILE
+	KW_VACUUM, KW_VALUE, KW_WHILE,
+	KW_ATTACH, KW_DETACH, KW_COMMIT, KW_ROLLBACK, KW_START, KW_SAVEPOINT,
+	KW_RELEASE, KW_ABORT
 };
 
 #define KW(name, id) { name, sizeof(name) - 1, id }
@@ -125,6 +127,10 @@ static const struct {
 	KW("FLUSH", KW_FLUSH), KW("INSTALL", KW_INSTALL),
 	KW("UNINSTALL", KW_UNINSTALL),
 	KW("VALUE", KW_VALUE), KW("WHILE", KW_WHILE),
+	KW("ATTACH", KW_ATTACH), KW("DETACH", KW_DETACH),
+	KW("COMMIT", KW_COMMIT), KW("ROLLBACK", KW_ROLLBACK),
+	KW("START", KW_START), KW("SAVEPOINT", KW_SAVEPOINT),
+	KW("RELEASE", KW_RELEASE), KW("ABORT", KW_ABORT),
 };
 
 #define KEYWORD_MAX_LEN 12 /* strlen("CONCURRENTLY") */
@@ -728,11 +734,12 @@ static int pg_no_tx_word(stmt_scan *st, size_t idx, enum kw kw)
 }
 
 /* SQLite statements that fail, or silently do nothing, in a transaction:
- * VACUUM, and PRAGMA [schema.]foreign_keys / journal_mode. */
+ * VACUUM, ATTACH, DETACH, and PRAGMA [schema.]foreign_keys /
+ * journal_mode. */
 static int sqlite_no_tx_word(const stmt_scan *st, size_t idx, enum kw kw)
 {
 	if (idx == 0)
-		return kw == KW_VACUUM;
+		return kw == KW_VACUUM || kw == KW_ATTACH || kw == KW_DETACH;
 	return idx <= 2 && st->first[0] == KW_PRAGMA &&
 	       (kw == KW_FOREIGN_KEYS || kw == KW_JOURNAL_MODE);
 }
@@ -756,6 +763,22 @@ static void ddl_word(stmt_scan *st, size_t idx, enum kw kw)
 	} else if (idx == 1 && kw == KW_TEMPORARY &&
 	           (st->first[0] == KW_CREATE || st->first[0] == KW_DROP)) {
 		st->flags &= ~STRATA_STMT_DDL;
+	}
+}
+
+/* Whether the statement opens, ends or marks a transaction (BEGIN,
+ * START TRANSACTION, COMMIT, ROLLBACK, END, SAVEPOINT, RELEASE, ABORT);
+ * not a compound statement or a routine body. */
+static int tx_control(const stmt_scan *st)
+{
+	if (st->routine || st->nwords == 0)
+		return 0;
+	switch (st->first[0]) {
+	case KW_BEGIN: case KW_COMMIT: case KW_ROLLBACK: case KW_END:
+	case KW_START: case KW_SAVEPOINT: case KW_RELEASE: case KW_ABORT:
+		return 1;
+	default:
+		return 0;
 	}
 }
 
@@ -867,7 +890,8 @@ static int emit_stmt(splitter *sp, const char *data, size_t data_len)
 			.len = end - st->start,
 			.line = st->line,
 			.column = st->column,
-			.flags = st->flags | (data ? STRATA_STMT_COPY_IN : 0u),
+			.flags = st->flags | (data ? STRATA_STMT_COPY_IN : 0u) |
+			         (tx_control(st) ? STRATA_STMT_TX_CONTROL : 0u),
 			.data = data,
 			.data_len = data_len,
 		};

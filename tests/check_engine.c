@@ -1726,6 +1726,33 @@ START_TEST(test_refused_in_transaction_runs_alone)
 }
 END_TEST
 
+START_TEST(test_user_transactions_kept)
+{
+	/* transaction:false with the migration's own BEGIN ... COMMIT: the
+	 * statements run as written, none wrapped in a transaction of ours */
+	write_file("1_own.sql",
+	           "-- migrate:up transaction:false\n"
+	           "BEGIN;\n"
+	           "create table t1 (id int);\n"
+	           "COMMIT;\n"
+	           "-- migrate:down\n"
+	           "drop table t1;\n");
+	open_url("fake:test");
+	load();
+	ck_assert_int_eq(up(0, NULL, NULL), 0);
+	ck_assert_int_eq(fake.calls.begin, 0);
+	ck_assert_int_eq(fake_row("1")->state, STRATA_STATE_APPLIED);
+	/* and every statement of it is in doubt after a kill */
+	ck_assert_int_eq(down(1, NULL, NULL), 0);
+	fake_fail_exec("create table t1", "killed", 0);
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_ESQL);
+	fake_fail_exec(NULL, NULL, 0);
+	as_interrupted("1", STRATA_STATE_RUNNING, NULL);
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_EDIRTY);
+	ck_assert_int_eq(err.statement, 2);
+}
+END_TEST
+
 /* ------------------------------------- no transactional DDL (MySQL-like) */
 
 START_TEST(test_no_transactional_ddl)
@@ -1790,6 +1817,7 @@ Suite *engine_suite(void)
 	tcase_add_test(tc, test_interrupted_resumes_by_itself);
 	tcase_add_test(tc, test_interrupted_in_doubt_refuses);
 	tcase_add_test(tc, test_refused_in_transaction_runs_alone);
+	tcase_add_test(tc, test_user_transactions_kept);
 	tcase_add_test(tc, test_no_transactional_ddl_dml_failure);
 	suite_add_tcase(s, tc);
 

@@ -141,10 +141,11 @@ static void check_stmt(const split *sp, size_t i, const char *sql, int line,
 	ck_assert_msg(s->line == line && s->column == col,
 	              "line %d: statement %zu at %d:%d, want %d:%d", at, i,
 	              s->line, s->column, line, col);
-	/* the transaction flags; STRATA_STMT_DDL has its own test */
-	ck_assert_msg((s->flags & ~STRATA_STMT_DDL) == flags,
+	/* NO_TX and COPY_IN; DDL and TX_CONTROL have their own tests */
+	unsigned own = STRATA_STMT_DDL | STRATA_STMT_TX_CONTROL;
+	ck_assert_msg((s->flags & ~own) == flags,
 	              "line %d: statement %zu flags %u, want %u", at, i,
-	              s->flags & ~STRATA_STMT_DDL, flags);
+	              s->flags & ~own, flags);
 }
 
 #define COUNT(sp, want) \
@@ -166,8 +167,13 @@ static unsigned all_flags_of(const char *text, strata_dialect d)
 /* Its transaction flags (NO_TX, COPY_IN). */
 static unsigned flags_of(const char *text, strata_dialect d)
 {
-	return all_flags_of(text, d) & ~STRATA_STMT_DDL;
+	return all_flags_of(text, d) & ~(STRATA_STMT_DDL | STRATA_STMT_TX_CONTROL);
 }
+
+#define TX_CONTROL_IS(text, d, want) \
+	ck_assert_msg(!!(all_flags_of((text), (d)) & STRATA_STMT_TX_CONTROL) == (want), \
+	              "%s: <%s> is%s transaction control", strata_dialect_name(d), \
+	              (text), (want) ? " not" : "")
 
 #define DDL_IS(text, d, want) \
 	ck_assert_msg(!!(all_flags_of((text), (d)) & STRATA_STMT_DDL) == (want), \
@@ -957,6 +963,33 @@ START_TEST(test_ddl_flag)
 }
 END_TEST
 
+START_TEST(test_tx_control_flags)
+{
+	static const strata_dialect all[] = { PG, MY, LITE, GEN };
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		strata_dialect d = all[i];
+		TX_CONTROL_IS("BEGIN", d, 1);
+		TX_CONTROL_IS("begin transaction", d, 1);
+		TX_CONTROL_IS("/* c */ START TRANSACTION", d, 1);
+		TX_CONTROL_IS("COMMIT", d, 1);
+		TX_CONTROL_IS("rollback to savepoint a", d, 1);
+		TX_CONTROL_IS("SAVEPOINT a", d, 1);
+		TX_CONTROL_IS("RELEASE SAVEPOINT a", d, 1);
+		TX_CONTROL_IS("SELECT commit FROM t", d, 0);
+		TX_CONTROL_IS("INSERT INTO begin VALUES (1)", d, 0);
+		TX_CONTROL_IS("CREATE TABLE t (id int)", d, 0);
+	}
+	TX_CONTROL_IS("END", PG, 1);
+	TX_CONTROL_IS("ABORT", PG, 1);
+	/* a trigger body's BEGIN is not one */
+	TX_CONTROL_IS("CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END", LITE, 0);
+	/* SQLite refuses ATTACH and DETACH in a transaction */
+	NO_TX_IS("ATTACH DATABASE 'x.db' AS x", LITE, NO_TX);
+	NO_TX_IS("detach x", LITE, NO_TX);
+	NO_TX_IS("ATTACH DATABASE 'x.db' AS x", PG, 0);
+}
+END_TEST
+
 START_TEST(test_mysql_no_tx_flags)
 {
 	/* MySQL DDL commits implicitly: nothing is flagged */
@@ -1363,6 +1396,7 @@ Suite *sql_suite(void)
 	tcase_add_test(tc, test_mysql_single_statement_bodies);
 	tcase_add_test(tc, test_mysql_begin_is_a_statement);
 	tcase_add_test(tc, test_mysql_no_tx_flags);
+	tcase_add_test(tc, test_tx_control_flags);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sqlite");

@@ -88,6 +88,9 @@ typedef struct strata_conn_config {
                                     RENAME, TRUNCATE, GRANT...), which
                                     MySQL commits implicitly */
 #define STRATA_STMT_COPY_IN 0x02u /* COPY ... FROM stdin: `data` holds rows */
+#define STRATA_STMT_TX_CONTROL 0x08u /* BEGIN, START TRANSACTION, COMMIT,
+                                       ROLLBACK, END, SAVEPOINT, RELEASE:
+                                       the migration manages transactions */
 
 /* One statement of a migration, as split by src/sql. */
 typedef struct strata_stmt {
