@@ -426,23 +426,30 @@ static void record_failure(const step_ctx *s, size_t i, strata_history_row *row,
 	free(desc);
 }
 
-/* Runs statement `i`, in a transaction when `tx` (begun and, on error,
- * rolled back here), retrying after lock timeouts. */
-static int exec_attempts(const step_ctx *s, const strata_stmt *st, int tx,
-                         strata_error *err)
+/* Runs statements [i, end), in one transaction when `tx` (begun here and,
+ * on error, rolled back), retrying after lock timeouts. On failure *at is
+ * the statement that failed. */
+static int exec_group(const step_ctx *s, size_t i, size_t end, int tx,
+                      size_t *at, strata_error *err)
 {
 	const strata_driver *d = s->db->driver;
 	int rc, attempt = 0;
 	do {
 		strata_error_clear(err);
+		*at = i;
 		rc = tx ? d->begin(s->db->conn, err) : 0;
-		if (!rc)
-			rc = exec_one(s->db, st, err);
+		while (!rc && *at < end) {
+			rc = exec_one(s->db, &s->part->stmts[*at], err);
+			if (!rc)
+				(*at)++;
+		}
 		if (rc && tx) {
 			strata_error ignored = { 0 };
 			d->rollback(s->db->conn, &ignored);
 		}
 	} while (rc && retry_after_lock_timeout(s, ++attempt, err));
+	if (*at >= end)
+		*at = end - 1;
 	return rc;
 }
 
@@ -463,45 +470,71 @@ static int exec_alone(const step_ctx *s, size_t i, strata_history_row *row,
 	row->last_error = NULL;
 	if (rc)
 		return rc;
-	return exec_attempts(s, &s->part->stmts[i], 0, err);
+	size_t at;
+	return exec_group(s, i, i + 1, 0, &at, err);
 }
 
-/* Runs statements [from, n) one by one, each followed by its progress
- * update (in one transaction with it where shares_tx allows). */
+/* Runs statements [from, n) with their progress in the history row.
+ *
+ * Each statement that can share a transaction with its progress update
+ * does (shares_tx). When the part runs statement by statement only
+ * because some statements cannot run in a transaction (MySQL DDL, CREATE
+ * INDEX CONCURRENTLY), not because it asked for transaction:false, a run
+ * of such statements shares one transaction and one update, and the
+ * update after a statement that commits on its own waits for the next
+ * group's: until that commits the row names it as the one in flight,
+ * which is what it is (in doubt). A part with transaction:false gets one
+ * transaction and one update per statement, as the user asked. */
 static int exec_range(const step_ctx *s, size_t from, strata_history_row *row,
                       double t0, strata_error *err)
 {
 	const strata_driver *d = s->db->driver;
 	const strata_part *p = s->part;
-	for (size_t i = from; i < p->nstmts; i++) {
-		const strata_stmt *st = &p->stmts[i];
-		int tx = shares_tx(s, st);
-		int rc = exec_attempts(s, st, tx, err);
+	int batch = !p->no_transaction;
+	size_t i = from;
+	while (i < p->nstmts) {
+		int tx = shares_tx(s, &p->stmts[i]);
+		size_t end = i + 1, at;
+		if (tx && batch)
+			while (end < p->nstmts && shares_tx(s, &p->stmts[end]))
+				end++;
+		int rc = exec_group(s, i, end, tx, &at, err);
 		if (rc && tx && refused_in_tx(err)) {
+			if (end - i > 1) {
+				/* find which one, one at a time */
+				batch = 0;
+				continue;
+			}
 			tx = 0;
+			at = i;
 			rc = exec_alone(s, i, row, err);
 		}
 		if (rc) {
-			locate_error(err, s->m, s->version, s->name, p, st,
-			             (long)i + 1, (long)p->nstmts);
+			locate_error(err, s->m, s->version, s->name, p, &p->stmts[at],
+			             (long)at + 1, (long)p->nstmts);
 			/* with the connection gone nothing can be recorded; the
 			 * row still says which statement was in flight */
 			if (err->code != STRATA_ECONNLOST)
 				record_failure(s, i, row, err);
 			return err->code;
 		}
-		rc = record_progress(s, i + 1, row, t0, err);
+		if (!tx && batch && end < p->nstmts && shares_tx(s, &p->stmts[end])) {
+			i = end;  /* the next group's update records it */
+			continue;
+		}
+		rc = record_progress(s, end, row, t0, err);
 		if (!rc && tx)
 			rc = d->commit(s->db->conn, err);
 		if (rc) {
-			/* with a shared transaction the statement is undone too,
-			 * and the row still says so */
+			/* with a shared transaction the statements are undone
+			 * too, and the row still says so */
 			if (tx) {
 				strata_error ignored = { 0 };
 				d->rollback(s->db->conn, &ignored);
 			}
 			return rc;
 		}
+		i = end;
 	}
 	return 0;
 }

@@ -876,8 +876,9 @@ END_TEST
 
 START_TEST(test_no_transactional_ddl_dml_failure)
 {
-	/* a DML statement that fails in its shared transaction leaves neither
-	 * its effect nor a progress update past it */
+	/* the DML statements after the DDL share one transaction with the
+	 * progress update; one failing takes the whole group back, and the
+	 * row records the DDL as done */
 	write_file("1_mixed.sql",
 	           "-- migrate:up\n"
 	           "create table m (id int);\n"
@@ -892,12 +893,12 @@ START_TEST(test_no_transactional_ddl_dml_failure)
 	const strata_history_row *r = fake_row("1");
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(r->state, STRATA_STATE_FAILED);
-	ck_assert_int_eq(r->statements_done, 2);
+	ck_assert_int_eq(r->statements_done, 1);
 	ck_assert_int_eq(fake_committed("create table m"), 1);
-	ck_assert_int_eq(fake_committed("insert into m values (1)"), 1);
+	ck_assert_int_eq(fake_committed("insert into m values (1)"), 0);
 	ck_assert_int_eq(fake_committed("insert into m values (2)"), 0);
 	ck_assert_int_eq(fake.calls.rollback, 1);
-	/* resume runs statement 3 alone */
+	/* resume runs statements 2 and 3 */
 	fake_fail_exec(NULL, NULL, 0);
 	ck_assert_int_eq(repair(STRATA_REPAIR_RESUME, NULL), 0);
 	ck_assert_int_eq(fake_row("1")->state, STRATA_STATE_APPLIED);
@@ -1726,6 +1727,38 @@ START_TEST(test_refused_in_transaction_runs_alone)
 }
 END_TEST
 
+START_TEST(test_dml_groups_between_ddl)
+{
+	write_file("1_mixed.sql",
+	           "-- migrate:up\n"
+	           "create table a (id int);\n"
+	           "create table b (id int);\n"
+	           "insert into a values (1);\n"
+	           "insert into b values (2);\n"
+	           "create table c (id int);\n"
+	           "insert into c values (3);\n"
+	           "-- migrate:down\n"
+	           "drop table c;\n");
+	write_file("2_each.sql",
+	           "-- migrate:up transaction:false\n"
+	           "insert into a values (4);\n"
+	           "insert into a values (5);\n");
+	open_url("fake-nodl:test");
+	load();
+	ck_assert_int_eq(up(0, NULL, NULL), 0);
+	/* consecutive DDL each get their update; a DDL followed by DML is
+	 * recorded by the DML group's update */
+	ck_assert_int_eq(fake_traced("insert(1,running) exec update(1,running,1) exec "
+	                             "begin exec exec update(1,running,4) commit exec "
+	                             "begin exec update(1,applied,6) commit"), 1);
+	/* transaction:false: one transaction and one update per statement */
+	ck_assert_int_eq(fake_traced("insert(2,running) begin exec update(2,running,1) commit "
+	                             "begin exec update(2,applied,2) commit"), 1);
+	ck_assert_int_eq(fake_committed("insert into"), 5);
+	ck_assert_int_eq(fake.violations, 0);
+}
+END_TEST
+
 START_TEST(test_user_transactions_kept)
 {
 	/* transaction:false with the migration's own BEGIN ... COMMIT: the
@@ -1765,11 +1798,12 @@ START_TEST(test_no_transactional_ddl)
 	ck_assert_int_eq(up(0, NULL, &applied), 0);
 	ck_assert_uint_eq(applied, 2);
 	ck_assert_int_eq(fake.calls.apply_tx, 0);
-	/* the DDL runs on its own, the DML shares a transaction with its
-	 * progress update (here the final one): one per migration */
+	/* the DDL runs on its own, the DML shares a transaction with the
+	 * progress update (here the final one), which also records the DDL:
+	 * one per migration */
 	ck_assert_int_eq(fake.calls.begin, 2);
 	ck_assert_int_eq(fake.calls.commit, 2);
-	ck_assert_int_eq(fake_traced("insert(1,running) exec update(1,running,1) "
+	ck_assert_int_eq(fake_traced("insert(1,running) exec "
 	                             "begin exec update(1,applied,2) commit"), 1);
 	ck_assert_int_eq(fake_traced("update(2,applied,2)"), 1);
 	ck_assert_int_eq(fake_row("1")->state, STRATA_STATE_APPLIED);
@@ -1818,6 +1852,7 @@ Suite *engine_suite(void)
 	tcase_add_test(tc, test_interrupted_in_doubt_refuses);
 	tcase_add_test(tc, test_refused_in_transaction_runs_alone);
 	tcase_add_test(tc, test_user_transactions_kept);
+	tcase_add_test(tc, test_dml_groups_between_ddl);
 	tcase_add_test(tc, test_no_transactional_ddl_dml_failure);
 	suite_add_tcase(s, tc);
 

@@ -80,6 +80,7 @@
 #define MY_LOCK_POLL_MIN 0.010      /* seconds */
 #define MY_LOCK_POLL_MAX 0.200
 #define MY_LOCK_NAME_MAX 64         /* MySQL's limit for GET_LOCK names */
+#define MY_STMT_CACHE 4             /* insert, update, delete, spare */
 #define MY_CONNECT_TIMEOUT 10       /* seconds, unless the URL says */
 #define MY_ER_LOCK_WAIT_TIMEOUT 1205
 /* errnos after which the connection is gone: server shutdown, connection
@@ -136,6 +137,11 @@ typedef struct my_conn {
 	char *app;                /* application name; owned, may be NULL */
 	char *lock_name;          /* the GET_LOCK name held, or NULL; owned */
 	char *work_name;          /* the work lock held on `db`, or NULL; owned */
+	struct {                  /* prepared history writes, kept for the
+	                             connection's life: one round trip each */
+		char *sql;
+		MYSQL_STMT *st;
+	} cache[MY_STMT_CACHE];
 	struct timespec tx_start; /* when begin() ran */
 	int in_tx;
 } my_conn;
@@ -648,11 +654,19 @@ static int my_session_timeouts(my_conn *c, const strata_conn_config *cfg,
 	return 0;
 }
 
+static int my_unlock(strata_conn *conn, const char *key, strata_error *err);
+
 static void my_close(strata_conn *conn)
 {
 	my_conn *c = (my_conn *)conn;
 	if (!c)
 		return;
+	if (c->lock_name || c->work_name) {
+		/* released at once, not when the server gets round to the
+		 * closed connections */
+		strata_error ignored = { 0 };
+		my_unlock(conn, NULL, &ignored);
+	}
 	if (c->lock_db)
 		mysql_close(c->lock_db);
 	if (c->db)
@@ -662,6 +676,11 @@ static void my_close(strata_conn *conn)
 	free(c->app);
 	free(c->lock_name);
 	free(c->work_name);
+	for (size_t i = 0; i < MY_STMT_CACHE; i++) {
+		if (c->cache[i].st)
+			mysql_stmt_close(c->cache[i].st);
+		free(c->cache[i].sql);
+	}
 	free(c);
 }
 
@@ -917,20 +936,61 @@ static int my_prepare(MYSQL *db, const char *sql, const my_param *p, size_t n,
 }
 
 /* Runs a statement that returns no rows; *affected gets the row count
- * (matched rows on a CLIENT_FOUND_ROWS connection). */
-static int my_run(MYSQL *db, const char *sql, const my_param *p, size_t n,
-                  unsigned long long *affected, strata_error *err)
+ * (matched rows on a CLIENT_FOUND_ROWS connection). The statements run
+ * again and again (the history writes), so each is prepared once per
+ * connection and kept: one round trip per run. */
+static int my_run_cached(my_conn *c, const char *sql, const my_param *p,
+                         size_t n, unsigned long long *affected,
+                         strata_error *err)
 {
-	MYSQL_STMT *st;
-	int rc = my_prepare(db, sql, p, n, &st, err);
-	if (rc)
+	size_t slot = MY_STMT_CACHE;
+	for (size_t i = 0; i < MY_STMT_CACHE && slot == MY_STMT_CACHE; i++)
+		if (c->cache[i].sql && strcmp(c->cache[i].sql, sql) == 0)
+			slot = i;
+	if (slot == MY_STMT_CACHE) {
+		for (slot = 0; slot < MY_STMT_CACHE - 1 && c->cache[slot].sql; slot++)
+			;
+		if (c->cache[slot].st)  /* full: the last slot is reused */
+			mysql_stmt_close(c->cache[slot].st);
+		free(c->cache[slot].sql);
+		c->cache[slot].st = NULL;
+		c->cache[slot].sql = strdup(sql);
+		if (!c->cache[slot].sql)
+			return my_nomem(err);
+	}
+	MYSQL_STMT *st = c->cache[slot].st;
+	if (!st) {
+		int rc = my_prepare(c->db, sql, NULL, 0, &st, err);
+		if (rc)
+			return rc;
+		c->cache[slot].st = st;
+	}
+	MYSQL_BIND bind[MY_MAX_PARAMS];
+	if (n > MY_MAX_PARAMS)
+		return strata_error_set(err, STRATA_EINTERNAL, "too many parameters");
+	memset(bind, 0, sizeof(bind));
+	for (size_t i = 0; i < n; i++) {
+		if (p[i].is_int) {
+			bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			bind[i].buffer = (void *)&p[i].i;
+		} else if (!p[i].s) {
+			bind[i].buffer_type = MYSQL_TYPE_NULL;
+		} else {
+			bind[i].buffer_type = MYSQL_TYPE_STRING;
+			bind[i].buffer = (void *)p[i].s;
+			bind[i].buffer_length = (unsigned long)strlen(p[i].s);
+		}
+	}
+	if ((n && mysql_stmt_bind_param(st, bind)) || mysql_stmt_execute(st)) {
+		int rc = my_stmt_fail(st, err);
+		/* prepared again next time (the connection may be gone) */
+		mysql_stmt_close(st);
+		c->cache[slot].st = NULL;
 		return rc;
-	if (mysql_stmt_execute(st))
-		rc = my_stmt_fail(st, err);
-	else if (affected)
+	}
+	if (affected)
 		*affected = (unsigned long long)mysql_stmt_affected_rows(st);
-	mysql_stmt_close(st);
-	return rc;
+	return 0;
 }
 
 /* Runs a query and copies the first column of its first row, as text,
@@ -1057,8 +1117,6 @@ static int my_lock_try(my_conn *c, const char *name, int *got,
 	*got = strcmp(v, "1") == 0;
 	return 0;
 }
-
-static int my_unlock(strata_conn *conn, const char *key, strata_error *err);
 
 /* Takes the work lock on the main connection, waiting up to `timeout`
  * seconds. */
@@ -1500,7 +1558,7 @@ static int my_history_write(my_conn *c, const char *table, const char *fmt,
 	my_name_free(&n);
 	if (!sql)
 		return my_nomem(err);
-	rc = my_run(c->db, sql, p, np, affected, err);
+	rc = my_run_cached(c, sql, p, np, affected, err);
 	free(sql);
 	return rc;
 }

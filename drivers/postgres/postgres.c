@@ -714,6 +714,13 @@ static void pg_close(strata_conn *conn)
 	/* Ending the lock session releases the lock, but the server does that
 	 * after PQfinish returns: unlock first, so the lock is free when
 	 * close() returns. */
+	if (c->db && PQstatus(c->db) == CONNECTION_OK &&
+	    PQtransactionStatus(c->db) != PQTRANS_IDLE) {
+		/* what closing would do anyway, so that the work lock can be
+		 * released now */
+		strata_error ignored = { 0 };
+		pg_exec_own(c->db, "ROLLBACK", &ignored);
+	}
 	if (c->lock_db) {
 		strata_error ignored = { 0 };
 		pg_unlock(conn, NULL, &ignored);
