@@ -31,6 +31,15 @@
 #       that does not stop in time is killed) and removes DIR. Safe to call
 #       on a half-started DIR and more than once.
 #
+#   scripts/servers.sh restart DIR postgres|mysql
+#       Restarts one server started in DIR, on the same port and with the
+#       same options, so the URLs in DIR/env stay valid: a fast shutdown
+#       (every session is terminated, as a crash or a failover would), then
+#       a start, waiting until it accepts connections again. For tests of
+#       what a client does when its server goes away under it (tests/faults).
+#       Fails (status 1, log tail printed) when the server was not running
+#       or does not come back within the deadline; DIR is kept either way.
+#
 # When run as root the servers run as the unprivileged system users
 # "postgres" and "mysql" (created when missing); otherwise as the caller.
 # Binaries: PostgreSQL's from the newest /usr/lib/postgresql/*/bin (else
@@ -50,7 +59,7 @@ say() { echo "$PROG: $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 usage() {
-	echo "usage: $PROG start [--no-fsync] | stop DIR" >&2
+	echo "usage: $PROG start [--no-fsync] | stop DIR | restart DIR postgres|mysql" >&2
 	exit 2
 }
 
@@ -380,6 +389,64 @@ cmd_stop() {
 	rm -rf "$dir"
 }
 
+# pg_restart DIR: pg_ctl restart reuses the command line the postmaster
+# recorded (postmaster.opts), so port, socket directory and fsync settings
+# stay as start made them.
+pg_restart() {
+	local dir=$1 bin user port
+	pid_alive "$dir/pg/data/postmaster.pid" || die "PostgreSQL in $dir is not running"
+	bin=$(pg_bindir)
+	user=$(stat -c %U "$dir/pg/data")
+	port=$(cat "$dir/pg/port")
+	say "restarting PostgreSQL on 127.0.0.1:$port"
+	run_as "$user" "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/postgres.log" \
+		-m fast -w -t "$TIMEOUT" -s restart >/dev/null 2>&1 &&
+		wait_until "$TIMEOUT" "PostgreSQL" \
+			"pid_alive '$dir/pg/data/postmaster.pid'" \
+			"'$bin/pg_isready' -q -h '$dir/pg' -p $port" || {
+		log_tail PostgreSQL "$dir/pg/postgres.log"
+		die "PostgreSQL did not restart"
+	}
+}
+
+# my_restart DIR: stops the server and starts it again with the very
+# arguments it runs with now (read from /proc before stopping it).
+my_restart() {
+	local dir=$1 pid admin port
+	local -a argv
+	pid_alive "$dir/my/server.pid" || die "MariaDB in $dir is not running"
+	pid=$(head -n 1 "$dir/my/server.pid")
+	mapfile -d '' -t argv <"/proc/$pid/cmdline"
+	[ ${#argv[@]} -gt 0 ] || die "cannot read the command line of MariaDB (pid $pid)"
+	admin=$(my_cmd mariadb-admin mysqladmin)
+	port=$(cat "$dir/my/port")
+	say "restarting MariaDB on 127.0.0.1:$port"
+	my_stop "$dir"
+	# a server killed after the deadline may leave its pid file behind
+	rm -f "$dir/my/mariadbd.pid"
+	setsid "${argv[@]}" </dev/null >>"$dir/my/mariadbd.log" 2>&1 &
+	echo $! >"$dir/my/server.pid"
+	wait_until "$TIMEOUT" "MariaDB" \
+		"pid_alive '$dir/my/server.pid'" \
+		"'$admin' --no-defaults --protocol=SOCKET -S '$dir/my/sock' -u root --connect-timeout=2 ping" || {
+		log_tail MariaDB "$dir/my/mariadbd.log"
+		die "MariaDB did not restart"
+	}
+}
+
+cmd_restart() {
+	local dir=$1 which=$2
+	[ -f "$dir/$MARKER" ] || die "$dir was not made by $PROG start (no $MARKER); not touching it"
+	# the servers' temporary files, as at start
+	[ -d "$dir/tmp" ] && export TMPDIR=$dir/tmp
+	case $which in
+	postgres) pg_restart "$dir" ;;
+	mysql) my_restart "$dir" ;;
+	*) usage ;;
+	esac
+	say "$which restarted in $dir"
+}
+
 # The EXIT trap of a start that did not finish: stop, clean up, keep $?.
 start_failed() {
 	local rc=$?
@@ -443,5 +510,6 @@ cmd_start() {
 case ${1:-} in
 start) shift; cmd_start "$@" ;;
 stop) shift; [ $# -eq 1 ] || usage; cmd_stop "$1" ;;
+restart) shift; [ $# -eq 2 ] || usage; cmd_restart "$1" "$2" ;;
 *) usage ;;
 esac

@@ -1617,9 +1617,13 @@ static void my_abort(my_conn *c)
 {
 	strata_error scratch;
 	memset(&scratch, 0, sizeof(scratch));
+	/* with the connection gone the server rolled back already; the
+	 * error that says so is the one to report */
 	if (my_rollback(&c->base, &scratch))
-		strata_conn_log(&c->base, STRATA_LOG_WARN, "rollback failed: %s",
-		                scratch.message);
+		strata_conn_log(&c->base,
+		                scratch.code == STRATA_ECONNLOST ? STRATA_LOG_DEBUG
+		                                                 : STRATA_LOG_WARN,
+		                "rollback failed: %s", scratch.message);
 }
 
 static int my_apply_tx(strata_conn *conn, const char *table,

@@ -1501,9 +1501,15 @@ static void pg_tx_locate(const pg_tx_text *tx, const strata_stmt *stmts,
 static void pg_abort(pg_conn *c)
 {
 	strata_error scratch = { 0 };
+	/* with the session gone the server rolled back already; the error
+	 * that says so is the one to report */
+	if (PQstatus(c->db) != CONNECTION_OK)
+		return;
 	if (pg_rollback(&c->base, &scratch))
-		strata_conn_log(&c->base, STRATA_LOG_WARN, "rollback failed: %s",
-		                scratch.message);
+		strata_conn_log(&c->base,
+		                scratch.code == STRATA_ECONNLOST ? STRATA_LOG_DEBUG
+		                                                 : STRATA_LOG_WARN,
+		                "rollback failed: %s", scratch.message);
 }
 
 /* COPY FROM stdin cannot share the text: BEGIN, each statement with its
