@@ -35,28 +35,9 @@ void strata_emit(strata *db, const strata_event *ev)
 /* Scrubs a password the driver may have echoed from the URL. */
 static void scrub_password(strata_error *err, const char *url)
 {
-	char red[1024];
-	strata_url_redact(red, sizeof(red), url);
-	if (strcmp(red, url) == 0)
-		return;
-	/* the password is what the redaction replaced: find it in url */
-	const char *auth = strstr(url, "://");
-	if (!auth)
-		return;
-	auth += 3;
-	const char *at = NULL;
-	for (const char *q = auth; *q && *q != '/' && *q != '?'; q++)
-		if (*q == '@')
-			at = q;
-	const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-	if (!colon || at - colon <= 1)
-		return;
-	size_t plen = (size_t)(at - colon - 1);
-	char *hit;
-	char *fields[] = { err->message, err->detail, err->hint };
-	for (size_t f = 0; f < 3; f++)
-		while ((hit = memmem(fields[f], strlen(fields[f]), colon + 1, plen)))
-			memset(hit, '*', plen);
+	strata_url_scrub(err->message, url);
+	strata_url_scrub(err->detail, url);
+	strata_url_scrub(err->hint, url);
 }
 
 /* Checks `opts` (NULL: the defaults, in *defaults) and finds the driver. */

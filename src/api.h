@@ -42,4 +42,8 @@ void strata_log(strata *db, strata_log_level level, const char *fmt, ...)
 /* Reports an event through the handle's callback. */
 void strata_emit(strata *db, const strata_event *ev);
 
+/* Masks in `text`, in place, every secret of `url` that a driver may have
+ * quoted in a message (src/url.c). */
+void strata_url_scrub(char *text, const char *url);
+
 #endif

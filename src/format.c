@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,8 +51,21 @@ void strata_format_classify(strata_file_name *out, const char *filename,
 	size_t n = strlen(filename);
 	out->kind = STRATA_FILE_IGNORED;
 	out->version = out->name = NULL;
-	if (filename[0] == '.' || !ends_with(filename, n, ".sql"))
+	if (filename[0] == '.')
 		return;
+	if (!ends_with(filename, n, ".sql")) {
+		/* "x.SQL" would be skipped without a word: refused instead */
+		if (n >= 4 && strcasecmp(filename + n - 4, ".sql") == 0)
+			out->kind = STRATA_FILE_BAD;
+		return;
+	}
+	/* a control character (newline, ESC) in a name would reach the
+	 * terminal through status and the history table */
+	for (const char *c = filename; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			out->kind = STRATA_FILE_BAD;
+			return;
+		}
 	strata_file_kind kind = STRATA_FILE_NATIVE;
 	size_t base = n - 4;
 	if (ends_with(filename, n, ".up.sql")) {
@@ -82,7 +96,9 @@ void strata_format_classify(strata_file_name *out, const char *filename,
 int strata_read_file(char **out, size_t *len, const char *path,
                      strata_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO named like a migration must not wait
+	 * for a writer forever; it is refused below as not a regular file */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return strata_error_set(err, STRATA_EIO, "cannot open %s: %s",
 		                        path, strerror(errno));
@@ -92,6 +108,9 @@ int strata_read_file(char **out, size_t *len, const char *path,
 		return strata_error_set(err, STRATA_EIO, "%s is not a regular file",
 		                        path);
 	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl != -1)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	if ((unsigned long long)st.st_size > STRATA_MAX_FILE) {
 		close(fd);
 		return strata_error_set(err, STRATA_EIO,
@@ -258,17 +277,71 @@ static int parse_error(strata_error *err, const char *path, int line,
 	return STRATA_EPARSE;
 }
 
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 when it
+ * is not one: no overlong forms, no surrogates, nothing above U+10FFFF. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	if (p[0] < 0x80)
+		return 1;
+	size_t k;
+	unsigned lo = 0x80, hi = 0xBF;
+	if (p[0] >= 0xC2 && p[0] <= 0xDF)
+		k = 2;
+	else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+		k = 3;
+		if (p[0] == 0xE0)
+			lo = 0xA0;
+		else if (p[0] == 0xED)
+			hi = 0x9F;
+	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+		k = 4;
+		if (p[0] == 0xF0)
+			lo = 0x90;
+		else if (p[0] == 0xF4)
+			hi = 0x8F;
+	} else
+		return 0;
+	if (n < k || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < k; i++)
+		if (p[i] < 0x80 || p[i] > 0xBF)
+			return 0;
+	return k;
+}
+
+/* Refuses a NUL byte, and text that is not UTF-8: servers reject such
+ * SQL (PostgreSQL as a whole, MySQL only at the statement that carries
+ * it, after the DDL before it committed), and it could not be shown or
+ * stored as the history's down SQL. Refused here, it stops the run
+ * before anything is applied, naming the line and column. */
 int strata_format_refuse_binary(const char *text, size_t len,
                                 const char *path, strata_error *err)
 {
-	const char *nul = memchr(text, '\0', len);
-	if (!nul)
-		return 0;
+	const unsigned char *p = (const unsigned char *)text;
+	const unsigned char *end = p + len, *bol = p;
 	int line = 1;
-	for (const char *q = text; q < nul; q++)
-		line += *q == '\n';
-	return parse_error(err, path, line,
-	                   "binary data (a NUL byte) in a migration file");
+	while (p < end) {
+		if (*p == '\n') {
+			line++;
+			bol = ++p;
+			continue;
+		}
+		if (*p == '\0')
+			return parse_error(err, path, line,
+			                   "binary data (a NUL byte) in a migration file");
+		size_t k = utf8_seq(p, (size_t)(end - p));
+		if (k == 0) {
+			char msg[160];
+			snprintf(msg, sizeof(msg),
+			         "not UTF-8 text (byte 0x%02X); migration files must be UTF-8 "
+			         "(convert it, e.g. with iconv)", *p);
+			int rc = parse_error(err, path, line, msg);
+			err->column = (int)(p - bol) + 1;
+			return rc;
+		}
+		p += k;
+	}
+	return 0;
 }
 
 int strata_format_parse_native(strata_migration *m, char *text, size_t len,
@@ -314,6 +387,16 @@ int strata_format_parse_native(strata_migration *m, char *text, size_t len,
 				char msg[128];
 				snprintf(msg, sizeof(msg),
 				         "a second -- migrate:down section (the first is at line %d)", down_line);
+				rc = parse_error(err, path, line, msg);
+				goto out;
+			}
+			/* the up section first, as dbmate requires: a file
+			 * strata accepts stays valid for dbmate */
+			if (mk.up && down_line) {
+				char msg[160];
+				snprintf(msg, sizeof(msg),
+				         "-- migrate:up after -- migrate:down (line %d); the up section comes first",
+				         down_line);
 				rc = parse_error(err, path, line, msg);
 				goto out;
 			}

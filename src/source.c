@@ -176,6 +176,18 @@ static char *path_join(const char *dir, const char *name)
 	return p;
 }
 
+/* Why strata_format_classify() found `name` bad, for the message. */
+static const char *bad_name_reason(const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *c = name; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return "a control character in a migration file name";
+	if (n >= 4 && strcmp(name + n - 4, ".sql") != 0)
+		return "a migration file name must end in .sql, in lowercase";
+	return "cannot tell the version from the file name (expected VERSION_name.sql, VERSION_name.up.sql/.down.sql or MigrationVERSION.sql)";
+}
+
 /* Reads the directory's migration files (sorted, bad names refused). */
 static int scan_dir(dir_entry **out, size_t *n, const char *dir,
                     strata_error *err)
@@ -207,8 +219,7 @@ static int scan_dir(dir_entry **out, size_t *n, const char *dir,
 		if (fn.kind == STRATA_FILE_BAD) {
 			free(scratch);
 			char *p = path_join(dir, de->d_name);
-			rc = strata_error_set(err, STRATA_EPARSE,
-			                      "cannot tell the version from the file name (expected VERSION_name.sql, VERSION_name.up.sql/.down.sql or MigrationVERSION.sql)");
+			rc = strata_error_set(err, STRATA_EPARSE, "%s", bad_name_reason(de->d_name));
 			if (p)
 				snprintf(err->file, sizeof(err->file), "%s", p);
 			free(p);

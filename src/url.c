@@ -6,6 +6,8 @@
 
 #include <strata.h>
 
+#include "api.h"
+
 /* Appends n bytes of s to buf (size `size`, used `*len`), truncating. */
 static void put(char *buf, size_t size, size_t *len, const char *s, size_t n)
 {
@@ -29,6 +31,63 @@ static int secret_param(const char *p, size_t n)
 	return 0;
 }
 
+/* A secret in the URL: bytes [start, end). */
+typedef struct span {
+	size_t start, end;
+} span;
+
+#define MAX_SPANS 32
+
+/*
+ * Finds the secrets of `url`: the password of the user info and the value
+ * of every password-like query parameter. Masking too much only makes a
+ * message less precise, masking too little leaks, so the spans err on the
+ * large side: the user info ends at the LAST '@' of the URL, because a
+ * password holding an unencoded '/', '?', '#' or '@' is read differently
+ * by libpq (which stops at the first '/' and then may quote the password
+ * as a port) and the MySQL driver; and a "?name=" or "&name=" anywhere
+ * counts as a query parameter. Returns the number of spans, in order of
+ * their start.
+ */
+static size_t find_secrets(const char *url, span *sp, size_t max)
+{
+	size_t n = 0;
+	const char *auth = strstr(url, "://");
+	/* "scheme:///path" has no user info (sqlite:///tmp/a:b@c.db) */
+	if (auth && auth[3] != '/') {
+		auth += 3;
+		const char *at = strrchr(auth, '@');
+		const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (colon) {
+			sp[n].start = (size_t)(colon + 1 - url);
+			sp[n].end = (size_t)(at - url);
+			n++;
+		}
+	}
+	for (const char *q = url; (q = strpbrk(q, "?&")) != NULL;) {
+		q++;
+		size_t k = strcspn(q, "=&#?");
+		if (q[k] == '=' && secret_param(q, k)) {
+			const char *v = q + k + 1;
+			sp[n].start = (size_t)(v - url);
+			sp[n].end = sp[n].start + strcspn(v, "&#");
+			/* no room for more: the last span takes the rest */
+			if (++n == max) {
+				sp[n - 1].end = strlen(url);
+				break;
+			}
+		}
+	}
+	/* by start (insertion sort: a handful of spans) */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && sp[j - 1].start > sp[j].start; j--) {
+			span t = sp[j];
+			sp[j] = sp[j - 1];
+			sp[j - 1] = t;
+		}
+	return n;
+}
+
 char *strata_url_redact(char *buf, size_t size, const char *url)
 {
 	size_t len = 0;
@@ -37,49 +96,62 @@ char *strata_url_redact(char *buf, size_t size, const char *url)
 	buf[0] = '\0';
 	if (!url)
 		return buf;
-	const char *p = url;
-	const char *auth = strstr(url, "://");
-	if (auth) {
-		auth += 3;
-		const char *end = auth + strcspn(auth, "/?#");
-		const char *at = NULL;
-		for (const char *q = auth; q < end; q++)
-			if (*q == '@')
-				at = q; /* the last '@' ends the user info */
-		if (at) {
-			const char *colon = memchr(auth, ':', (size_t)(at - auth));
-			if (colon) {
-				put(buf, size, &len, url, (size_t)(colon + 1 - url));
-				put(buf, size, &len, "****", 4);
-				p = at;
-			}
-		}
+	span sp[MAX_SPANS];
+	size_t n = find_secrets(url, sp, MAX_SPANS);
+	size_t pos = 0;
+	for (size_t k = 0; k < n;) {
+		/* overlapping secrets become one "****" (an empty one too) */
+		size_t start = sp[k].start, end = sp[k].end;
+		for (k++; k < n && sp[k].start <= end; k++)
+			if (sp[k].end > end)
+				end = sp[k].end;
+		if (start < pos)
+			start = pos;
+		if (end < start)
+			end = start;
+		put(buf, size, &len, url + pos, start - pos);
+		put(buf, size, &len, "****", 4);
+		pos = end;
 	}
-	/* copy the rest, masking secret query parameters */
-	const char *q = strchr(p, '?');
-	if (!q) {
-		put(buf, size, &len, p, strlen(p));
-		return buf;
-	}
-	put(buf, size, &len, p, (size_t)(q + 1 - p));
-	for (q++; *q;) {
-		size_t n = strcspn(q, "&#");
-		const char *eq = memchr(q, '=', n);
-		if (eq && secret_param(q, (size_t)(eq - q))) {
-			put(buf, size, &len, q, (size_t)(eq + 1 - q));
-			put(buf, size, &len, "****", 4);
-		} else {
-			put(buf, size, &len, q, n);
-		}
-		q += n;
-		if (*q == '#') {
-			put(buf, size, &len, q, strlen(q));
-			break;
-		}
-		if (*q == '&') {
-			put(buf, size, &len, "&", 1);
-			q++;
-		}
-	}
+	put(buf, size, &len, url + pos, strlen(url + pos));
 	return buf;
+}
+
+/* Overwrites with '*' every occurrence of `s` (n bytes) in `text`. */
+static void mask_all(char *text, const char *s, size_t n)
+{
+	if (n == 0)
+		return;
+	char *hit = text;
+	while ((hit = memmem(hit, strlen(hit), s, n)) != NULL) {
+		memset(hit, '*', n);
+		hit += n;
+	}
+}
+
+/*
+ * Masks in `text`, in place, every secret of `url` that a driver may have
+ * quoted in a message: each span strata_url_redact() hides, and each
+ * piece of it between '/', '?', '#', '@' and ':' of 4 bytes or more (libpq
+ * reads "u:pass/word@host" as host "u", port "pass" and quotes that).
+ */
+void strata_url_scrub(char *text, const char *url)
+{
+	if (!text || !url)
+		return;
+	span sp[MAX_SPANS];
+	size_t n = find_secrets(url, sp, MAX_SPANS);
+	for (size_t k = 0; k < n; k++) {
+		const char *s = url + sp[k].start;
+		size_t len = sp[k].end - sp[k].start;
+		mask_all(text, s, len);
+		for (size_t i = 0; i < len;) {
+			size_t piece = 0;
+			while (i + piece < len && !strchr("/?#@:", s[i + piece]))
+				piece++;
+			if (piece >= 4 && piece < len)
+				mask_all(text, s + i, piece);
+			i += piece + 1;
+		}
+	}
 }
