@@ -696,8 +696,12 @@ static int pg_setup(pg_conn *c, const strata_conn_config *cfg,
 	if (PQserverVersion(c->db) >= 140000) {
 		/* a run killed mid-statement: the server notices within a second
 		 * and rolls the statement back, instead of running it to the end
-		 * for nobody (and holding the work lock meanwhile) */
-		int rc = pg_set(c, "client_connection_check_interval", "1000", err);
+		 * for nobody (and holding the work lock meanwhile); a value the
+		 * user chose (PGOPTIONS, the role's settings) is kept */
+		int rc = pg_exec_own(c->db,
+		                     "SELECT pg_catalog.set_config('client_connection_check_interval', "
+		                     "'1000', false) WHERE pg_catalog.current_setting("
+		                     "'client_connection_check_interval') = '0'", err);
 		if (rc)
 			return rc;
 	}
