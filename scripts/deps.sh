@@ -6,7 +6,8 @@
 # util-linux (flock in the CLI tests; runuser, with which
 # scripts/servers.sh runs the servers unprivileged when we are root),
 # procps, and the PostgreSQL and MariaDB servers and clients (psql, mariadb)
-# that scripts/servers.sh starts as throwaway servers.
+# that scripts/servers.sh starts as throwaway servers, and clang with its
+# libFuzzer runtime (libclang-rt-14-dev) for scripts/fuzz.sh.
 # Debian's postinst scripts may start the system's own PostgreSQL and
 # MariaDB services; strata's tests never use them (servers.sh makes its own
 # data directories, ports and sockets), so that is harmless.
@@ -14,7 +15,8 @@ set -euo pipefail
 build_pkgs=(build-essential autoconf automake libtool pkg-config
 	libsqlite3-dev sqlite3 libssl-dev libjson-c-dev libpq-dev libmariadb-dev)
 test_pkgs=(check python3 procps util-linux
-	postgresql mariadb-server mariadb-client)
+	postgresql mariadb-server mariadb-client
+	clang libclang-rt-14-dev)
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")
 missing=()

@@ -11,8 +11,9 @@
 #      so a missing library fails configure) and warnings as errors: plain,
 #      and with AddressSanitizer + UndefinedBehaviorSanitizer; runs
 #      `make check` in both;
-#   4. runs `make distcheck` (its `make check` uses the same servers);
-#   5. stops the servers and removes their directory, on every exit path
+#   4. runs every fuzz target for 30 s (scripts/fuzz.sh 30; clang);
+#   5. runs `make distcheck` (its `make check` uses the same servers);
+#   6. stops the servers and removes their directory, on every exit path
 #      (success, failure, error, ^C, TERM), and prints a summary.
 # Builds go to _build/plain and _build/sanitizers. Exits 0 only when every
 # step passed.
@@ -133,6 +134,17 @@ echo "  STRATA_TEST_MYSQL_URL=$(mask <<<"$STRATA_TEST_MYSQL_URL")"
 
 run_build plain
 run_build sanitizers --enable-sanitizers
+
+# fuzz: every libFuzzer target 30 s on its seed corpus (fuzz/README.md),
+# built with clang in the plain build; a crash or a broken invariant
+# fails the run, and the output names the input.
+echo "=== strata: fuzz (30 s each) ==="
+t=$SECONDS
+if [ -f _build/plain/Makefile ] && ./scripts/fuzz.sh -b _build/plain 30; then
+	step_done "fuzz (30 s each)" "$t" ok
+else
+	step_done "fuzz (30 s each)" "$t" FAILED
+fi
 
 if [ $status -eq 0 ]; then
 	echo "=== strata: distcheck ==="

@@ -20,13 +20,34 @@ static void put(char *buf, size_t size, size_t *len, const char *s, size_t n)
 	buf[*len] = '\0';
 }
 
-/* 1 when the query parameter starting at p (up to '=') names a secret. */
+static int hex_value(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0'
+	     : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	     : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* 1 when the query parameter starting at p (up to '=') names a secret,
+ * also percent-encoded (libpq decodes the name: pass%77ord is password). */
 static int secret_param(const char *p, size_t n)
 {
 	static const char *const names[] = { "password", "pass", "pwd",
 	                                     "sslpassword", NULL };
+	char name[16];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)p[i];
+		if (c == '%' && i + 2 < n &&
+		    hex_value(p[i + 1]) >= 0 && hex_value(p[i + 2]) >= 0) {
+			c = hex_value(p[i + 1]) * 16 + hex_value(p[i + 2]);
+			i += 2;
+		}
+		if (k == sizeof(name))
+			return 0;  /* longer than any secret's name */
+		name[k++] = (char)c;
+	}
 	for (const char *const *s = names; *s; s++)
-		if (strlen(*s) == n && strncasecmp(p, *s, n) == 0)
+		if (strlen(*s) == k && strncasecmp(name, *s, k) == 0)
 			return 1;
 	return 0;
 }
@@ -53,8 +74,12 @@ static size_t find_secrets(const char *url, span *sp, size_t max)
 {
 	size_t n = 0;
 	const char *auth = strstr(url, "://");
-	/* "scheme:///path" has no user info (sqlite:///tmp/a:b@c.db) */
-	if (auth && auth[3] != '/') {
+	/* "scheme:///path" has no user info (sqlite:///tmp/a:b@c.db); the
+	 * MySQL driver refuses mysql:///user:password@host, but it is masked
+	 * all the same */
+	int mysql = strncasecmp(url, "mysql:", 6) == 0 ||
+	            strncasecmp(url, "mariadb:", 8) == 0;
+	if (auth && (auth[3] != '/' || mysql)) {
 		auth += 3;
 		const char *at = strrchr(auth, '@');
 		const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
@@ -70,7 +95,8 @@ static size_t find_secrets(const char *url, span *sp, size_t max)
 		if (q[k] == '=' && secret_param(q, k)) {
 			const char *v = q + k + 1;
 			sp[n].start = (size_t)(v - url);
-			sp[n].end = sp[n].start + strcspn(v, "&#");
+			/* libpq reads no fragment: a '#' is part of the value */
+			sp[n].end = sp[n].start + strcspn(v, "&");
 			/* no room for more: the last span takes the rest */
 			if (++n == max) {
 				sp[n - 1].end = strlen(url);

@@ -485,6 +485,11 @@ static int my_url_parse(my_url *u, const char *url, strata_error *err)
 		if (*p == '@')
 			at = p;
 	int rc = 0;
+	if (at && *s == '/')
+		/* mysql:///user:pw@host: which part is what is anyone's guess */
+		return strata_error_set(err, STRATA_EURL,
+		                        "the user and password of a MySQL URL come right after "
+		                        "'//': mysql://user:password@host:port/database");
 	if (at) {
 		const char *colon = memchr(s, ':', (size_t)(at - s));
 		size_t ulen = colon ? (size_t)(colon - s) : (size_t)(at - s);
