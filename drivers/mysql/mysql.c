@@ -902,6 +902,24 @@ static int my_rollback(strata_conn *conn, strata_error *err)
 /* Prepared statements                                                  */
 /* ------------------------------------------------------------------ */
 
+/* Describes p[0..n) in bind[0..n) (zeroed by the caller); the binds point
+ * into p. */
+static void my_bind_fill(MYSQL_BIND *bind, const my_param *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i].is_int) {
+			bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			bind[i].buffer = (void *)&p[i].i;
+		} else if (!p[i].s) {
+			bind[i].buffer_type = MYSQL_TYPE_NULL;
+		} else {
+			bind[i].buffer_type = MYSQL_TYPE_STRING;
+			bind[i].buffer = (void *)p[i].s;
+			bind[i].buffer_length = (unsigned long)strlen(p[i].s);
+		}
+	}
+}
+
 /* Prepares `sql` and binds p[0..n). The binds point into p. */
 static int my_prepare(MYSQL *db, const char *sql, const my_param *p, size_t n,
                       MYSQL_STMT **out, strata_error *err)
@@ -919,18 +937,7 @@ static int my_prepare(MYSQL *db, const char *sql, const my_param *p, size_t n,
 		return rc;
 	}
 	memset(bind, 0, sizeof(bind));
-	for (size_t i = 0; i < n; i++) {
-		if (p[i].is_int) {
-			bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
-			bind[i].buffer = (void *)&p[i].i;
-		} else if (!p[i].s) {
-			bind[i].buffer_type = MYSQL_TYPE_NULL;
-		} else {
-			bind[i].buffer_type = MYSQL_TYPE_STRING;
-			bind[i].buffer = (void *)p[i].s;
-			bind[i].buffer_length = (unsigned long)strlen(p[i].s);
-		}
-	}
+	my_bind_fill(bind, p, n);
 	if (n && mysql_stmt_bind_param(st, bind)) {
 		int rc = my_stmt_fail(st, err);
 		mysql_stmt_close(st);
@@ -974,18 +981,7 @@ static int my_run_cached(my_conn *c, const char *sql, const my_param *p,
 	if (n > MY_MAX_PARAMS)
 		return strata_error_set(err, STRATA_EINTERNAL, "too many parameters");
 	memset(bind, 0, sizeof(bind));
-	for (size_t i = 0; i < n; i++) {
-		if (p[i].is_int) {
-			bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
-			bind[i].buffer = (void *)&p[i].i;
-		} else if (!p[i].s) {
-			bind[i].buffer_type = MYSQL_TYPE_NULL;
-		} else {
-			bind[i].buffer_type = MYSQL_TYPE_STRING;
-			bind[i].buffer = (void *)p[i].s;
-			bind[i].buffer_length = (unsigned long)strlen(p[i].s);
-		}
-	}
+	my_bind_fill(bind, p, n);
 	if ((n && mysql_stmt_bind_param(st, bind)) || mysql_stmt_execute(st)) {
 		int rc = my_stmt_fail(st, err);
 		/* prepared again next time (the connection may be gone) */
