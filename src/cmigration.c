@@ -142,8 +142,11 @@ int strata_cmigration_build(strata_migration *m, strata_dialect dialect,
 		return rc;
 	const char *parts[2] = { m->up.text, m->down.text ? m->down.text : "" };
 	size_t lens[2] = { m->up.len, m->down.len };
+	/* hashing a buffer fails only when OpenSSL cannot allocate */
 	if (strata_checksum(m->checksum, parts, lens, 2))
-		return strata_error_set(err, STRATA_EINTERNAL, "SHA-256 failed");
+		return strata_error_set(err, STRATA_ENOMEM,
+		                        "out of memory computing the SHA-256 checksum of migration %s",
+		                        m->version);
 	m->c_built = (int)dialect + 1;
 	return 0;
 }

@@ -152,7 +152,8 @@ static void locate_error(strata_error *err, const strata_migration *m,
 		err->message[n] = '\0';
 	}
 	strbuf_release(&sb);
-	if (err->code != STRATA_ECONNLOST)
+	/* out of memory and a lost connection keep their own exit codes */
+	if (err->code != STRATA_ECONNLOST && err->code != STRATA_ENOMEM)
 		err->code = STRATA_ESQL;
 }
 

@@ -195,6 +195,10 @@ static int scan_dir(dir_entry **out, size_t *n, const char *dir,
 	DIR *d = opendir(dir);
 	if (!d) {
 		int e = errno;
+		if (e == ENOMEM)
+			return strata_error_set(err, STRATA_ENOMEM,
+			                        "out of memory reading migrations directory %s",
+			                        dir);
 		return strata_error_set(err, STRATA_EIO,
 		                        "cannot read migrations directory %s: %s",
 		                        dir, strerror(e));
@@ -279,7 +283,10 @@ static int load_native(strata_migration *m, const char *path,
 	const char *parts[1] = { text };
 	if (strata_checksum(m->checksum, parts, &len, 1)) {
 		free(text);
-		return strata_error_set(err, STRATA_EINTERNAL, "SHA-256 failed");
+		/* hashing a buffer fails only when OpenSSL cannot allocate */
+		return strata_error_set(err, STRATA_ENOMEM,
+		                        "out of memory computing the SHA-256 checksum of %s",
+		                        path);
 	}
 	return strata_format_parse_native(m, text, len, path, err);
 }
@@ -315,7 +322,9 @@ static int load_pair(strata_migration *m, const char *up_path,
 		const char *parts[2] = { up, down ? down : "" };
 		size_t lens[2] = { up_len, down_len };
 		if (strata_checksum(m->checksum, parts, lens, down ? 2 : 1))
-			rc = strata_error_set(err, STRATA_EINTERNAL, "SHA-256 failed");
+			rc = strata_error_set(err, STRATA_ENOMEM,
+			                      "out of memory computing the SHA-256 checksum of %s",
+			                      up_path);
 	}
 	if (rc) {
 		free(up);

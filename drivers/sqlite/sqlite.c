@@ -10,7 +10,9 @@
  *   sqlite::memory:                an in-memory database
  * The path is percent-decoded. A query string is stripped; its
  * busy_timeout=MS (or _busy_timeout=MS) sets SQLite's busy timeout
- * (default 5000 ms); other parameters are ignored.
+ * (default 5000 ms); SQLite's URI parameters (mode, cache, vfs...) and
+ * go-sqlite3's (_fk, _journal_mode...) are accepted and ignored; any
+ * other parameter is refused.
  *
  * The migration lock
  *   flock(LOCK_EX) on a descriptor of the database file that the driver
@@ -145,7 +147,12 @@ static int sq_url_decode(char **out, const char *s, size_t len,
 		}
 		int hi = i + 2 < len ? sq_hex((unsigned char)s[i + 1]) : -1;
 		int lo = hi >= 0 ? sq_hex((unsigned char)s[i + 2]) : -1;
-		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+		if (hi == 0 && lo == 0) {
+			free(d);
+			return strata_error_set(err, STRATA_EURL,
+			                        "NUL byte (%%00) in the SQLite URL path");
+		}
+		if (hi < 0 || lo < 0) {
 			free(d);
 			return strata_error_set(err, STRATA_EURL,
 			                        "malformed percent escape in SQLite URL path");
@@ -179,7 +186,24 @@ bad:
 	                        (int)(len < 32 ? len : 32), v);
 }
 
-/* Reads the query string `q` (after '?'): only busy_timeout matters. */
+/* Whether `k` is a parameter that SQLite URIs (mode, cache, vfs...) or
+ * go-sqlite3 DSNs (_fk, _journal_mode...: dbmate's URLs) carry, which
+ * strata accepts and leaves alone. */
+static int sq_url_ignored(const char *k, size_t n)
+{
+	static const char *const names[] = { "mode", "cache", "vfs", "psow",
+	                                     "nolock", "immutable", NULL };
+	if (n > 1 && k[0] == '_')
+		return 1;
+	for (const char *const *s = names; *s; s++)
+		if (strlen(*s) == n && strncmp(k, *s, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Reads the query string `q` (after '?'): busy_timeout; the parameters
+ * of sq_url_ignored(); anything else is refused (a typo such as
+ * busy_timout must not pass silently). */
 static int sq_url_params(sq_url *u, const char *q, strata_error *err)
 {
 	while (*q) {
@@ -191,6 +215,11 @@ static int sq_url_params(sq_url *u, const char *q, strata_error *err)
 			int rc = sq_url_busy(&u->busy_ms, eq + 1, n - klen - 1, err);
 			if (rc)
 				return rc;
+		} else if (n && !sq_url_ignored(q, klen)) {
+			int shown = klen > 64 ? 64 : (int)klen;
+			return strata_error_set(err, STRATA_EURL,
+			                        "unknown parameter \"%.*s\" in the SQLite URL (known: busy_timeout; SQLite's mode, cache, vfs...; go-sqlite3's _name=...)",
+			                        shown, q);
 		}
 		q += n;
 		if (*q == '&')
@@ -343,6 +372,13 @@ static int sq_prepare(sq_conn *c, const char *sql, sqlite3_stmt **st,
 /* Connections                                                          */
 /* ------------------------------------------------------------------ */
 
+/* Out of memory while opening is not a connection problem: the CLI
+ * says so with its own exit code instead of "cannot connect". */
+static int sq_open_code(int rc)
+{
+	return (rc & 0xff) == SQLITE_NOMEM ? STRATA_ENOMEM : STRATA_ECONNECT;
+}
+
 /* Reads the schema once: SQLite opens files lazily, so this is what
  * reports "file is not a database" and unreadable files at open time. */
 static int sq_probe(sq_conn *c, strata_error *err)
@@ -356,11 +392,12 @@ static int sq_probe(sq_conn *c, strata_error *err)
 		sqlite3_finalize(st);
 		return 0;
 	}
-	strata_error_set(err, STRATA_ECONNECT, "cannot open SQLite database %s: %s",
+	int code = sq_open_code(rc);
+	strata_error_set(err, code, "cannot open SQLite database %s: %s",
 	                 c->path, sqlite3_errmsg(c->db));
 	err->native_code = sqlite3_extended_errcode(c->db);
 	sqlite3_finalize(st);
-	return STRATA_ECONNECT;
+	return code;
 }
 
 static int sq_connect(sq_conn *c, int busy_ms, strata_error *err)
@@ -369,10 +406,11 @@ static int sq_connect(sq_conn *c, int busy_ms, strata_error *err)
 	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
 		const char *msg = c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc);
-		strata_error_set(err, STRATA_ECONNECT,
-		                 "cannot open SQLite database %s: %s", c->path, msg);
+		int code = sq_open_code(rc);
+		strata_error_set(err, code, "cannot open SQLite database %s: %s",
+		                 c->path, msg);
 		err->native_code = c->db ? sqlite3_extended_errcode(c->db) : rc;
-		return STRATA_ECONNECT;
+		return code;
 	}
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_timeout(c->db, busy_ms);
@@ -697,10 +735,11 @@ static int sq_history_exists(sq_conn *c, const sq_name *n, int *exists,
 	                    "SELECT count(*) FROM pragma_table_info(?1)", &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, n->table, -1, SQLITE_STATIC);
-	if (n->schema)
-		sqlite3_bind_text(st, 2, n->schema, -1, SQLITE_STATIC);
-	int s = sqlite3_step(st);
+	int s = sqlite3_bind_text(st, 1, n->table, -1, SQLITE_STATIC);
+	if (s == SQLITE_OK && n->schema)
+		s = sqlite3_bind_text(st, 2, n->schema, -1, SQLITE_STATIC);
+	if (s == SQLITE_OK)
+		s = sqlite3_step(st);
 	if (s == SQLITE_ROW) {
 		*exists = sqlite3_column_int(st, 0) > 0;
 		rc = 0;
@@ -711,14 +750,35 @@ static int sq_history_exists(sq_conn *c, const sq_name *n, int *exists,
 	return rc;
 }
 
+/* The text of column `i`, NULL for SQL NULL; sets *nomem when SQLite
+ * ran out of memory converting it (it then returns NULL too, which must
+ * not pass for an empty or missing value: a lost down_sql or checksum). */
+static const char *sq_column_text(sqlite3_stmt *st, int i, int *nomem)
+{
+	*nomem = 0;
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	if (!s) {
+		if ((sqlite3_errcode(sqlite3_db_handle(st)) & 0xff) == SQLITE_NOMEM)
+			*nomem = 1;
+		else
+			s = ""; /* a zero-length blob */
+	}
+	return s;
+}
+
 /* Copies text column `i` into *out (NULL for SQL NULL). */
 static int sq_column_dup(sqlite3_stmt *st, int i, char **out)
 {
+	int nomem;
 	*out = NULL;
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	const char *s = sq_column_text(st, i, &nomem);
+	if (nomem)
+		return STRATA_ENOMEM;
+	if (!s)
 		return 0;
-	const char *s = (const char *)sqlite3_column_text(st, i);
-	*out = strdup(s ? s : "");
+	*out = strdup(s);
 	return *out ? 0 : STRATA_ENOMEM;
 }
 
@@ -839,9 +899,13 @@ static int sq_state_text(const strata_history_row *row, const char **out,
 	return 0;
 }
 
-/* Binds ?1 version ... ?10 last_error of an insert or update. */
-static void sq_bind_row(sqlite3_stmt *st, const strata_history_row *row,
-                        const char *state)
+/* Binds ?1 version ... ?10 last_error of an insert or update. The
+ * strings outlive the statement (finalized before the caller returns),
+ * so they are bound without a copy; any failure is returned, because a
+ * parameter that failed to bind is NULL and the row would be written
+ * without its version, checksum or down SQL. */
+static int sq_bind_row(sqlite3_stmt *st, const strata_history_row *row,
+                       const char *state)
 {
 	const char *by = row->applied_by;
 	if (!by)
@@ -849,16 +913,26 @@ static void sq_bind_row(sqlite3_stmt *st, const strata_history_row *row,
 	if (!by || !*by)
 		by = "unknown";
 	double ms = row->duration > 0 ? row->duration * 1000.0 + 0.5 : 0.0;
-	sqlite3_bind_text(st, 1, row->version, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, row->name ? row->name : "", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, row->checksum, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, state, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 5, row->statements_done);
-	sqlite3_bind_int64(st, 6, row->statements_total);
-	sqlite3_bind_text(st, 7, row->down_sql, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 8, (sqlite3_int64)ms);
-	sqlite3_bind_text(st, 9, by, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 10, row->last_error, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_bind_text(st, 1, row->version, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 2, row->name ? row->name : "", -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 3, row->checksum, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 4, state, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 5, row->statements_done);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 6, row->statements_total);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 7, row->down_sql, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 8, (sqlite3_int64)ms);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 9, by, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 10, row->last_error, -1, SQLITE_STATIC);
+	return rc;
 }
 
 /* Runs a history write whose statement text is `fmt` with the quoted
@@ -890,11 +964,10 @@ static int sq_history_write(sq_conn *c, const char *table, const char *fmt,
 	sqlite3_free(sql);
 	if (rc)
 		return rc;
-	if (row)
-		sq_bind_row(st, row, state);
-	else
-		sqlite3_bind_text(st, 1, version, -1, SQLITE_TRANSIENT);
-	int s = sqlite3_step(st);
+	int s = row ? sq_bind_row(st, row, state)
+	            : sqlite3_bind_text(st, 1, version, -1, SQLITE_STATIC);
+	if (s == SQLITE_OK)
+		s = sqlite3_step(st);
 	if (s == SQLITE_DONE)
 		*changes = sqlite3_changes(c->db);
 	else
@@ -1054,8 +1127,9 @@ static int sq_dump_schema(strata_conn *conn, char **out, strata_error *err)
 	size_t len = 0, cap = 0;
 	int s;
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *sql = (const char *)sqlite3_column_text(st, 0);
-		if (sql && sq_append(&buf, &len, &cap, sql)) {
+		int nomem;
+		const char *sql = sq_column_text(st, 0, &nomem);
+		if (nomem || (sql && sq_append(&buf, &len, &cap, sql))) {
 			rc = sq_nomem(err);
 			break;
 		}
@@ -1092,7 +1166,7 @@ static int sq_create_database(const strata_conn_config *cfg, strata_error *err)
 	int s = sqlite3_open_v2(u.path, &db,
 	                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (s != SQLITE_OK) {
-		rc = strata_error_set(err, STRATA_ECONNECT,
+		rc = strata_error_set(err, sq_open_code(s),
 		                      "cannot create SQLite database %s: %s", u.path,
 		                      db ? sqlite3_errmsg(db) : sqlite3_errstr(s));
 		err->native_code = s;

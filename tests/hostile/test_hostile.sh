@@ -544,10 +544,9 @@ url: sqlite without a path             | : | -u sqlite: -d "$MIG" up | 4 | sqlit
 url: sqlite in a missing directory     | absent "$T/no" | -u "sqlite:$T/no/such/db.sqlite" -d "$MIG" up | 5 | cannot open SQLite database .*/no/such/db\.sqlite | raw
 url: sqlite bad percent-encoding       | : | -u "sqlite:$T/a%zz.db" -d "$MIG" up | 4 | percent | raw
 url: sqlite bad busy_timeout           | : | -u "sqlite:$T/db.sqlite?busy_timeout=abc" -d "$MIG" up | 4 | invalid busy_timeout "abc" | raw
-# drivers/sqlite/sqlite.c ignores unknown query parameters (a typo such as
-# ?busy_timout=100 passes silently); fix: refuse them as the MySQL driver
-# does, "unknown parameter \"NAME\" in the SQLite URL (known: busy_timeout)"
-url: sqlite unknown parameter          | : | -u "sqlite:$T/db.sqlite?bogus=1" -d "$MIG" up | 4 | unknown parameter "bogus" | raw xfail
+# unknown query parameters are refused (a typo such as ?busy_timout=100
+# passed silently before)
+url: sqlite unknown parameter          | : | -u "sqlite:$T/db.sqlite?bogus=1" -d "$MIG" up | 4 | unknown parameter "bogus" | raw
 url: postgres port 99999               | needs postgres | -u "postgres://u:${SECRET}@127.0.0.1:99999/db" -d "$MIG" up | 4 | malformed PostgreSQL URL: invalid port number | raw
 url: postgres port abc                 | needs postgres | -u "postgres://u:${SECRET}@127.0.0.1:abc/db" -d "$MIG" up | 4 | malformed PostgreSQL URL: invalid integer value "abc" | raw
 url: postgres port -1                  | needs postgres | -u "postgres://u@127.0.0.1:-1/db" -d "$MIG" up | 4 | invalid port number: "-1" | raw
@@ -623,9 +622,7 @@ opt: new with a bad name               | absent "$T/m2" | -d "$T/m2" new '../evi
 env: DATABASE_URL malformed            | env_set 'DATABASE_URL=::nonsense' | -d "$MIG" up | 4 | malformed database URL | raw
 env: DATABASE_URL empty                | env_set 'DATABASE_URL=' | -d "$MIG" up | 4 | no database URL given | raw
 env: DATABASE_URL with %00             | env_set "DATABASE_URL=postgres://u:${SECRET}@127.0.0.1:1/d%00b"; needs postgres | -d "$MIG" up | 4 | forbidden value %00 | raw
-# drivers/sqlite/sqlite.c calls a decoded NUL "malformed percent escape";
-# fix: say "NUL byte (%00) in the SQLite URL path"
-env: DATABASE_URL sqlite %00           | env_set "DATABASE_URL=sqlite:$T/a%00b.db" | -d "$MIG" up | 4 | NUL | raw xfail
+env: DATABASE_URL sqlite %00           | env_set "DATABASE_URL=sqlite:$T/a%00b.db" | -d "$MIG" up | 4 | NUL | raw
 env: DATABASE_URL 100 kB               | env_set "DATABASE_URL=sqlite:$LONG" | -d "$MIG" up | 5 | cannot open SQLite database | raw
 env: 100 kB postgres host              | needs postgres | -u "postgres://u:${SECRET}@$LONG:1/db" -d "$MIG" up | 5 | cannot connect to PostgreSQL | raw
 env: 100 kB mysql URL                  | needs mysql | -u "mysql://u:${SECRET}@127.0.0.1:1/$LONG" -d "$MIG" up | 5 | cannot connect to MySQL | raw
