@@ -10,9 +10,11 @@
 #   3. builds strata twice with every driver (--with-postgres --with-mysql,
 #      so a missing library fails configure) and warnings as errors: plain,
 #      and with AddressSanitizer + UndefinedBehaviorSanitizer; runs
-#      `make check` in both;
+#      `make check` in both (the crash and concurrency tests at full size
+#      in the plain build, shorter under the sanitizers);
 #   4. runs every fuzz target for 30 s (scripts/fuzz.sh 30; clang);
-#   5. runs `make distcheck` (its `make check` uses the same servers);
+#   5. runs `make distcheck` (its `make check` uses the same servers, with
+#      the hardening tests short);
 #   6. stops the servers and removes their directory, on every exit path
 #      (success, failure, error, ^C, TERM), and prints a summary.
 # Builds go to _build/plain and _build/sanitizers. Exits 0 only when every
@@ -96,7 +98,7 @@ run_build() {
 	step_done "$name: build" "$t" ok
 	echo "=== strata: $name make check ==="
 	t=$SECONDS
-	if (cd "_build/$name" && make -s -j"$jobs" check); then
+	if (cd "_build/$name" && env "${check_env[@]}" make -s -j"$jobs" check); then
 		step_done "$name: make check" "$t" ok
 	else
 		step_done "$name: make check" "$t" FAILED
@@ -132,8 +134,16 @@ step_done "start servers" "$t" ok
 echo "  STRATA_TEST_POSTGRES_URL=$(mask <<<"$STRATA_TEST_POSTGRES_URL")"
 echo "  STRATA_TEST_MYSQL_URL=$(mask <<<"$STRATA_TEST_MYSQL_URL")"
 
+# The plain build runs the hardening tests at full size (30 SIGKILL trials
+# per backend, 16 runners x 10 rounds, every allocation failed in turn).
+# The sanitizer build and distcheck run the same tests, shorter, to keep
+# the whole run well under 20 minutes: what they add is the sanitizers'
+# eye and the tarball's completeness, not more trials.
+check_env=()
 run_build plain
+check_env=(CRASH_TRIALS=10 STRATA_CONCURRENCY_ROUNDS=4)
 run_build sanitizers --enable-sanitizers
+short_env=(CRASH_TRIALS=3 STRATA_CONCURRENCY_ROUNDS=2 STRATA_OOM_STRIDE=7)
 
 # fuzz: every libFuzzer target 30 s on its seed corpus (fuzz/README.md),
 # built with clang in the plain build; a crash or a broken invariant
@@ -149,7 +159,7 @@ fi
 if [ $status -eq 0 ]; then
 	echo "=== strata: distcheck ==="
 	t=$SECONDS
-	if (cd _build/plain && make -s -j"$jobs" distcheck \
+	if (cd _build/plain && env "${short_env[@]}" make -s -j"$jobs" distcheck \
 		DISTCHECK_CONFIGURE_FLAGS="--with-postgres --with-mysql" >distcheck.log 2>&1); then
 		step_done "distcheck" "$t" ok
 	else
