@@ -87,14 +87,20 @@ int strata_plan_dirty_error(const strata_history_row *row, strata_error *err)
 	case STRATA_STATE_REVERTING: what = "was interrupted while reverting"; break;
 	default: what = "failed while reverting"; break;
 	}
+	int interrupted = row->state == STRATA_STATE_RUNNING ||
+	                  row->state == STRATA_STATE_REVERTING;
 	strata_error_set(err, STRATA_EDIRTY,
 	                 "migration %s%s%s %s at statement %ld of %ld%s%s; resolve it with "
-	                 "'strata repair --resume' (run the rest), '--mark-applied' or '--forget'",
+	                 "'strata repair --resume %s' (run the rest from that statement)%s%s%s, "
+	                 "'--mark-applied' or '--forget'",
 	                 row->version, row->name && *row->name ? "_" : "",
 	                 row->name ? row->name : "", what,
 	                 row->statements_done + 1, row->statements_total,
 	                 row->last_error ? ": " : "",
-	                 row->last_error ? row->last_error : "");
+	                 row->last_error ? row->last_error : "", row->version,
+	                 interrupted ? ", 'strata repair --resume --skip-in-flight " : "",
+	                 interrupted ? row->version : "",
+	                 interrupted ? "' (count that statement as done: it took effect)" : "");
 	snprintf(err->version, sizeof(err->version), "%s", row->version);
 	err->statement = row->statements_done + 1;
 	return STRATA_EDIRTY;
