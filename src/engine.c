@@ -784,6 +784,32 @@ static void emit_dry_run(strata *db, const strata_step *st)
 }
 
 /* All steps in one transaction. */
+/* One migration of a --single-transaction run: in one round trip with
+ * its history change where the driver can do that inside the open
+ * transaction (STRATA_CAP_APPLY_IN_TX), else statement by statement. */
+static int apply_in_tx(const step_ctx *s, double t0, strata_error *err)
+{
+	const strata_driver *d = s->db->driver;
+	int whole = d->apply_tx && (d->caps & STRATA_CAP_APPLY_IN_TX);
+	for (size_t i = 0; whole && i < s->part->nstmts; i++)
+		if (s->part->stmts[i].flags & STRATA_STMT_COPY_IN)
+			whole = 0;
+	if (!whole)
+		return exec_in_tx(s, t0, err);
+	strata_history_row row;
+	fill_row(&row, s);
+	row.duration = -1;
+	int op = (s->dir == STRATA_UP ? STRATA_HISTORY_INSERT : STRATA_HISTORY_DELETE) |
+	         STRATA_HISTORY_IN_TX;
+	int rc = d->apply_tx(s->db->conn, s->db->table, s->part->stmts,
+	                     s->part->nstmts, (strata_history_op)op, &row, err);
+	if (rc && err->statement > 0 && (size_t)err->statement <= s->part->nstmts)
+		locate_error(err, s->m, s->version, s->name, s->part,
+		             &s->part->stmts[err->statement - 1], err->statement,
+		             (long)s->part->nstmts);
+	return rc;
+}
+
 static int run_single_tx(strata *db, strata_step *steps, size_t n,
                          strata_error *err)
 {
@@ -813,7 +839,7 @@ static int run_single_tx(strata *db, strata_step *steps, size_t n,
 		if (rc)
 			break;
 		double t0 = step_started(&s, 1);
-		rc = step_ended(&s, exec_in_tx(&s, t0, err), t0, 1);
+		rc = step_ended(&s, apply_in_tx(&s, t0, err), t0, 1);
 		step_close(&s);
 	}
 	if (rc) {

@@ -46,7 +46,7 @@
  *   clock_timestamp() and listed as 'YYYY-MM-DDTHH:MM:SS.sssZ' (UTC),
  *   rows ordered by version COLLATE "C" (byte order). Writes use
  *   PQexecParams. A negative duration is computed by the server as the
- *   time since the transaction began.
+ *   time since the query string holding the migration arrived.
  *
  * apply_tx
  *   One round trip: "BEGIN; <statements>; <history change>; COMMIT" in one
@@ -104,9 +104,12 @@
 #define PG_MAINTENANCE_DB "postgres"
 #define PG_MAINTENANCE_DB2 "template1"
 #define PG_DUMP "pg_dump"
-/* Milliseconds since the transaction began, computed by the server. */
+/* Milliseconds since the migration's text reached the server (for
+ * apply_tx's one query string that is when its transaction began; inside
+ * a --single-transaction, when this migration's part began), computed by
+ * the server. */
 #define PG_TX_ELAPSED_MS \
-	"(extract(epoch from clock_timestamp() - transaction_timestamp()) * 1000)::bigint"
+	"(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::bigint"
 #define PG_HISTORY_COLUMNS \
 	"version, name, checksum, state, statements_done, statements_total, " \
 	"down_sql, applied_at, duration_ms, applied_by, last_error"
@@ -1423,7 +1426,7 @@ typedef struct pg_tx_text {
 static int pg_tx_text_build(pg_tx_text *tx, pg_conn *c, const char *table,
                             const strata_stmt *stmts, size_t n,
                             strata_history_op op, const strata_history_row *row,
-                            strata_error *err)
+                            int in_tx, strata_error *err)
 {
 	memset(tx, 0, sizeof(*tx));
 	tx->n = n;
@@ -1431,7 +1434,10 @@ static int pg_tx_text_build(pg_tx_text *tx, pg_conn *c, const char *table,
 	if (!tx->start)
 		return pg_nomem(err);
 	tx->start[0] = 0;
-	pg_buf_str(&tx->b, "BEGIN;\n");
+	/* inside the caller's transaction a savepoint takes BEGIN's place,
+	 * so that the text has the same shape (one result before the first
+	 * statement, one after the history change) */
+	pg_buf_str(&tx->b, in_tx ? "SAVEPOINT strata_migration;\n" : "BEGIN;\n");
 	for (size_t i = 0; i < n; i++) {
 		tx->start[i + 1] = tx->b.len;
 		pg_buf_add(&tx->b, stmts[i].sql, stmts[i].len);
@@ -1444,7 +1450,7 @@ static int pg_tx_text_build(pg_tx_text *tx, pg_conn *c, const char *table,
 		return rc;
 	pg_buf_str(&tx->b, ";\n");
 	tx->start[n + 2] = tx->b.len;
-	pg_buf_str(&tx->b, "COMMIT");
+	pg_buf_str(&tx->b, in_tx ? "RELEASE SAVEPOINT strata_migration" : "COMMIT");
 	return tx->b.oom ? pg_nomem(err) : 0;
 }
 
@@ -1523,6 +1529,7 @@ static int pg_apply_stepwise(pg_conn *c, const char *table,
                              strata_history_op op, const strata_history_row *row,
                              strata_error *err)
 {
+	double t0 = pg_now();
 	int rc = pg_begin(&c->base, err);
 	if (rc)
 		return rc;
@@ -1534,8 +1541,12 @@ static int pg_apply_stepwise(pg_conn *c, const char *table,
 			return rc;
 		}
 	}
+	/* the statements went one by one: the duration is measured here */
+	strata_history_row timed = *row;
+	if (timed.duration < 0)
+		timed.duration = pg_now() - t0;
 	if (op == STRATA_HISTORY_INSERT)
-		rc = pg_history_insert(&c->base, table, row, err);
+		rc = pg_history_insert(&c->base, table, &timed, err);
 	else if (op == STRATA_HISTORY_DELETE)
 		rc = pg_history_delete(&c->base, table, row->version, err);
 	else
@@ -1556,14 +1567,20 @@ static int pg_apply_tx(strata_conn *conn, const char *table,
                        strata_error *err)
 {
 	pg_conn *c = (pg_conn *)conn;
+	int in_tx = (op & STRATA_HISTORY_IN_TX) != 0;
+	op = (strata_history_op)(op & ~STRATA_HISTORY_IN_TX);
 	if (!row || !row->version)
 		return strata_error_set(err, STRATA_EINVAL,
 		                        "apply_tx without a history row");
 	for (size_t i = 0; i < n; i++)
-		if (stmts[i].flags & STRATA_STMT_COPY_IN)
+		if (stmts[i].flags & STRATA_STMT_COPY_IN) {
+			if (in_tx)
+				return strata_error_set(err, STRATA_EINTERNAL,
+				                        "apply_tx inside a transaction with COPY");
 			return pg_apply_stepwise(c, table, stmts, n, op, row, err);
+		}
 	pg_tx_text tx;
-	int rc = pg_tx_text_build(&tx, c, table, stmts, n, op, row, err);
+	int rc = pg_tx_text_build(&tx, c, table, stmts, n, op, row, in_tx, err);
 	if (rc) {
 		pg_tx_text_free(&tx);
 		return rc;
@@ -2225,7 +2242,8 @@ const strata_driver strata_driver_postgres = {
 	.name = "postgres",
 	.schemes = pg_schemes,
 	.dialect = STRATA_DIALECT_POSTGRES,
-	.caps = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_ADVISORY_LOCK |
+	.caps = STRATA_CAP_APPLY_IN_TX |
+	        STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_ADVISORY_LOCK |
 	        STRATA_CAP_MULTI_STATEMENT | STRATA_CAP_SCHEMAS,
 	.open = pg_open,
 	.close = pg_close,

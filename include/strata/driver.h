@@ -47,6 +47,8 @@ typedef enum strata_dialect {
 #define STRATA_CAP_ADVISORY_LOCK     0x02u /* lock dies with the session */
 #define STRATA_CAP_MULTI_STATEMENT   0x04u /* exec accepts many statements */
 #define STRATA_CAP_SCHEMAS           0x08u /* --schema is meaningful */
+#define STRATA_CAP_APPLY_IN_TX       0x10u /* apply_tx takes
+                                              STRATA_HISTORY_IN_TX */
 
 typedef struct strata_driver strata_driver;
 
@@ -137,6 +139,12 @@ typedef enum strata_history_op {
 	STRATA_HISTORY_INSERT = 1, /* up: insert `row` */
 	STRATA_HISTORY_DELETE = 2  /* down: delete the row of `row->version` */
 } strata_history_op;
+
+/* Added to the op, for a driver with STRATA_CAP_APPLY_IN_TX only: the
+ * caller's transaction is open (--single-transaction); apply_tx sends no
+ * BEGIN or COMMIT of its own, and a failure leaves that transaction for
+ * the caller to roll back. */
+#define STRATA_HISTORY_IN_TX 0x100
 
 /*
  * The history table's columns (the driver chooses the types):
