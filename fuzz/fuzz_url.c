@@ -103,6 +103,10 @@ static int driver_rules(void)
  * chance; the user info's password is checked as written above. */
 static int query_value(const char *url, const char *val)
 {
+	/* one to three bytes ("-" from %2D) match the URL's text by chance
+	 * too easily to say anything */
+	if (strlen(val) < 4)
+		return 0;
 	for (const char *p = strchr(url, '='); p; p = strchr(p + 1, '='))
 		if (strncmp(p + 1, val, strlen(val)) == 0)
 			return 1;
