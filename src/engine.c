@@ -590,25 +590,32 @@ static int exec_in_tx(const step_ctx *s, double t0, strata_error *err)
 }
 
 /* One migration in its own transaction together with its history row. */
+/* The whole part and its history change through the driver's apply_tx
+ * (`flags`: 0, or STRATA_HISTORY_IN_TX inside an open transaction), the
+ * failing statement located in the migration's file. */
+static int apply_whole(const step_ctx *s, int flags, strata_error *err)
+{
+	strata_history_row row;
+	fill_row(&row, s);
+	row.duration = -1;
+	int op = (s->dir == STRATA_UP ? STRATA_HISTORY_INSERT
+	                              : STRATA_HISTORY_DELETE) | flags;
+	int rc = s->db->driver->apply_tx(s->db->conn, s->db->table, s->part->stmts,
+	                                 s->part->nstmts, (strata_history_op)op,
+	                                 &row, err);
+	if (rc && err->statement > 0 && (size_t)err->statement <= s->part->nstmts)
+		locate_error(err, s->m, s->version, s->name, s->part,
+		             &s->part->stmts[err->statement - 1], err->statement,
+		             (long)s->part->nstmts);
+	return rc;
+}
+
 static int run_tx_once(const step_ctx *s, strata_error *err)
 {
 	const strata_driver *d = s->db->driver;
 	double t0 = strata_now_seconds();
-	if (d->apply_tx) {
-		strata_history_row row;
-		fill_row(&row, s);
-		row.duration = -1;
-		int rc = d->apply_tx(s->db->conn, s->db->table, s->part->stmts,
-		                     s->part->nstmts,
-		                     s->dir == STRATA_UP ? STRATA_HISTORY_INSERT
-		                                         : STRATA_HISTORY_DELETE,
-		                     &row, err);
-		if (rc && err->statement > 0 && (size_t)err->statement <= s->part->nstmts)
-			locate_error(err, s->m, s->version, s->name, s->part,
-			             &s->part->stmts[err->statement - 1],
-			             err->statement, (long)s->part->nstmts);
-		return rc;
-	}
+	if (d->apply_tx)
+		return apply_whole(s, 0, err);
 	int rc = d->begin(s->db->conn, err);
 	if (rc)
 		return rc;
@@ -794,20 +801,8 @@ static int apply_in_tx(const step_ctx *s, double t0, strata_error *err)
 	for (size_t i = 0; whole && i < s->part->nstmts; i++)
 		if (s->part->stmts[i].flags & STRATA_STMT_COPY_IN)
 			whole = 0;
-	if (!whole)
-		return exec_in_tx(s, t0, err);
-	strata_history_row row;
-	fill_row(&row, s);
-	row.duration = -1;
-	int op = (s->dir == STRATA_UP ? STRATA_HISTORY_INSERT : STRATA_HISTORY_DELETE) |
-	         STRATA_HISTORY_IN_TX;
-	int rc = d->apply_tx(s->db->conn, s->db->table, s->part->stmts,
-	                     s->part->nstmts, (strata_history_op)op, &row, err);
-	if (rc && err->statement > 0 && (size_t)err->statement <= s->part->nstmts)
-		locate_error(err, s->m, s->version, s->name, s->part,
-		             &s->part->stmts[err->statement - 1], err->statement,
-		             (long)s->part->nstmts);
-	return rc;
+	return whole ? apply_whole(s, STRATA_HISTORY_IN_TX, err)
+	             : exec_in_tx(s, t0, err);
 }
 
 static int run_single_tx(strata *db, strata_step *steps, size_t n,
