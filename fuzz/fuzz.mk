@@ -39,8 +39,8 @@ fuzz/fuzz_sql_sqlite: $(top_srcdir)/fuzz/fuzz_sql.c $(FUZZ_SQL_SRC) $(FUZZ_HDRS)
 		$(top_srcdir)/fuzz/fuzz_sql.c $(FUZZ_SQL_SRC) -o $@
 fuzz/fuzz_format: $(top_srcdir)/fuzz/fuzz_format.c $(FUZZ_FORMAT_SRC) $(FUZZ_HDRS)
 	@$(MKDIR_P) fuzz
-	$(FUZZ_BUILD) $(CRYPTO_CFLAGS) $(top_srcdir)/fuzz/fuzz_format.c \
-		$(FUZZ_FORMAT_SRC) $(CRYPTO_LIBS) -lpthread -o $@
+	$(FUZZ_BUILD) $(HASH_CFLAGS) $(top_srcdir)/fuzz/fuzz_format.c \
+		$(FUZZ_FORMAT_SRC) $(HASH_LIBS) -lpthread -o $@
 fuzz/fuzz_url: $(top_srcdir)/fuzz/fuzz_url.c $(FUZZ_URL_SRC) $(FUZZ_HDRS)
 	@$(MKDIR_P) fuzz
 	$(FUZZ_BUILD) $(PQ_CFLAGS) $(top_srcdir)/fuzz/fuzz_url.c \

@@ -1,31 +1,51 @@
-/* src/checksum.c - SHA-256 of normalized migration text. */
+/* src/checksum.c - SHA-256 of normalized migration text.
+ *
+ * Two maintained implementations, chosen by configure (--with-sha256):
+ * GNU Nettle (the default when found) or OpenSSL's libcrypto. Both give
+ * the same digests; Nettle is preferred because it is the cheaper one to
+ * carry in every process. Measured on Debian 12 (a program hashing 3
+ * bytes, against an empty program): libcrypto through EVP adds ~4.2 ms of
+ * CPU time (dynamic linking, provider and configuration set-up) and
+ * ~4 MiB of resident memory; Nettle adds nothing measurable in time and
+ * ~0.5 MiB. For `strata status` that is most of its budget. */
 #include "config.h"
 
-#include <pthread.h>
 #include <string.h>
+
+#include "checksum.h"
+
+#if defined(STRATA_SHA256_NETTLE)
+
+#include <nettle/sha2.h>
+
+typedef struct sha256_ctx hash_ctx;
+
+static int hash_begin(hash_ctx *c)
+{
+	sha256_init(c);
+	return 0;
+}
+
+static int hash_update(hash_ctx *c, const char *s, size_t n)
+{
+	sha256_update(c, n, (const uint8_t *)s);
+	return 0;
+}
+
+static int hash_end(hash_ctx *c, unsigned char md[32])
+{
+	sha256_digest(c, 32, md);
+	return 0;
+}
+
+#else
+
+#include <pthread.h>
 
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
 
-#include "checksum.h"
-
-/* Feeds `s` to the digest with CRLF folded to LF, in runs. */
-static int digest_normalized(EVP_MD_CTX *ctx, const char *s, size_t n)
-{
-	if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
-		s += 3;
-		n -= 3;
-	}
-	size_t start = 0;
-	for (size_t i = 0; i + 1 < n; i++) {
-		if (s[i] == '\r' && s[i + 1] == '\n') {
-			if (!EVP_DigestUpdate(ctx, s + start, i - start))
-				return -1;
-			start = i + 1; /* skip the CR, keep the LF */
-		}
-	}
-	return EVP_DigestUpdate(ctx, s + start, n - start) ? 0 : -1;
-}
+typedef EVP_MD_CTX *hash_ctx;
 
 /* OpenSSL 3 looks the algorithm up in its provider tables on every
  * EVP_sha256() use; fetching it once makes hashing 1,000 small files
@@ -42,33 +62,74 @@ static void sha256_fetch(void)
 		sha256_md = EVP_sha256();
 }
 
+static int hash_begin(hash_ctx *c)
+{
+	pthread_once(&sha256_once, sha256_fetch);
+	*c = EVP_MD_CTX_new();
+	if (*c && EVP_DigestInit_ex(*c, sha256_md, NULL))
+		return 0;
+	EVP_MD_CTX_free(*c);
+	return -1;
+}
+
+static int hash_update(hash_ctx *c, const char *s, size_t n)
+{
+	if (EVP_DigestUpdate(*c, s, n))
+		return 0;
+	EVP_MD_CTX_free(*c);
+	return -1;
+}
+
+static int hash_end(hash_ctx *c, unsigned char md[32])
+{
+	unsigned int len = 0;
+	int ok = EVP_DigestFinal_ex(*c, md, &len) && len == 32;
+	EVP_MD_CTX_free(*c);
+	return ok ? 0 : -1;
+}
+
+#endif
+
+/* Feeds `s` to the digest with CRLF folded to LF, in runs. On failure
+ * the context is gone. */
+static int digest_normalized(hash_ctx *c, const char *s, size_t n)
+{
+	if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+		s += 3;
+		n -= 3;
+	}
+	size_t start = 0;
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (s[i] == '\r' && s[i + 1] == '\n') {
+			if (hash_update(c, s + start, i - start))
+				return -1;
+			start = i + 1; /* skip the CR, keep the LF */
+		}
+	}
+	return hash_update(c, s + start, n - start);
+}
+
 int strata_checksum(char out[STRATA_CHECKSUM_LEN], const char *const *texts,
                     const size_t *lens, size_t nparts)
 {
-	pthread_once(&sha256_once, sha256_fetch);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	int rc = -1;
-	if (!ctx || !EVP_DigestInit_ex(ctx, sha256_md, NULL))
-		goto out;
+	hash_ctx c;
+	unsigned char md[32];
+	if (hash_begin(&c))
+		return -1;
 	for (size_t i = 0; i < nparts; i++) {
-		if (i && !EVP_DigestUpdate(ctx, "", 1))
-			goto out;
-		if (digest_normalized(ctx, texts[i], lens[i]))
-			goto out;
+		if (i && hash_update(&c, "", 1))
+			return -1;
+		if (digest_normalized(&c, texts[i], lens[i]))
+			return -1;
 	}
-	if (!EVP_DigestFinal_ex(ctx, md, &mdlen))
-		goto out;
+	if (hash_end(&c, md))
+		return -1;
 	static const char hex[] = "0123456789abcdef";
 	memcpy(out, "sha256:", 7);
-	for (unsigned int i = 0; i < mdlen && i < 32; i++) {
+	for (int i = 0; i < 32; i++) {
 		out[7 + 2 * i] = hex[md[i] >> 4];
 		out[8 + 2 * i] = hex[md[i] & 15];
 	}
-	out[7 + 2 * (mdlen < 32 ? mdlen : 32)] = '\0';
-	rc = 0;
-out:
-	EVP_MD_CTX_free(ctx);
-	return rc;
+	out[7 + 64] = '\0';
+	return 0;
 }

@@ -13,6 +13,7 @@ static const struct {
 	Suite *(*make)(void);
 } suites[] = {
 	{ "checksum", checksum_suite },
+	{ "dynload", dynload_suite },
 	{ "format", format_suite },
 	{ "version", version_suite },
 	{ "url", url_suite },

@@ -75,6 +75,8 @@
 
 #include <mysql.h>
 
+#include "mysql_api.h"
+
 #include <strata/driver.h>
 
 #define MY_LOCK_POLL_MIN 0.010      /* seconds */
@@ -697,6 +699,9 @@ static int my_open(strata_conn **out, const strata_conn_config *cfg,
                    strata_error *err)
 {
 	*out = NULL;
+	int lrc = my_load(err);
+	if (lrc)
+		return lrc;
 	my_conn *c = calloc(1, sizeof(*c));
 	if (!c)
 		return my_nomem(err);
@@ -1925,6 +1930,9 @@ static int my_database_op(const strata_conn_config *cfg, const char *fmt,
 
 static int my_create_database(const strata_conn_config *cfg, strata_error *err)
 {
+	int lrc = my_load(err);
+	if (lrc)
+		return lrc;
 	return my_database_op(cfg,
 	                      "CREATE DATABASE IF NOT EXISTS %s "
 	                      "DEFAULT CHARACTER SET utf8mb4", err);
@@ -1932,6 +1940,9 @@ static int my_create_database(const strata_conn_config *cfg, strata_error *err)
 
 static int my_drop_database(const strata_conn_config *cfg, strata_error *err)
 {
+	int lrc = my_load(err);
+	if (lrc)
+		return lrc;
 	return my_database_op(cfg, "DROP DATABASE IF EXISTS %s", err);
 }
 

@@ -92,6 +92,8 @@
 
 #include <libpq-fe.h>
 
+#include "pq_api.h"
+
 #include <strata/driver.h>
 
 #define PG_LOCK_POLL_MIN_NS 10000000L   /* 10 ms */
@@ -749,6 +751,9 @@ static int pg_open(strata_conn **out, const strata_conn_config *cfg,
                    strata_error *err)
 {
 	*out = NULL;
+	int lrc = pq_load(err);
+	if (lrc)
+		return lrc;
 	pg_url u;
 	int rc = pg_url_parse(&u, cfg->url, err);
 	if (rc)
@@ -2225,11 +2230,17 @@ static int pg_database_op(const strata_conn_config *cfg, int create,
 
 static int pg_create_database(const strata_conn_config *cfg, strata_error *err)
 {
+	int lrc = pq_load(err);
+	if (lrc)
+		return lrc;
 	return pg_database_op(cfg, 1, err);
 }
 
 static int pg_drop_database(const strata_conn_config *cfg, strata_error *err)
 {
+	int lrc = pq_load(err);
+	if (lrc)
+		return lrc;
 	return pg_database_op(cfg, 0, err);
 }
 

@@ -54,6 +54,8 @@
 
 #include <sqlite3.h>
 
+#include "sqlite_api.h"
+
 #include <strata/driver.h>
 
 #define SQ_DEFAULT_BUSY_MS 5000
@@ -442,6 +444,9 @@ static int sq_open(strata_conn **out, const strata_conn_config *cfg,
                    strata_error *err)
 {
 	*out = NULL;
+	int lrc = sq_load(err);
+	if (lrc)
+		return lrc;
 	sq_url u;
 	int rc = sq_url_parse(&u, cfg->url, err);
 	if (rc)
@@ -1156,6 +1161,9 @@ static int sq_server_version(strata_conn *conn, char **out, strata_error *err)
 
 static int sq_create_database(const strata_conn_config *cfg, strata_error *err)
 {
+	int lrc = sq_load(err);
+	if (lrc)
+		return lrc;
 	sq_url u;
 	int rc = sq_url_parse(&u, cfg->url, err);
 	if (rc || u.memory) {

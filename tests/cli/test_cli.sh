@@ -345,6 +345,28 @@ skip() {
 # Commands
 # ------------------------------------------------------------------------
 
+# The backend's client library is loaded; with STRATA_DRIVER_DLOPEN=yes
+# (configure's default) the other drivers' libraries are not: a run on
+# SQLite must not pay for libpq's dynamic linking (see src/dynload.h).
+test_client_libraries() {
+	std_migrations
+	local -A lib=([sqlite]='libsqlite3[.]so' [postgres]='libpq[.]so'
+		[mysql]='lib(mariadb|mysqlclient)[.]so')
+	LD_DEBUG=files s up
+	expect_rc 0
+	grep -Eq "file=${lib[$BACKEND]}" <<<"$err" ||
+		fail "the $BACKEND client library was not loaded"
+	local other
+	if [[ ${STRATA_DRIVER_DLOPEN:-yes} == yes ]]; then
+		for other in sqlite postgres mysql; do
+			[[ $other == "$BACKEND" ]] && continue
+			! grep -Eq "file=${lib[$other]}" <<<"$err" ||
+				fail "the $other client library was loaded for a $BACKEND run"
+		done
+	fi
+	expect_eq "$(hist_rows)" 3 "history rows"
+}
+
 test_version() {
 	run version
 	expect_rc 0
@@ -1915,6 +1937,7 @@ echo "# strata CLI tests: backend $BACKEND, binary $STRATA"
 start=$(date +%s)
 
 t "version lists the drivers" test_version
+t "only the backend's client library is loaded" test_client_libraries
 t "help, help COMMAND, COMMAND --help" test_help
 t "new creates the directory and a file named by UTC time" test_new
 t "up applies everything and records history" test_up_all

@@ -7,9 +7,9 @@
  *   --wrap=strndup,--wrap=opendir,--wrap=fopen
  * so that every allocation the core, the SQLite driver and the CLI make
  * goes through the __wrap_ functions below. SQLite's own allocations are
- * routed here too (SQLITE_CONFIG_MALLOC), and so are OpenSSL's (the
- * checksums), because a failure inside either must also come out as a
- * clean strata error. Allocations inside other shared libraries (json-c,
+ * routed here too (SQLITE_CONFIG_MALLOC), and so are OpenSSL's when the
+ * checksums use libcrypto (Nettle allocates nothing), because a failure
+ * inside either must also come out as a clean strata error. Allocations inside other shared libraries (json-c,
  * glibc's own stdio buffers) are not counted: only `status --json` uses
  * json-c, and stdio copes with a failed buffer allocation by itself.
  *
@@ -61,9 +61,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef STRATA_SHA256_NETTLE
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
+#endif
 #ifdef HAVE_SQLITE
 #include <sqlite3.h>
 #endif
@@ -162,6 +164,8 @@ int fsync(int fd)
 
 /* ------------------------------------------------------------ OpenSSL */
 
+#ifndef STRATA_SHA256_NETTLE
+
 static void *crypto_malloc(size_t n, const char *file, int line)
 {
 	(void)file;
@@ -184,6 +188,8 @@ static void crypto_free(void *p, const char *file, int line)
 	(void)line;
 	free(p);
 }
+
+#endif
 
 /* ------------------------------------------------------------- SQLite */
 
@@ -317,8 +323,10 @@ __attribute__((constructor)) static void failalloc_init(void)
 		memcpy(count_file, f, strlen(f) + 1);
 	persist = env_count("STRATA_OOM_PERSIST") != 0;
 	nosync = env_count("STRATA_OOM_NOSYNC") != 0;
+#ifndef STRATA_SHA256_NETTLE
 	if (!CRYPTO_set_mem_functions(crypto_malloc, crypto_realloc, crypto_free))
 		setup_fail("route OpenSSL's allocations (CRYPTO_set_mem_functions)");
+#endif
 #ifdef HAVE_SQLITE
 	if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &sqlite_default) != SQLITE_OK)
 		setup_fail("read SQLite's allocator (SQLITE_CONFIG_GETMALLOC)");
@@ -333,6 +341,7 @@ __attribute__((constructor)) static void failalloc_init(void)
 	 * program: done here, uncounted, so that the test spends its runs on
 	 * what strata does (its fetch of SHA-256, a digest context per file)
 	 * rather than on OpenSSL's own start-up. */
+#ifndef STRATA_SHA256_NETTLE
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
 	EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
 	if (!md)
@@ -340,6 +349,7 @@ __attribute__((constructor)) static void failalloc_init(void)
 	EVP_MD_free(md);
 #else
 	OPENSSL_init_crypto(0, NULL);
+#endif
 #endif
 	fail_at = env_count("STRATA_OOM_FAIL_AT");
 	const char *spec = getenv("STRATA_OOM_SWEEP");

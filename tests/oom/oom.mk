@@ -11,13 +11,13 @@
 if WITH_SQLITE
 check_PROGRAMS += tests/oom/strata-oom
 tests_oom_strata_oom_SOURCES = $(strata_SOURCES) tests/oom/failalloc.c
-tests_oom_strata_oom_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(CRYPTO_CFLAGS)
+tests_oom_strata_oom_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(HASH_CFLAGS)
 # libtool links the convenience library's objects in statically, so the
 # wrapped symbols cover the core and the drivers as well as the CLI
 tests_oom_strata_oom_LDFLAGS = $(AM_LDFLAGS) \
 	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup \
 	-Wl,--wrap=strndup,--wrap=opendir,--wrap=fopen
-tests_oom_strata_oom_LDADD = libstrata_core.la $(JSONC_LIBS) $(SQLITE_LIBS) $(CRYPTO_LIBS)
+tests_oom_strata_oom_LDADD = libstrata_core.la $(JSONC_LIBS) $(SQLITE_LIBS) $(HASH_LIBS)
 TESTS += tests/oom/test_oom.sh
 endif
 EXTRA_DIST += tests/oom/test_oom.sh
