@@ -216,6 +216,46 @@ static void emit(strata *db, strata_event_type type, strata_direction dir,
 	strata_emit(db, &ev);
 }
 
+/* The down SQL a history row keeps, for a `down` after the file is gone.
+ * A down part marked transaction:false keeps its marker line in front of
+ * its SQL, so that it still runs statement by statement then (DROP INDEX
+ * CONCURRENTLY cannot run in a transaction); the line is an SQL comment.
+ * Returns the part's own text, or a copy in *owned (free it); NULL with
+ * *owned NULL when the part is absent, or out of memory. */
+#define DOWN_NO_TX_MARKER "-- migrate:down transaction:false\n"
+
+static const char *stored_down(const strata_migration *m, char **owned,
+                               int *nomem)
+{
+	*owned = NULL;
+	*nomem = 0;
+	if (!m->down.text || !m->down.no_transaction)
+		return m->down.text;
+	size_t k = strlen(DOWN_NO_TX_MARKER);
+	*owned = malloc(k + m->down.len + 1);
+	if (!*owned) {
+		*nomem = 1;
+		return NULL;
+	}
+	memcpy(*owned, DOWN_NO_TX_MARKER, k);
+	memcpy(*owned + k, m->down.text, m->down.len);
+	(*owned)[k + m->down.len] = '\0';
+	return *owned;
+}
+
+/* Whether stored down SQL starts with the transaction:false marker (and
+ * only spaces after it on its line). */
+static int stored_down_no_tx(const char *sql)
+{
+	size_t k = strlen(DOWN_NO_TX_MARKER) - 1;
+	if (!sql || strncmp(sql, DOWN_NO_TX_MARKER, k) != 0)
+		return 0;
+	sql += k;
+	while (*sql == ' ' || *sql == '\t' || *sql == '\r')
+		sql++;
+	return *sql == '\n' || *sql == '\0';
+}
+
 /* A part whose SQL comes from the history table (file gone). */
 static int part_from_history(strata_part *p, const strata_history_row *row,
                              strata_dialect dialect, strata_error *err)
@@ -225,6 +265,7 @@ static int part_from_history(strata_part *p, const strata_history_row *row,
 	if (!p->text)
 		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
 	p->len = strlen(p->text);
+	p->no_transaction = stored_down_no_tx(p->text);
 	p->first_line = 1;
 	p->file = NULL;
 	int rc = strata_sql_split(&p->stmts, &p->nstmts, p->text, p->len,
@@ -248,12 +289,22 @@ typedef struct step_ctx {
 	const strata_part *part;       /* the SQL to run */
 	strata_direction dir;
 	strata_part history_part;      /* owned: down SQL from the history */
+	const char *down_sql;          /* what the row keeps (stored_down) */
+	char *down_stored;             /* owned: stored_down()'s copy */
 	int user_tx;                   /* the part has BEGIN/COMMIT... itself */
 } step_ctx;
+
+static void step_close(step_ctx *s)
+{
+	strata_part_release(&s->history_part);
+	free(s->down_stored);
+	s->down_stored = NULL;
+}
 
 /* Sets up running `m` in `dir`; `row` is its history row (NULL for a
  * fresh up). A down whose file is gone runs the row's stored down SQL.
  * Release with step_close(). */
+
 static int step_open(step_ctx *s, strata *db, const strata_migration *m,
                      const strata_history_row *row, strata_direction dir,
                      strata_error *err)
@@ -279,12 +330,15 @@ static int step_open(step_ctx *s, strata *db, const strata_migration *m,
 	for (size_t i = 0; i < s->part->nstmts; i++)
 		if (s->part->stmts[i].flags & STRATA_STMT_TX_CONTROL)
 			s->user_tx = 1;
+	if (m) {
+		int nomem;
+		s->down_sql = stored_down(m, &s->down_stored, &nomem);
+		if (nomem) {
+			step_close(s);
+			return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+		}
+	}
 	return 0;
-}
-
-static void step_close(step_ctx *s)
-{
-	strata_part_release(&s->history_part);
 }
 
 /* Reports the start of a step; returns its start time. */
@@ -310,7 +364,7 @@ static void fill_row(strata_history_row *row, const step_ctx *s)
 	row->name = (char *)s->name;
 	if (s->m) {
 		row->checksum = (char *)s->m->checksum;
-		row->down_sql = s->m->down.text;
+		row->down_sql = (char *)s->down_sql;
 	}
 	row->state = STRATA_STATE_APPLIED;
 	row->statements_done = row->statements_total = (long)s->part->nstmts;
@@ -1055,11 +1109,15 @@ int strata_repair(strata *db, strata_source *src, strata_repair_mode mode,
 			fixed.state = STRATA_STATE_APPLIED;
 			fixed.statements_done = fixed.statements_total;
 			fixed.last_error = NULL;
+			char *owned = NULL;
+			int nomem = 0;
 			if (m) {
 				fixed.checksum = m->checksum;
-				fixed.down_sql = m->down.text;
+				fixed.down_sql = (char *)stored_down(m, &owned, &nomem);
 			}
-			rc = d->history_update(db->conn, db->table, &fixed, err);
+			rc = nomem ? strata_error_set(err, STRATA_ENOMEM, "out of memory")
+			     : d->history_update(db->conn, db->table, &fixed, err);
+			free(owned);
 			if (!rc)
 				strata_log(db, STRATA_LOG_INFO, "marked migration %s as applied", row->version);
 		}
@@ -1115,9 +1173,13 @@ int strata_baseline(strata *db, strata_source *src, const char *version,
 		row.name = m->name;
 		row.checksum = m->checksum;
 		row.state = STRATA_STATE_APPLIED;
-		row.down_sql = m->down.text;
+		char *owned;
+		int nomem;
+		row.down_sql = (char *)stored_down(m, &owned, &nomem);
 		row.applied_by = (char *)"strata baseline";
-		rc = d->history_insert(db->conn, db->table, &row, err);
+		rc = nomem ? strata_error_set(err, STRATA_ENOMEM, "out of memory")
+		     : d->history_insert(db->conn, db->table, &row, err);
+		free(owned);
 		k++;
 	}
 	if (began && !rc) {

@@ -824,6 +824,31 @@ test_baseline_unknown() {
 	expect_untouched
 }
 
+# A down part marked transaction:false keeps its mark in the history row,
+# so it still runs statement by statement once its file is gone: when its
+# second statement fails, the first one stays done (in one transaction,
+# PostgreSQL and SQLite would roll it back).
+test_down_file_gone_no_tx() {
+	mig ${V1}_users <<EOF
+-- migrate:up
+create table ${P}users (id integer primary key);
+create table ${P}posts (id integer primary key);
+
+-- migrate:down transaction:false
+drop table ${P}posts;
+insert into ${P}nosuch (id) values (1);
+drop table ${P}users;
+EOF
+	s up
+	expect_rc 0
+	rm "$MIG/${V1}_users.sql"
+	s down
+	expect_rc 8
+	expect_eq "$(table_exists "${P}posts")" 0 "table ${P}posts (its drop ran on its own)"
+	expect_eq "$(table_exists "${P}users")" 1 "table ${P}users (after the failing statement)"
+	expect_eq "$(hist statements_done $V1)" 1 "statements done"
+}
+
 test_down_file_gone() {
 	std_migrations
 	s up
@@ -1959,6 +1984,7 @@ t "repair usage errors and nothing to repair" test_repair_usage
 t "baseline" test_baseline
 t "baseline of an unknown version (6)" test_baseline_unknown
 t "down of a migration whose file is gone uses the stored SQL" test_down_file_gone
+t "down of a gone file keeps transaction:false" test_down_file_gone_no_tx
 t "--dry-run changes nothing" test_dry_run
 t "--single-transaction" test_single_transaction
 t "out-of-order refused (6), --allow-out-of-order" test_out_of_order
