@@ -743,16 +743,49 @@ static int in_doubt_error(const step_ctx *s, const strata_history_row *row,
 	return STRATA_EDIRTY;
 }
 
+/* Reports statements [from, n) of the step as a dry run shows them. */
+static void emit_dry_statements(const step_ctx *s, size_t from)
+{
+	const strata_part *p = s->part;
+	for (size_t i = from; i < p->nstmts; i++) {
+		char *sql = strndup(p->stmts[i].sql, p->stmts[i].len);
+		if (!sql)
+			break;
+		strata_event ev = { 0 };
+		ev.type = STRATA_EVENT_STATEMENT;
+		ev.direction = s->dir;
+		ev.version = s->version;
+		ev.name = s->name;
+		ev.sql = sql;
+		ev.statement = (long)i + 1;
+		ev.statements = (long)p->nstmts;
+		ev.dry_run = 1;
+		strata_emit(s->db, &ev);
+		free(sql);
+	}
+}
+
+static void emit_dry_run(strata *db, const strata_step *st)
+{
+	step_ctx s;
+	strata_error ignored = { 0 };
+	if (step_open(&s, db, st->m, st->row, step_direction(st), &ignored))
+		return;
+	emit_dry_statements(&s, 0);
+	step_close(&s);
+}
+
 /* Finishes a migration that a run killed or cut off (state running for
  * an up, reverting for a down) left behind, when its statement in flight
  * shared a transaction with its progress update: that statement was
  * rolled back with it, so running on from it is exactly what the
  * interrupted run would have done. One in doubt is refused. Rows of the
  * other direction, failed rows and changed files are left to the planner
- * (which refuses them) and to `repair`. */
+ * (which refuses them) and to `repair`. A dry run shows the statements
+ * a resume would run and plans the rest as if it had. */
 static int resume_interrupted(strata *db, strata_source *src,
                               strata_history *h, strata_direction dir,
-                              size_t *done, strata_error *err)
+                              int dry_run, size_t *done, strata_error *err)
 {
 	strata_state want = dir == STRATA_UP ? STRATA_STATE_RUNNING
 	                                     : STRATA_STATE_REVERTING;
@@ -782,6 +815,27 @@ static int resume_interrupted(strata *db, strata_source *src,
 		size_t from = r->statements_done > 0 ? (size_t)r->statements_done : 0;
 		if (from > s.part->nstmts)
 			from = s.part->nstmts;
+		if (dry_run) {
+			strata_log(db, STRATA_LOG_INFO,
+			           "migration %s was interrupted at statement %zu of %zu; "
+			           "up would resume it there", r->version, from + 1,
+			           s.part->nstmts);
+			emit_dry_statements(&s, from);
+			step_close(&s);
+			/* plan the rest as if it had resumed: an up is applied,
+			 * a reverted down's row is gone (a NULL version is a row
+			 * the planner ignores) */
+			if (dir == STRATA_UP) {
+				h->rows[i].state = STRATA_STATE_APPLIED;
+			} else {
+				free(h->rows[i].version);
+				h->rows[i].version = NULL;
+			}
+			resumed = 1;
+			if (done)
+				(*done)++;
+			continue;
+		}
 		strata_log(db, STRATA_LOG_INFO,
 		           "migration %s was interrupted at statement %zu of %zu, which was "
 		           "rolled back with its progress update; resuming there",
@@ -797,6 +851,10 @@ static int resume_interrupted(strata *db, strata_source *src,
 	}
 	if (!resumed)
 		return 0;
+	if (dry_run) {
+		strata_history_view_release(&h->view);
+		return strata_history_view_build(&h->view, h->rows, h->n, err);
+	}
 	/* plan against the history as it is now */
 	strata_history_release(h);
 	return strata_history_load(db, h, err);
@@ -816,32 +874,6 @@ static int prepare_steps(strata *db, strata_step *steps, size_t n,
 			return rc;
 	}
 	return 0;
-}
-
-static void emit_dry_run(strata *db, const strata_step *st)
-{
-	step_ctx s;
-	strata_error ignored = { 0 };
-	if (step_open(&s, db, st->m, st->row, step_direction(st), &ignored))
-		return;
-	const strata_part *p = s.part;
-	for (size_t i = 0; i < p->nstmts; i++) {
-		char *sql = strndup(p->stmts[i].sql, p->stmts[i].len);
-		if (!sql)
-			break;
-		strata_event ev = { 0 };
-		ev.type = STRATA_EVENT_STATEMENT;
-		ev.direction = s.dir;
-		ev.version = s.version;
-		ev.name = s.name;
-		ev.sql = sql;
-		ev.statement = (long)i + 1;
-		ev.statements = (long)p->nstmts;
-		ev.dry_run = 1;
-		strata_emit(db, &ev);
-		free(sql);
-	}
-	step_close(&s);
 }
 
 /* All steps in one transaction. */
@@ -927,8 +959,8 @@ static int run(strata *db, strata_source *src, const strata_run_options *opts,
 		return rc;
 	strata_history h = { 0 };
 	rc = opts->dry_run ? strata_history_load(db, &h, err) : begin_run(db, &h, err);
-	if (!rc && !opts->dry_run)
-		rc = resume_interrupted(db, src, &h, dir, done, err);
+	if (!rc)
+		rc = resume_interrupted(db, src, &h, dir, opts->dry_run, done, err);
 	strata_step *steps = NULL;
 	size_t n = 0;
 	if (!rc) {
@@ -942,11 +974,11 @@ static int run(strata *db, strata_source *src, const strata_run_options *opts,
 		for (size_t i = 0; i < n; i++)
 			emit_dry_run(db, &steps[i]);
 		if (done)
-			*done = n;
+			*done += n;
 	} else if (!rc && opts->single_transaction && n) {
 		rc = run_single_tx(db, steps, n, err);
 		if (!rc && done)
-			*done = n;
+			*done += n;
 	} else if (!rc) {
 		for (size_t i = 0; i < n && !rc; i++) {
 			rc = run_step(db, &steps[i], err);

@@ -886,6 +886,44 @@ test_dry_run() {
 	expect_eq "$(hist_rows)" 1 "history rows"
 }
 
+# An interrupted migration that up would resume by itself: --dry-run shows
+# the statements the resume would run (from the one in flight) and plans
+# the rest as if it had, instead of refusing as dirty.
+test_dry_run_resume() {
+	mig ${V1}_users <<EOF
+-- migrate:up transaction:false
+create table ${P}users (id integer primary key);
+insert into ${P}users (id) values (7);
+
+-- migrate:down
+drop table ${P}users;
+EOF
+	s up
+	expect_rc 0
+	mig ${V2}_tags <<EOF
+-- migrate:up
+create table ${P}tags (id integer primary key);
+EOF
+	# as a run killed in statement 2 leaves it: its insert rolled back
+	# with the progress update that would have followed it
+	q "delete from ${P}users" >/dev/null
+	q "update $H set state = 'running', statements_done = 1 where version = '$V1'" >/dev/null
+	s up --dry-run
+	expect_rc 0
+	expect_err "migration $V1 was interrupted at statement 2 of 2; up would resume it there"
+	expect_out "^insert into ${P}users \(id\) values \(7\);$"
+	expect_not_out "create table ${P}users"
+	expect_out "^create table ${P}tags \(id integer primary key\);$"
+	expect_out "^dry run: 2 migrations would be applied, nothing changed$"
+	expect_eq "$(hist state $V1)" running "state of $V1 after the dry run"
+	expect_eq "$(table_exists "${P}tags")" 0 "table ${P}tags after the dry run"
+	s up
+	expect_rc 0
+	expect_eq "$(hist state $V1)" applied "state of $V1"
+	expect_eq "$(q "select count(*) from ${P}users")" 1 "rows in ${P}users"
+	expect_eq "$(table_exists "${P}tags")" 1 "table ${P}tags"
+}
+
 test_single_transaction() {
 	std_migrations
 	mig 20240104000000_broken <<EOF
@@ -1986,6 +2024,7 @@ t "baseline of an unknown version (6)" test_baseline_unknown
 t "down of a migration whose file is gone uses the stored SQL" test_down_file_gone
 t "down of a gone file keeps transaction:false" test_down_file_gone_no_tx
 t "--dry-run changes nothing" test_dry_run
+t "--dry-run shows the resume of an interrupted migration" test_dry_run_resume
 t "--single-transaction" test_single_transaction
 t "out-of-order refused (6), --allow-out-of-order" test_out_of_order
 t "8 concurrent strata up apply each migration once" test_concurrent
