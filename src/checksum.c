@@ -98,15 +98,18 @@ static int digest_normalized(hash_ctx *c, const char *s, size_t n)
 		s += 3;
 		n -= 3;
 	}
-	size_t start = 0;
-	for (size_t i = 0; i + 1 < n; i++) {
-		if (s[i] == '\r' && s[i + 1] == '\n') {
-			if (hash_update(c, s + start, i - start))
+	/* memchr() skips to each CR: most files have none, and a loop over
+	 * every byte cost more than hashing them */
+	const char *end = s + n, *start = s, *cr;
+	for (const char *p = s; (cr = memchr(p, '\r', (size_t)(end - p))) != NULL;
+	     p = cr + 1) {
+		if (cr + 1 < end && cr[1] == '\n') {
+			if (hash_update(c, start, (size_t)(cr - start)))
 				return -1;
-			start = i + 1; /* skip the CR, keep the LF */
+			start = cr + 1; /* skip the CR, keep the LF */
 		}
 	}
-	return hash_update(c, s + start, n - start);
+	return hash_update(c, start, (size_t)(end - start));
 }
 
 int strata_checksum(char out[STRATA_CHECKSUM_LEN], const char *const *texts,

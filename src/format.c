@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,12 +94,12 @@ void strata_format_classify(strata_file_name *out, const char *filename,
 	out->kind = kind;
 }
 
-int strata_read_file(char **out, size_t *len, const char *path,
-                     strata_error *err)
+int strata_read_file_at(char **out, size_t *len, int dirfd, const char *name,
+                        const char *path, strata_error *err)
 {
 	/* O_NONBLOCK: opening a FIFO named like a migration must not wait
 	 * for a writer forever; it is refused below as not a regular file */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return strata_error_set(err, STRATA_EIO, "cannot open %s: %s",
 		                        path, strerror(errno));
@@ -308,6 +309,39 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
 	return k;
 }
 
+/* Length of the run of ASCII bytes other than NUL that [p, end) starts
+ * with: nearly all of a migration, and valid UTF-8 as it is. Eight bytes
+ * at a time; the byte loop for all of them cost as much as hashing. */
+static size_t ascii_run(const unsigned char *p, const unsigned char *end)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	const unsigned char *s = p;
+	while (end - p >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		/* a byte >= 0x80, or (w - ones) & ~w: a zero byte */
+		if ((w | ((w - ones) & ~w)) & highs)
+			break;
+		p += 8;
+	}
+	while (p < end && *p != 0 && *p < 0x80)
+		p++;
+	return (size_t)(p - s);
+}
+
+/* Line (1-based) and column (1-based, in bytes) of `at` in `text`. */
+static void locate(const char *text, const char *at, int *line, int *column)
+{
+	const char *bol = text;
+	*line = 1;
+	for (const char *p = text; p < at; p++)
+		if (*p == '\n') {
+			(*line)++;
+			bol = p + 1;
+		}
+	*column = (int)(at - bol) + 1;
+}
+
 /* Refuses a NUL byte, and text that is not UTF-8: servers reject such
  * SQL (PostgreSQL as a whole, MySQL only at the statement that carries
  * it, after the DDL before it committed), and it could not be shown or
@@ -317,28 +351,26 @@ int strata_format_refuse_binary(const char *text, size_t len,
                                 const char *path, strata_error *err)
 {
 	const unsigned char *p = (const unsigned char *)text;
-	const unsigned char *end = p + len, *bol = p;
-	int line = 1;
-	while (p < end) {
-		if (*p == '\n') {
-			line++;
-			bol = ++p;
+	const unsigned char *end = p + len;
+	/* the line of a bad byte is counted only once there is one */
+	while ((p += ascii_run(p, end)) < end) {
+		size_t k = *p ? utf8_seq(p, (size_t)(end - p)) : 0;
+		if (k) {
+			p += k;
 			continue;
 		}
+		int line, column;
+		locate(text, (const char *)p, &line, &column);
 		if (*p == '\0')
 			return parse_error(err, path, line,
 			                   "binary data (a NUL byte) in a migration file");
-		size_t k = utf8_seq(p, (size_t)(end - p));
-		if (k == 0) {
-			char msg[160];
-			snprintf(msg, sizeof(msg),
-			         "not UTF-8 text (byte 0x%02X); migration files must be UTF-8 "
-			         "(convert it, e.g. with iconv)", *p);
-			int rc = parse_error(err, path, line, msg);
-			err->column = (int)(p - bol) + 1;
-			return rc;
-		}
-		p += k;
+		char msg[160];
+		snprintf(msg, sizeof(msg),
+		         "not UTF-8 text (byte 0x%02X); migration files must be UTF-8 "
+		         "(convert it, e.g. with iconv)", *p);
+		int rc = parse_error(err, path, line, msg);
+		err->column = column;
+		return rc;
 	}
 	return 0;
 }

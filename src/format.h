@@ -41,8 +41,11 @@ int strata_format_parse_native(strata_migration *m, char *text, size_t len,
 int strata_format_refuse_binary(const char *text, size_t len,
                                 const char *path, strata_error *err);
 
-/* Reads a whole file into a malloc'd, NUL-terminated buffer. */
-int strata_read_file(char **out, size_t *len, const char *path,
-                     strata_error *err);
+/* Reads the whole file `name`, relative to the open directory `dirfd`
+ * (AT_FDCWD: the working directory), into a malloc'd, NUL-terminated
+ * buffer; `path` names it in messages. Relative to the directory, the
+ * kernel does not walk the directory's path again for each file. */
+int strata_read_file_at(char **out, size_t *len, int dirfd, const char *name,
+                        const char *path, strata_error *err);
 
 #endif

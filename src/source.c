@@ -108,7 +108,11 @@ static const char *origin(const strata_migration *m)
 int strata_source_insert(strata_source *src, strata_migration *m,
                          strata_error *err)
 {
-	size_t i = lower_bound(src, m->version);
+	/* a directory's migrations come in version order: each one then
+	 * goes after the last with one comparison, not a binary search */
+	size_t i = src->n && strata_version_cmp(src->items[src->n - 1]->version,
+	                                        m->version) < 0
+	         ? src->n : lower_bound(src, m->version);
 	if (i < src->n && strata_version_cmp(src->items[i]->version, m->version) == 0) {
 		strata_error_set(err, STRATA_EPLAN,
 		                 "two migrations have version %s: %s and %s",
@@ -137,8 +141,8 @@ int strata_source_insert(strata_source *src, strata_migration *m,
 /* ---------------------------------------------------------- directory */
 
 typedef struct dir_entry {
-	char *fname;
-	char *scratch;          /* holds version and name */
+	char *fname;            /* one allocation: the name, then the scratch
+	                           space its version and name point into */
 	strata_file_name fn;
 } dir_entry;
 
@@ -155,10 +159,8 @@ static int entry_cmp(const void *a, const void *b)
 
 static void entries_free(dir_entry *e, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		free(e[i].fname);
-		free(e[i].scratch);
-	}
 	free(e);
 }
 
@@ -188,69 +190,69 @@ static const char *bad_name_reason(const char *name)
 	return "cannot tell the version from the file name (expected VERSION_name.sql, VERSION_name.up.sql/.down.sql or MigrationVERSION.sql)";
 }
 
+/* Opens the migrations directory `dir`. */
+static int open_dir(DIR **out, const char *dir, strata_error *err)
+{
+	*out = opendir(dir);
+	if (*out)
+		return 0;
+	int e = errno;
+	if (e == ENOMEM)
+		return strata_error_set(err, STRATA_ENOMEM,
+		                        "out of memory reading migrations directory %s",
+		                        dir);
+	return strata_error_set(err, STRATA_EIO,
+	                        "cannot read migrations directory %s: %s",
+	                        dir, strerror(e));
+}
+
 /* Reads the directory's migration files (sorted, bad names refused). */
-static int scan_dir(dir_entry **out, size_t *n, const char *dir,
+static int scan_dir(dir_entry **out, size_t *n, DIR *d, const char *dir,
                     strata_error *err)
 {
-	DIR *d = opendir(dir);
-	if (!d) {
-		int e = errno;
-		if (e == ENOMEM)
-			return strata_error_set(err, STRATA_ENOMEM,
-			                        "out of memory reading migrations directory %s",
-			                        dir);
-		return strata_error_set(err, STRATA_EIO,
-		                        "cannot read migrations directory %s: %s",
-		                        dir, strerror(e));
-	}
 	dir_entry *v = NULL;
 	size_t cnt = 0, cap = 0;
 	int rc = 0;
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL) {
 		size_t len = strlen(de->d_name);
-		char *scratch = malloc(len + 2);
-		if (!scratch) {
+		/* the name, then scratch space for strata_format_classify() */
+		char *fname = malloc(2 * len + 3);
+		if (!fname) {
 			rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
 			break;
 		}
+		memcpy(fname, de->d_name, len + 1);
 		strata_file_name fn;
-		strata_format_classify(&fn, de->d_name, scratch);
+		strata_format_classify(&fn, fname, fname + len + 1);
 		if (fn.kind == STRATA_FILE_IGNORED) {
-			free(scratch);
+			free(fname);
 			continue;
 		}
 		if (fn.kind == STRATA_FILE_BAD) {
-			free(scratch);
-			char *p = path_join(dir, de->d_name);
-			rc = strata_error_set(err, STRATA_EPARSE, "%s", bad_name_reason(de->d_name));
+			char *p = path_join(dir, fname);
+			rc = strata_error_set(err, STRATA_EPARSE, "%s", bad_name_reason(fname));
 			if (p)
 				snprintf(err->file, sizeof(err->file), "%s", p);
 			free(p);
+			free(fname);
 			break;
 		}
 		if (cnt == cap) {
 			size_t nc = cap ? cap * 2 : 64;
 			dir_entry *nv = realloc(v, nc * sizeof(*nv));
 			if (!nv) {
-				free(scratch);
+				free(fname);
 				rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
 				break;
 			}
 			v = nv;
 			cap = nc;
 		}
-		v[cnt].fname = strdup(de->d_name);
-		v[cnt].scratch = scratch;
-		/* re-point into scratch: classify wrote version/name there */
+		v[cnt].fname = fname;
 		v[cnt].fn = fn;
 		cnt++;
-		if (!v[cnt - 1].fname) {
-			rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
-			break;
-		}
 	}
-	closedir(d);
 	if (rc) {
 		entries_free(v, cnt);
 		return rc;
@@ -262,22 +264,24 @@ static int scan_dir(dir_entry **out, size_t *n, const char *dir,
 	return 0;
 }
 
-static int load_text(char **text, size_t *len, const char *path,
-                     strata_error *err)
+/* Reads the file `name` of the directory open as `dirfd`; `path` is its
+ * path for messages. */
+static int load_text(char **text, size_t *len, int dirfd, const char *name,
+                     const char *path, strata_error *err)
 {
-	int rc = strata_read_file(text, len, path, err);
+	int rc = strata_read_file_at(text, len, dirfd, name, path, err);
 	if (rc && !err->file[0])
 		snprintf(err->file, sizeof(err->file), "%s", path);
 	return rc;
 }
 
 /* Builds a native migration from one file. */
-static int load_native(strata_migration *m, const char *path,
-                       strata_error *err)
+static int load_native(strata_migration *m, int dirfd, const char *name,
+                       const char *path, strata_error *err)
 {
 	char *text;
 	size_t len;
-	int rc = load_text(&text, &len, path, err);
+	int rc = load_text(&text, &len, dirfd, name, path, err);
 	if (rc)
 		return rc;
 	const char *parts[1] = { text };
@@ -304,17 +308,20 @@ static void own_part(strata_part *part, char *text, size_t len,
 	part->file = file;
 }
 
-/* Builds a golang-migrate pair (down_path may be NULL). */
-static int load_pair(strata_migration *m, const char *up_path,
-                     const char *down_path, strata_error *err)
+/* Builds a golang-migrate pair from the files `up_name` and `down_name`
+ * (may be NULL) of the directory open as `dirfd`; their paths are
+ * m->file and m->down_file. */
+static int load_pair(strata_migration *m, int dirfd, const char *up_name,
+                     const char *down_name, strata_error *err)
 {
+	const char *up_path = m->file, *down_path = m->down_file;
 	char *up = NULL, *down = NULL;
 	size_t up_len = 0, down_len = 0;
-	int rc = load_text(&up, &up_len, up_path, err);
+	int rc = load_text(&up, &up_len, dirfd, up_name, up_path, err);
 	if (!rc)
 		rc = strata_format_refuse_binary(up, up_len, up_path, err);
-	if (!rc && down_path) {
-		rc = load_text(&down, &down_len, down_path, err);
+	if (!rc && down_name) {
+		rc = load_text(&down, &down_len, dirfd, down_name, down_path, err);
 		if (!rc)
 			rc = strata_format_refuse_binary(down, down_len, down_path, err);
 	}
@@ -367,8 +374,9 @@ static int duplicate(strata_error *err, const char *dir, const dir_entry *a,
 	return STRATA_EPLAN;
 }
 
-/* Turns the sorted entries of one directory into migrations. */
-static int build_migrations(strata_source *src, const char *dir,
+/* Turns the sorted entries of the directory `dir`, open as `dirfd`,
+ * into migrations. */
+static int build_migrations(strata_source *src, const char *dir, int dirfd,
                             dir_entry *v, size_t n, strata_error *err)
 {
 	for (size_t i = 0; i < n;) {
@@ -409,8 +417,8 @@ static int build_migrations(strata_source *src, const char *dir,
 			strata_migration_free(m);
 			return strata_error_set(err, STRATA_ENOMEM, "out of memory");
 		}
-		rc = native ? load_native(m, m->file, err)
-		            : load_pair(m, m->file, m->down_file, err);
+		rc = native ? load_native(m, dirfd, native->fname, m->file, err)
+		            : load_pair(m, dirfd, up->fname, down ? down->fname : NULL, err);
 		if (!rc)
 			rc = strata_source_insert(src, m, err);
 		else
@@ -425,6 +433,9 @@ static int build_migrations(strata_source *src, const char *dir,
 int strata_source_add_dir(strata_source *src, const char *dir,
                           strata_error *err)
 {
+	strata_error local = { 0 };
+	if (!err)
+		err = &local;
 	if (!src || !dir)
 		return strata_error_set(err, STRATA_EINVAL, "no migrations directory given");
 	struct stat st;
@@ -435,13 +446,18 @@ int strata_source_add_dir(strata_source *src, const char *dir,
 	if (!S_ISDIR(st.st_mode))
 		return strata_error_set(err, STRATA_EIO,
 		                        "%s is not a directory", dir);
-	dir_entry *v = NULL;
-	size_t n = 0;
-	int rc = scan_dir(&v, &n, dir, err);
+	DIR *d;
+	int rc = open_dir(&d, dir, err);
 	if (rc)
 		return rc;
-	rc = build_migrations(src, dir, v, n, err);
+	dir_entry *v = NULL;
+	size_t n = 0;
+	rc = scan_dir(&v, &n, d, dir, err);
+	/* the files are opened relative to the directory, still open */
+	if (!rc)
+		rc = build_migrations(src, dir, dirfd(d), v, n, err);
 	entries_free(v, n);
+	closedir(d);
 	return rc;
 }
 

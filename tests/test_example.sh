@@ -17,8 +17,12 @@ prefix=$(sed -n 's/^prefix=//p' "$pc")
 export PKG_CONFIG_PATH=$(dirname "$pc")
 pcflags=(--define-variable=prefix="$work/root$prefix")
 cflags=$(pkg-config "${pcflags[@]}" --cflags strata)
-libs=$(pkg-config "${pcflags[@]}" --libs strata)
 libdir=$(pkg-config "${pcflags[@]}" --variable=libdir strata)
+# a build without the shared library (--disable-shared) links libstrata.a,
+# which needs its private libraries (the hash library, libdl) too
+static=()
+[ -e "$libdir/libstrata.so" ] || static=(--static)
+libs=$(pkg-config "${pcflags[@]}" ${static[@]+"${static[@]}"} --libs strata)
 [ -f "$work/root$prefix/share/man/man1/strata.1" ] || fail "man page not installed"
 [ -x "$work/root$prefix/bin/strata" ] || fail "binary not installed"
 [ -f "$work/root$prefix/include/strata/driver.h" ] || fail "driver.h not installed"
