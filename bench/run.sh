@@ -102,8 +102,9 @@ WORK=$(cd "$WORK" && pwd)
 PG_DIR='' PG_CTL=() PG_RUNAS=()
 MY_DIR='' MY_PID=''
 cleanup() {
-	stop_postgres
-	stop_mysql
+	# an early exit comes before the stop functions are defined
+	if declare -F stop_postgres >/dev/null; then stop_postgres; fi
+	if declare -F stop_mysql >/dev/null; then stop_mysql; fi
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -148,10 +149,16 @@ build_strata() {
 	fi
 	(
 		cd "$STRATA_BUILD_DIR"
-		[ -x configure ] || ./autogen.sh
-		# Static libstrata: the strata binary is then a plain executable,
-		# not a libtool wrapper (system SQLite stays a shared library).
-		[ -f Makefile ] || ./configure -q --disable-shared
+		# configure again after configure.ac changed: `make strata` alone
+		# does not remake config.h, and a stale one breaks the link
+		if [ ! -x configure ] || [ ! -f config.status ] ||
+			[ configure.ac -nt config.status ]; then
+			./autogen.sh
+			# Static libstrata: the strata binary is then a plain
+			# executable, not a libtool wrapper (system SQLite stays a
+			# shared library).
+			./configure -q --disable-shared
+		fi
 		# Only the binary: the benchmark needs nothing else.
 		make -j"$(nproc)" strata
 	) >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "building strata failed (log: $log)"; }
