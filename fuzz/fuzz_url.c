@@ -24,6 +24,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -101,14 +102,40 @@ static int driver_rules(void)
  * value, whatever the spelling of its key): libpq's values are decoded,
  * and a decoded value ("%40d" is "@d") can match the URL's syntax by
  * chance; the user info's password is checked as written above. */
+/* Whether the query key ending at `eq` (after the last '?' or '&')
+ * percent-decodes to a libpq secret: password or sslpassword. */
+static int secret_key(const char *url, const char *eq)
+{
+	const char *k = eq;
+	while (k > url && k[-1] != '?' && k[-1] != '&')
+		k--;
+	char key[32];
+	size_t n = 0;
+	while (k < eq && n + 1 < sizeof(key)) {
+		if (*k == '%' && eq - k >= 3 && isxdigit((unsigned char)k[1]) &&
+		    isxdigit((unsigned char)k[2])) {
+			char hex[3] = { k[1], k[2], '\0' };
+			key[n++] = (char)strtol(hex, NULL, 16);
+			k += 3;
+		} else {
+			key[n++] = *k++;
+		}
+	}
+	key[n] = '\0';
+	return k == eq && (strcmp(key, "password") == 0 ||
+	                   strcmp(key, "sslpassword") == 0);
+}
+
 static int query_value(const char *url, const char *val)
 {
 	/* one to three bytes ("-" from %2D) match the URL's text by chance
 	 * too easily to say anything */
 	if (strlen(val) < 4)
 		return 0;
+	/* only as the value of a secret's own key: the same text as another
+	 * key's value (host='k@x', sslpassword='k%40x') is not a leak */
 	for (const char *p = strchr(url, '='); p; p = strchr(p + 1, '='))
-		if (strncmp(p + 1, val, strlen(val)) == 0)
+		if (strncmp(p + 1, val, strlen(val)) == 0 && secret_key(url, p))
 			return 1;
 	return 0;
 }
