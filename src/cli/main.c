@@ -252,6 +252,13 @@ static int dispatch(cli_ctx *ctx)
 
 int main(int argc, char **argv)
 {
+	/* stderr is unbuffered by default, so a message built from several
+	 * fputs/fputc calls went out a byte at a time, and the lines of
+	 * runners started together (a deploy's many `strata up`) interleaved
+	 * mid-line on a shared log. Line-buffered, each message is one
+	 * write(2); every line printed ends with '\n' (see output.c). */
+	static char errbuf[8192];
+	setvbuf(stderr, errbuf, _IOLBF, sizeof(errbuf));
 	cli_options o;
 	cli_out out;
 	char msg[1024];
