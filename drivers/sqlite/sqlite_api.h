@@ -20,7 +20,8 @@
 	X(sqlite3_changes) X(sqlite3_close) X(sqlite3_close_v2) \
 	X(sqlite3_column_int) X(sqlite3_column_int64) \
 	X(sqlite3_column_text) X(sqlite3_column_type) \
-	X(sqlite3_db_filename) X(sqlite3_db_handle) X(sqlite3_errcode) \
+	X(sqlite3_db_filename) X(sqlite3_db_handle) \
+	X(sqlite3_db_release_memory) X(sqlite3_db_status) X(sqlite3_errcode) \
 	X(sqlite3_errmsg) X(sqlite3_error_offset) X(sqlite3_errstr) \
 	X(sqlite3_extended_errcode) X(sqlite3_extended_result_codes) \
 	X(sqlite3_finalize) X(sqlite3_free) X(sqlite3_get_autocommit) \
@@ -56,6 +57,8 @@ static strata_dynlib sq_lib = {
 #define sqlite3_column_type           (sq.sqlite3_column_type)
 #define sqlite3_db_filename           (sq.sqlite3_db_filename)
 #define sqlite3_db_handle             (sq.sqlite3_db_handle)
+#define sqlite3_db_release_memory     (sq.sqlite3_db_release_memory)
+#define sqlite3_db_status             (sq.sqlite3_db_status)
 #define sqlite3_errcode               (sq.sqlite3_errcode)
 #define sqlite3_errmsg                (sq.sqlite3_errmsg)
 #define sqlite3_error_offset          (sq.sqlite3_error_offset)
