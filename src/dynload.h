@@ -8,14 +8,18 @@
  * the functions it calls, filled by dlopen()/dlsym() when the driver is
  * first used (open, create or drop a database), and a few macros make the
  * driver's calls go through the table while reading as plain library
- * calls. A driver then works like this:
+ * calls. A driver's header (drivers/postgres/pq_api.h, say) then reads:
  *
+ *   #ifdef STRATA_DLOPEN
  *   #define PQ_SYMBOLS(X) X(PQexec) X(PQclear) ...
- *   static struct pq_api { PQ_SYMBOLS(STRATA_DYN_FIELD) } pq;
+ *   STRATA_DYNLIB(pq, pq_load, PQ_SYMBOLS, "libpq", STRATA_LIBPQ_SONAME)
  *   #define PQexec (pq.PQexec)             (one line per function)
  *   ...
- *   static int pq_load(strata_error *err) -- strata_dynlib_load() on it
+ *   #else
+ *   STRATA_DYNLIB_LINKED(pq_load)
+ *   #endif
  *
+ * and the driver calls pq_load() before its first libpq call.
  * A function called through such a macro but missing from the list does
  * not compile (no such member); one used without a macro fails the link,
  * since the library is not linked. A missing library or symbol is a
@@ -50,5 +54,40 @@ typedef struct strata_dynlib {
 /* Loads lib (once; thread-safe) and fills its table. 0, or
  * STRATA_ENOTBUILT with a message naming the library and dlerror(). */
 int strata_dynlib_load(strata_dynlib *lib, strata_error *err);
+
+/* An entry of the symbol list of the table declared by STRATA_DYNLIB. */
+#define STRATA_DYN_SYM(f) { #f, offsetof(struct strata_dyn_api, f) },
+
+/* In the one translation unit of a driver: the table `tbl` with a
+ * pointer for each function SYMBOLS lists, the library `what_` (for
+ * messages) in file `file_`, and `static int load(strata_error *)`,
+ * which loads it. */
+#define STRATA_DYNLIB(tbl, load, SYMBOLS, what_, file_)                    \
+	static struct strata_dyn_api {                                       \
+		SYMBOLS(STRATA_DYN_FIELD)                                    \
+	} tbl;                                                               \
+	static const strata_dynsym strata_dyn_syms[] = {                     \
+		SYMBOLS(STRATA_DYN_SYM)                                      \
+	};                                                                   \
+	static strata_dynlib strata_dyn_lib = {                              \
+		.what = what_,                                               \
+		.file = file_,                                               \
+		.syms = strata_dyn_syms,                                     \
+		.nsyms = sizeof(strata_dyn_syms) / sizeof(strata_dyn_syms[0]), \
+		.table = &tbl,                                               \
+	};                                                                   \
+	static int load(strata_error *err)                                   \
+	{                                                                    \
+		return strata_dynlib_load(&strata_dyn_lib, err);             \
+	}
+
+/* With --disable-driver-dlopen: the library is linked, `load` does
+ * nothing. */
+#define STRATA_DYNLIB_LINKED(load)                                         \
+	static int load(strata_error *err)                                   \
+	{                                                                    \
+		(void)err;                                                   \
+		return 0;                                                    \
+	}
 
 #endif

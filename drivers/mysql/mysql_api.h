@@ -12,9 +12,9 @@
 
 #include <strata.h>
 
-#ifdef STRATA_DLOPEN
-
 #include "dynload.h"
+
+#ifdef STRATA_DLOPEN
 
 #define MYSQL_SYMBOLS(X) \
 	X(mysql_autocommit) X(mysql_close) X(mysql_errno) X(mysql_error) \
@@ -30,21 +30,8 @@
 	X(mysql_stmt_prepare) X(mysql_stmt_sqlstate) X(mysql_store_result) \
 	X(mysql_warning_count)
 
-static struct mysql_api {
-	MYSQL_SYMBOLS(STRATA_DYN_FIELD)
-} my;
-
-#define MYSQL_SYM(f) { #f, offsetof(struct mysql_api, f) },
-static const strata_dynsym my_syms[] = { MYSQL_SYMBOLS(MYSQL_SYM) };
-#undef MYSQL_SYM
-
-static strata_dynlib my_lib = {
-	.what = "the MySQL client library",
-	.file = STRATA_MYSQL_SONAME,
-	.syms = my_syms,
-	.nsyms = sizeof(my_syms) / sizeof(my_syms[0]),
-	.table = &my,
-};
+STRATA_DYNLIB(my, my_load, MYSQL_SYMBOLS, "the MySQL client library",
+              STRATA_MYSQL_SONAME)
 
 /* From here on the driver's calls go through the table. */
 #define mysql_autocommit         (my.mysql_autocommit)
@@ -80,18 +67,9 @@ static strata_dynlib my_lib = {
 #define mysql_store_result       (my.mysql_store_result)
 #define mysql_warning_count      (my.mysql_warning_count)
 
-static int my_load(strata_error *err)
-{
-	return strata_dynlib_load(&my_lib, err);
-}
-
 #else
 
-static int my_load(strata_error *err)
-{
-	(void)err;
-	return 0;
-}
+STRATA_DYNLIB_LINKED(my_load)
 
 #endif
 

@@ -11,9 +11,9 @@
 
 #include <strata.h>
 
-#ifdef STRATA_DLOPEN
-
 #include "dynload.h"
+
+#ifdef STRATA_DLOPEN
 
 #define PQ_SYMBOLS(X) \
 	X(PQclear) X(PQclientEncoding) X(PQcmdStatus) X(PQcmdTuples) \
@@ -29,21 +29,8 @@
 	X(PQserverVersion) X(PQsetNoticeReceiver) X(PQstatus) \
 	X(PQtransactionStatus) X(PQuser)
 
-static struct pq_api {
-	PQ_SYMBOLS(STRATA_DYN_FIELD)
-} pq;
-
-#define PQ_SYM(f) { #f, offsetof(struct pq_api, f) },
-static const strata_dynsym pq_syms[] = { PQ_SYMBOLS(PQ_SYM) };
-#undef PQ_SYM
-
-static strata_dynlib pq_lib = {
-	.what = "libpq",
-	.file = STRATA_LIBPQ_SONAME,
-	.syms = pq_syms,
-	.nsyms = sizeof(pq_syms) / sizeof(pq_syms[0]),
-	.table = &pq,
-};
+STRATA_DYNLIB(pq, pq_load, PQ_SYMBOLS, "libpq",
+              STRATA_LIBPQ_SONAME)
 
 /* From here on the driver's calls go through the table. */
 #define PQclear                   (pq.PQclear)
@@ -87,18 +74,9 @@ static strata_dynlib pq_lib = {
 #define PQtransactionStatus       (pq.PQtransactionStatus)
 #define PQuser                    (pq.PQuser)
 
-static int pq_load(strata_error *err)
-{
-	return strata_dynlib_load(&pq_lib, err);
-}
-
 #else
 
-static int pq_load(strata_error *err)
-{
-	(void)err;
-	return 0;
-}
+STRATA_DYNLIB_LINKED(pq_load)
 
 #endif
 

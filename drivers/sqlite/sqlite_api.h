@@ -11,9 +11,9 @@
 
 #include <strata.h>
 
-#ifdef STRATA_DLOPEN
-
 #include "dynload.h"
+
+#ifdef STRATA_DLOPEN
 
 #define SQLITE_SYMBOLS(X) \
 	X(sqlite3_bind_int64) X(sqlite3_bind_text) X(sqlite3_busy_timeout) \
@@ -28,21 +28,8 @@
 	X(sqlite3_libversion) X(sqlite3_mprintf) X(sqlite3_open_v2) \
 	X(sqlite3_prepare_v2) X(sqlite3_step)
 
-static struct sqlite_api {
-	SQLITE_SYMBOLS(STRATA_DYN_FIELD)
-} sq;
-
-#define SQLITE_SYM(f) { #f, offsetof(struct sqlite_api, f) },
-static const strata_dynsym sq_syms[] = { SQLITE_SYMBOLS(SQLITE_SYM) };
-#undef SQLITE_SYM
-
-static strata_dynlib sq_lib = {
-	.what = "the SQLite library",
-	.file = STRATA_SQLITE_SONAME,
-	.syms = sq_syms,
-	.nsyms = sizeof(sq_syms) / sizeof(sq_syms[0]),
-	.table = &sq,
-};
+STRATA_DYNLIB(sq, sq_load, SQLITE_SYMBOLS, "the SQLite library",
+              STRATA_SQLITE_SONAME)
 
 /* From here on the driver's calls go through the table. */
 #define sqlite3_bind_int64            (sq.sqlite3_bind_int64)
@@ -74,18 +61,9 @@ static strata_dynlib sq_lib = {
 #define sqlite3_prepare_v2            (sq.sqlite3_prepare_v2)
 #define sqlite3_step                  (sq.sqlite3_step)
 
-static int sq_load(strata_error *err)
-{
-	return strata_dynlib_load(&sq_lib, err);
-}
-
 #else
 
-static int sq_load(strata_error *err)
-{
-	(void)err;
-	return 0;
-}
+STRATA_DYNLIB_LINKED(sq_load)
 
 #endif
 
