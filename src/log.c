@@ -22,6 +22,16 @@ void strata_logv(strata_log_fn fn, void *data, strata_log_level level,
 	fn(data, level, buf);
 }
 
+void strata_conn_init(strata_conn *c, const strata_driver *drv,
+                      const strata_conn_config *cfg)
+{
+	c->driver = drv;
+	c->log = cfg->log;
+	c->log_data = cfg->log_data;
+	c->on_event = cfg->on_event;
+	c->event_data = cfg->event_data;
+}
+
 void strata_conn_log(strata_conn *c, strata_log_level level, const char *fmt, ...)
 {
 	if (!c)

@@ -477,13 +477,10 @@ static int f_open(strata_conn **out, const strata_conn_config *cfg,
 	if (!fc)
 		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
 	const char *url = cfg->url;
-	fc->base.driver = strncmp(url, "fake-notx:", 10) == 0 ? &fake_notx_driver
-	                : strncmp(url, "fake-nodl:", 10) == 0 ? &fake_nodl_driver
-	                : &fake_driver;
-	fc->base.log = cfg->log;
-	fc->base.log_data = cfg->log_data;
-	fc->base.on_event = cfg->on_event;
-	fc->base.event_data = cfg->event_data;
+	strata_conn_init(&fc->base,
+	                 strncmp(url, "fake-notx:", 10) == 0 ? &fake_notx_driver
+	                 : strncmp(url, "fake-nodl:", 10) == 0 ? &fake_nodl_driver
+	                 : &fake_driver, cfg);
 	*out = &fc->base;
 	return 0;
 }

@@ -705,11 +705,7 @@ static int my_open(strata_conn **out, const strata_conn_config *cfg,
 	my_conn *c = calloc(1, sizeof(*c));
 	if (!c)
 		return my_nomem(err);
-	c->base.driver = &strata_driver_mysql;
-	c->base.log = cfg->log;
-	c->base.log_data = cfg->log_data;
-	c->base.on_event = cfg->on_event;
-	c->base.event_data = cfg->event_data;
+	strata_conn_init(&c->base, &strata_driver_mysql, cfg);
 	int oom = 0;
 	c->app = my_dup(cfg->application_name, &oom);
 	int rc = oom ? my_nomem(err) : my_url_parse(&c->url, cfg->url, err);

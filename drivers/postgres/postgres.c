@@ -766,11 +766,7 @@ static int pg_open(strata_conn **out, const strata_conn_config *cfg,
 		pg_url_free(&u);
 		return pg_nomem(err);
 	}
-	c->base.driver = &strata_driver_postgres;
-	c->base.log = cfg->log;
-	c->base.log_data = cfg->log_data;
-	c->base.on_event = cfg->on_event;
-	c->base.event_data = cfg->event_data;
+	strata_conn_init(&c->base, &strata_driver_postgres, cfg);
 	c->url = u.url;
 	c->password = u.password;
 	u.url = u.password = NULL;

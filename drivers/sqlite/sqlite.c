@@ -458,11 +458,7 @@ static int sq_open(strata_conn **out, const strata_conn_config *cfg,
 		free(u.path);
 		return sq_nomem(err);
 	}
-	c->base.driver = &strata_driver_sqlite;
-	c->base.log = cfg->log;
-	c->base.log_data = cfg->log_data;
-	c->base.on_event = cfg->on_event;
-	c->base.event_data = cfg->event_data;
+	strata_conn_init(&c->base, &strata_driver_sqlite, cfg);
 	c->path = u.path;
 	c->memory = u.memory;
 	c->lock_fd = -1;

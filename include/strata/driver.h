@@ -260,6 +260,11 @@ int strata_driver_lookup(const strata_driver **out, const char *url,
 int strata_error_set(strata_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Fills the base of a new connection: its driver and the callbacks of
+ * `cfg` (what every open() does first). */
+void strata_conn_init(strata_conn *c, const strata_driver *drv,
+                      const strata_conn_config *cfg);
+
 /* Logs through the connection's callback (no-op without one). */
 void strata_conn_log(strata_conn *c, strata_log_level level,
                      const char *fmt, ...)
