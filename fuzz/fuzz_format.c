@@ -168,7 +168,10 @@ static size_t line_starts(size_t **out, const char *text, size_t len)
 
 /* Looks like a marker: blanks, "--", blanks, "migrate:" (the parser
  * takes every such line as a marker or refuses it). */
-static int marker_like(const char *p, const char *end)
+/* The words of a goose annotation line "-- +goose WORDS" (blanks,
+ * and CRs at the end, dropped; lowercased; one space between words) into
+ * out; 0 when the line is no annotation. */
+static int goose_words(const char *p, const char *end, char *out, size_t cap)
 {
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
@@ -177,7 +180,58 @@ static int marker_like(const char *p, const char *end)
 	p += 2;
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
+	if (end - p < 6 || strncasecmp(p, "+goose", 6) != 0)
+		return 0;
+	p += 6;
+	if (p < end && *p != ' ' && *p != '\t' && *p != '\r')
+		return 0;
+	size_t n = 0;
+	while (p < end) {
+		if (*p == ' ' || *p == '\t' || *p == '\r') {
+			p++;
+			continue;
+		}
+		if (n && n + 1 < cap)
+			out[n++] = ' ';
+		while (p < end && *p != ' ' && *p != '\t' && *p != '\r') {
+			if (n + 1 < cap)
+				out[n++] = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
+			p++;
+		}
+	}
+	out[n] = '\0';
+	return 1;
+}
+
+/* A section marker: "-- migrate:..." or "-- +goose up|down". */
+static int marker_like(const char *p, const char *end)
+{
+	char w[32];
+	if (goose_words(p, end, w, sizeof(w)))
+		return strcmp(w, "up") == 0 || strcmp(w, "down") == 0;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (end - p < 2 || p[0] != '-' || p[1] != '-')
+		return 0;
+	p += 2;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
 	return end - p >= 8 && memcmp(p, "migrate:", 8) == 0;
+}
+
+/* 1 when a line of text is "-- +goose NO TRANSACTION". */
+static int goose_no_tx(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		char w[32];
+		if (goose_words(p, eol ? eol : end, w, sizeof(w)) &&
+		    strcmp(w, "no transaction") == 0)
+			return 1;
+		p = eol ? eol + 1 : end;
+	}
+	return 0;
 }
 
 /* Blank, or a -- comment (CRs count as blanks here). */
@@ -219,12 +273,14 @@ static void check_part(const strata_part *p, const char *text, size_t len,
 	FUZZ_REQUIRE(memcmp(p->text, text + from, p->len) == 0);
 	FUZZ_REQUIRE(p->text[p->len] == '\0');
 	FUZZ_REQUIRE(p->no_transaction == 0 || p->no_transaction == 1);
-	/* transaction:false is only ever set by its own marker line */
+	/* transaction:false is only ever set by its own marker line, or
+	 * for the whole file by goose's NO TRANSACTION */
 	if (p->no_transaction) {
 		const char *eol = memchr(text + starts[ml - 1], '\n',
 		                         len - starts[ml - 1]);
 		FUZZ_REQUIRE(has_token(text + starts[ml - 1], eol ? eol : text + len,
-		                       "transaction:false"));
+		                       "transaction:false") ||
+		             goose_no_tx(text, len));
 	}
 }
 
@@ -420,6 +476,21 @@ static int is_concat(const char *name, const char *a, const char *b,
 	       memcmp(name + la, b, lb) == 0 && strcmp(name + la + lb, c) == 0;
 }
 
+/* `name` is P<version>__<fname>.sql, P one letter, the version's dots
+ * possibly written as underscores (Flyway). */
+static int is_flyway(const char *name, char prefix, const char *version,
+                     const char *fname)
+{
+	size_t lv = strlen(version);
+	if (name[0] != prefix || strlen(name) < 1 + lv + 2)
+		return 0;
+	for (size_t i = 0; i < lv; i++)
+		if (name[1 + i] != version[i] &&
+		    !(version[i] == '.' && name[1 + i] == '_'))
+			return 0;
+	return is_concat(name + 1 + lv, "__", fname, ".sql");
+}
+
 static void check_name(const char *data, size_t len)
 {
 	size_t n = 0;
@@ -462,9 +533,20 @@ static void check_name(const char *data, size_t len)
 			abort();
 		snprintf(tail, strlen(fn.name) + 16, "%s%s%s",
 		         fn.name[0] ? "_" : "", fn.name, suffix);
+		/* or V<version>.<name>.up.sql, or Flyway's V/U names */
+		char *dotted = malloc(strlen(fn.name) + 16);
+		if (!dotted)
+			abort();
+		snprintf(dotted, strlen(fn.name) + 16, ".%s%s", fn.name, suffix);
 		FUZZ_REQUIRE(is_concat(name, "", fn.version, tail) ||
 		             (fn.kind == STRATA_FILE_NATIVE && !fn.name[0] &&
-		              is_concat(name, "Migration", fn.version, ".sql")));
+		              is_concat(name, "Migration", fn.version, ".sql")) ||
+		             (fn.kind != STRATA_FILE_NATIVE && fn.name[0] &&
+		              is_concat(name, "V", fn.version, dotted)) ||
+		             (fn.kind != STRATA_FILE_NATIVE && fn.name[0] &&
+		              is_flyway(name, fn.kind == STRATA_FILE_PAIR_UP ? 'V' : 'U',
+		                        fn.version, fn.name)));
+		free(dotted);
 		free(tail);
 	}
 	free(scratch);

@@ -46,6 +46,48 @@ static int split_version_name(char *base, const char **version,
 	return 0;
 }
 
+/* Flyway's names: V<version>__<description>.sql (a versioned migration,
+ * the whole file its up SQL) and U<version>__<description>.sql (its undo),
+ * the version's parts separated by '.' or '_' (V1_2__x is version 1.2).
+ * `b` is the name without ".sql" (modified in place). */
+static int split_flyway(char *b, strata_file_kind *kind, const char **version,
+                        const char **name)
+{
+	char *sep = strstr(b + 1, "__");
+	if ((b[0] != 'V' && b[0] != 'U') || !sep || sep[2] == '\0')
+		return -1;
+	*sep = '\0';
+	for (char *c = b + 1; *c; c++)
+		if (*c == '_')
+			*c = '.';
+	if (!strata_version_valid(b + 1, (size_t)(sep - (b + 1))))
+		return -1;
+	*kind = b[0] == 'V' ? STRATA_FILE_PAIR_UP : STRATA_FILE_PAIR_DOWN;
+	*version = b + 1;
+	*name = sep + 2;
+	return 0;
+}
+
+/* V<version>.<name> of a pair (V0001.Initial_Schema.up.sql, as authelia
+ * names its migrations): the version ends at the first '.' that no digit
+ * follows. */
+static int split_dotted(char *b, const char **version, const char **name)
+{
+	if (b[0] != 'V')
+		return -1;
+	size_t v = 1;
+	while (isdigit((unsigned char)b[v]) ||
+	       (b[v] == '.' && isdigit((unsigned char)b[v + 1])))
+		v++;
+	if (b[v] != '.' || !(isalnum((unsigned char)b[v + 1]) || b[v + 1] == '_') ||
+	    !strata_version_valid(b + 1, v - 1))
+		return -1;
+	b[v] = '\0';
+	*version = b + 1;
+	*name = b + v + 1;
+	return 0;
+}
+
 void strata_format_classify(strata_file_name *out, const char *filename,
                             char *scratch)
 {
@@ -84,6 +126,14 @@ void strata_format_classify(strata_file_name *out, const char *filename,
 		out->kind = kind;
 		out->version = b + 9;
 		out->name = b + base; /* "" */
+		return;
+	}
+	if (kind == STRATA_FILE_NATIVE && isdigit((unsigned char)b[1]) &&
+	    split_flyway(b, &out->kind, &out->version, &out->name) == 0)
+		return;
+	if (kind != STRATA_FILE_NATIVE &&
+	    split_dotted(b, &out->version, &out->name) == 0) {
+		out->kind = kind;
 		return;
 	}
 	if (split_version_name(b, &out->version, &out->name)) {
@@ -168,9 +218,11 @@ int strata_read_file_at(char **out, size_t *len, int dirfd, const char *name,
 /* ---------------------------------------------------------------- parse */
 
 typedef struct marker {
-	int is_marker;   /* the line is a -- migrate:... line */
+	int is_marker;   /* the line is a -- migrate:... or -- +goose up/down line */
 	int up;          /* 1 up, 0 down */
 	int no_tx;       /* -1 unset, 0/1 */
+	int goose;       /* a -- +goose annotation (of any kind) */
+	int goose_no_tx; /* -- +goose NO TRANSACTION */
 } marker;
 
 static const char *skip_blanks(const char *p, const char *end)
@@ -200,16 +252,80 @@ static int parse_option(marker *mk, const char *tok, size_t n,
 	return STRATA_EPARSE;
 }
 
-/* Recognises "-- migrate:up [options]" on the line [p, end). */
+/* 1 when the words of [p, end) (blanks between them folded, a CR at the
+ * end ignored) are `words`, in any case. */
+static int words_are(const char *p, const char *end, const char *words)
+{
+	while (end > p && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	for (;;) {
+		p = skip_blanks(p, end);
+		while (*words == ' ')
+			words++;
+		if (!*words)
+			return p == end;
+		while (*words && *words != ' ') {
+			if (p == end || tolower((unsigned char)*p) != *words)
+				return 0;
+			p++;
+			words++;
+		}
+		if (p < end && *p != ' ' && *p != '\t')
+			return 0;
+	}
+}
+
+/* A goose annotation, "-- +goose WORDS" (case-insensitive, as goose reads
+ * them), from the "+goose" on: up and down open sections; NO TRANSACTION
+ * makes the whole file run statement by statement; StatementBegin and
+ * StatementEnd only comment the SQL between them, which strata's lexer
+ * splits by itself (function and trigger bodies, dollar quotes, BEGIN ...
+ * END) as goose would send it. ENVSUB is refused: its SQL means something
+ * else once substituted, and strata does not substitute. */
+static int parse_goose(marker *mk, const char *p, const char *end,
+                       const char *path, int line, strata_error *err)
+{
+	mk->goose = 1;
+	p += 6;
+	if (words_are(p, end, "up") || words_are(p, end, "down")) {
+		mk->is_marker = 1;
+		mk->up = words_are(p, end, "up");
+		return 0;
+	}
+	if (words_are(p, end, "no transaction")) {
+		mk->goose_no_tx = 1;
+		return 0;
+	}
+	if (words_are(p, end, "statementbegin") || words_are(p, end, "statementend"))
+		return 0;
+	const char *what = words_are(p, end, "envsub on") || words_are(p, end, "envsub off")
+	                   ? "goose's ENVSUB (environment variable substitution) is not supported; "
+	                     "write the values into the SQL"
+	                   : "unknown goose annotation (known: Up, Down, StatementBegin, "
+	                     "StatementEnd, NO TRANSACTION)";
+	strata_error_set(err, STRATA_EPARSE, "%s", what);
+	snprintf(err->file, sizeof(err->file), "%s", path);
+	err->line = line;
+	return STRATA_EPARSE;
+}
+
+/* Recognises "-- migrate:up [options]" and goose's "-- +goose ..." on the
+ * line [p, end). */
 static int parse_marker(marker *mk, const char *p, const char *end,
                         const char *path, int line, strata_error *err)
 {
 	mk->is_marker = 0;
+	mk->up = 0;
 	mk->no_tx = -1;
+	mk->goose = 0;
+	mk->goose_no_tx = 0;
 	p = skip_blanks(p, end);
 	if (end - p < 2 || p[0] != '-' || p[1] != '-')
 		return 0;
 	p = skip_blanks(p + 2, end);
+	if (end - p >= 6 && strncasecmp(p, "+goose", 6) == 0 &&
+	    (end - p == 6 || p[6] == ' ' || p[6] == '\t' || p[6] == '\r'))
+		return parse_goose(mk, p, end, path, line, err);
 	if (end - p < 8 || strncmp(p, "migrate:", 8) != 0)
 		return 0;
 	p += 8;
@@ -390,6 +506,8 @@ int strata_format_parse_native(strata_migration *m, char *text, size_t len,
 	const char *section_start = NULL;
 	int up_line = 0, down_line = 0;
 	int up_no_tx = 0, down_no_tx = 0;
+	/* the line of the first marker of each style: one file, one style */
+	int native_line = 0, goose_line = 0, goose_no_tx = 0;
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		const char *next = eol ? eol + 1 : end;
@@ -398,6 +516,22 @@ int strata_format_parse_native(strata_migration *m, char *text, size_t len,
 		rc = parse_marker(&mk, p, lend, path, line, err);
 		if (rc)
 			goto out;
+		if (mk.goose || mk.is_marker) {
+			int *mine = mk.goose ? &goose_line : &native_line;
+			int other = mk.goose ? native_line : goose_line;
+			if (other) {
+				char msg[160];
+				snprintf(msg, sizeof(msg),
+				         "%s marker in a file with %s markers (line %d); use one style",
+				         mk.goose ? "a -- +goose" : "a -- migrate:",
+				         mk.goose ? "-- migrate:" : "-- +goose", other);
+				rc = parse_error(err, path, line, msg);
+				goto out;
+			}
+			if (!*mine)
+				*mine = line;
+			goose_no_tx |= mk.goose_no_tx;
+		}
 		if (mk.is_marker) {
 			if (section >= 0) {
 				strata_part *part = section ? &m->up : &m->down;
@@ -407,17 +541,19 @@ int strata_format_parse_native(strata_migration *m, char *text, size_t len,
 				if (rc)
 					goto out;
 			}
+			const char *mup = goose_line ? "-- +goose Up" : "-- migrate:up";
+			const char *mdown = goose_line ? "-- +goose Down" : "-- migrate:down";
 			if (mk.up && up_line) {
 				char msg[128];
 				snprintf(msg, sizeof(msg),
-				         "a second -- migrate:up section (the first is at line %d)", up_line);
+				         "a second %s section (the first is at line %d)", mup, up_line);
 				rc = parse_error(err, path, line, msg);
 				goto out;
 			}
 			if (!mk.up && down_line) {
 				char msg[128];
 				snprintf(msg, sizeof(msg),
-				         "a second -- migrate:down section (the first is at line %d)", down_line);
+				         "a second %s section (the first is at line %d)", mdown, down_line);
 				rc = parse_error(err, path, line, msg);
 				goto out;
 			}
@@ -426,8 +562,8 @@ int strata_format_parse_native(strata_migration *m, char *text, size_t len,
 			if (mk.up && down_line) {
 				char msg[160];
 				snprintf(msg, sizeof(msg),
-				         "-- migrate:up after -- migrate:down (line %d); the up section comes first",
-				         down_line);
+				         "%s after %s (line %d); the up section comes first",
+				         mup, mdown, down_line);
 				rc = parse_error(err, path, line, msg);
 				goto out;
 			}
@@ -445,7 +581,8 @@ int strata_format_parse_native(strata_migration *m, char *text, size_t len,
 			section_line = line + 1;
 		} else if (section < 0 && !blank_or_comment(p, lend)) {
 			rc = parse_error(err, path, line,
-			                 "SQL before the first -- migrate:up marker");
+			                 goose_line ? "SQL before the first -- +goose Up annotation"
+			                            : "SQL before the first -- migrate:up marker");
 			goto out;
 		}
 		p = next;
@@ -460,9 +597,11 @@ int strata_format_parse_native(strata_migration *m, char *text, size_t len,
 	}
 	if (!m->has_up)
 		rc = parse_error(err, path, 1,
-		                 "no -- migrate:up section (a migration file needs one)");
-	m->up.no_transaction = up_no_tx;
-	m->down.no_transaction = down_no_tx;
+		                 goose_line ? "no -- +goose Up annotation (a migration file needs one)"
+		                            : "no -- migrate:up section (a migration file needs one)");
+	/* goose: NO TRANSACTION, wherever it stands, is for the whole file */
+	m->up.no_transaction = up_no_tx || goose_no_tx;
+	m->down.no_transaction = down_no_tx || goose_no_tx;
 out:
 	free(text);
 	return rc;

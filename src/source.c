@@ -187,7 +187,11 @@ static const char *bad_name_reason(const char *name)
 			return "a control character in a migration file name";
 	if (n >= 4 && strcmp(name + n - 4, ".sql") != 0)
 		return "a migration file name must end in .sql, in lowercase";
-	return "cannot tell the version from the file name (expected VERSION_name.sql, VERSION_name.up.sql/.down.sql or MigrationVERSION.sql)";
+	if (strncmp(name, "R__", 3) == 0)
+		return "repeatable migrations (Flyway's R__name.sql) are not supported: give it a version (V1__name.sql)";
+	return "cannot tell the version from the file name (expected VERSION_name.sql, "
+	       "VERSION_name.up.sql/.down.sql, MigrationVERSION.sql or Flyway's "
+	       "VVERSION__name.sql/UVERSION__name.sql)";
 }
 
 /* Opens the migrations directory `dir`. */

@@ -61,6 +61,51 @@ START_TEST(test_classify)
 }
 END_TEST
 
+/* Flyway's V/U names and authelia's V0001.Name.up.sql pairs. */
+START_TEST(test_classify_other_tools)
+{
+	char s[256];
+	strata_file_name fn = classify("V1__Create_person_table.sql", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_PAIR_UP);
+	ck_assert_str_eq(fn.version, "1");
+	ck_assert_str_eq(fn.name, "Create_person_table");
+
+	fn = classify("V2_1_10__add.sql", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_PAIR_UP);
+	ck_assert_str_eq(fn.version, "2.1.10");
+	ck_assert_str_eq(fn.name, "add");
+
+	fn = classify("V1.2__x.sql", s);
+	ck_assert_str_eq(fn.version, "1.2");
+
+	fn = classify("U2_1_10__add.sql", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_PAIR_DOWN);
+	ck_assert_str_eq(fn.version, "2.1.10");
+	ck_assert_str_eq(fn.name, "add");
+
+	fn = classify("V0001.Initial_Schema.up.sql", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_PAIR_UP);
+	ck_assert_str_eq(fn.version, "0001");
+	ck_assert_str_eq(fn.name, "Initial_Schema");
+
+	fn = classify("V1.2.3.Name.down.sql", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_PAIR_DOWN);
+	ck_assert_str_eq(fn.version, "1.2.3");
+	ck_assert_str_eq(fn.name, "Name");
+
+	ck_assert_int_eq(classify("R__views.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("V__x.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("V1__.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("V1_x.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("V1x__y.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("U1.x.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("V1__x.up.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("V1..x.up.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("V1.up.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("v1__x.sql", s).kind, STRATA_FILE_BAD);
+}
+END_TEST
+
 /* ------------------------------------------------------------ parse */
 
 static int parse(strata_migration *m, const char *text, strata_error *err)
@@ -133,6 +178,57 @@ START_TEST(test_parse_errors)
 	expect_error("-- migrate:up\n-- migrate:down\n\n-- migrate:down\n", 4, "second -- migrate:down");
 	expect_error("-- migrate:up transaction:maybe\n", 1, "unknown option");
 	expect_error("\n-- migrate:sideways\n", 2, "unknown marker");
+}
+END_TEST
+
+/* goose's annotations: sections, NO TRANSACTION for the whole file,
+ * StatementBegin/End as comments, ENVSUB and unknown ones refused. */
+START_TEST(test_parse_goose)
+{
+	strata_migration *m = strata_migration_new();
+	strata_error err = { 0 };
+	ck_assert_int_eq(parse(m, "-- +goose Up\n-- +goose StatementBegin\n"
+	                          "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n"
+	                          "-- +goose StatementEnd\n\n-- +goose Down\nDROP FUNCTION f();\n",
+	                       &err), 0);
+	ck_assert(m->has_up && m->has_down);
+	ck_assert_int_eq(m->up.first_line, 2);
+	ck_assert_ptr_nonnull(strstr(m->up.text, "CREATE FUNCTION"));
+	ck_assert_ptr_null(strstr(m->up.text, "DROP"));
+	ck_assert_str_eq(m->down.text, "DROP FUNCTION f();\n");
+	ck_assert_int_eq(m->down.first_line, 7);
+	ck_assert_int_eq(m->up.no_transaction, 0);
+	ck_assert_int_eq(m->down.no_transaction, 0);
+	strata_migration_free(m);
+
+	/* case and blanks as goose takes them; NO TRANSACTION anywhere */
+	m = strata_migration_new();
+	ck_assert_int_eq(parse(m, "-- +goose NO TRANSACTION\n--  +GOOSE   up\r\n"
+	                          "CREATE INDEX CONCURRENTLY i ON t (x);\n"
+	                          "-- +goose down\nDROP INDEX CONCURRENTLY i;\n", &err), 0);
+	ck_assert_int_eq(m->up.no_transaction, 1);
+	ck_assert_int_eq(m->down.no_transaction, 1);
+	strata_migration_free(m);
+
+	m = strata_migration_new();
+	ck_assert_int_eq(parse(m, "-- +goose Up\nselect 1;\n-- +goose no   transaction\n", &err), 0);
+	ck_assert_int_eq(m->up.no_transaction, 1);
+	strata_migration_free(m);
+
+	/* a comment that only starts like an annotation is SQL's */
+	m = strata_migration_new();
+	ck_assert_int_eq(parse(m, "-- +gooseberry\n-- +goose Up\nselect 1;\n", &err), 0);
+	strata_migration_free(m);
+
+	expect_error("-- +goose Up\nselect '${X}';\n-- +goose ENVSUB ON\n", 3, "ENVSUB");
+	expect_error("-- +goose Up\n-- +goose sideways\n", 2, "unknown goose annotation");
+	expect_error("-- +goose Up transaction:false\n", 1, "unknown goose annotation");
+	expect_error("-- +goose Up\nselect 1;\n-- migrate:down\nselect 2;\n", 3,
+	             "file with -- +goose markers (line 1)");
+	expect_error("-- migrate:up\nselect 1;\n-- +goose Down\nselect 2;\n", 3,
+	             "file with -- migrate: markers (line 1)");
+	expect_error("-- +goose Down\nselect 2;\n", 1, "no -- +goose Up");
+	expect_error("-- +goose Up\nselect 1;\n-- +goose Up\n", 3, "second -- +goose Up");
 }
 END_TEST
 
@@ -221,6 +317,37 @@ static void expect_dir_error(int code, const char *needle)
 	strata_source_free(src);
 }
 
+/* A Flyway set: V files are the up SQL, U files their undo. */
+START_TEST(test_dir_flyway)
+{
+	strata_source *src;
+	strata_error err = { 0 };
+	put("V1__init.sql", "create table t (x int);\n");
+	put("U1__init.sql", "drop table t;\n");
+	put("V1_1__more.sql", "alter table t add y int;\n");
+	put("V2__last.sql", "select 2;\n");
+	ck_assert_int_eq(load(&src, &err), 0);
+	ck_assert_uint_eq(strata_source_count(src), 3);
+	ck_assert_str_eq(src->items[0]->version, "1");
+	ck_assert_str_eq(src->items[0]->name, "init");
+	ck_assert_str_eq(src->items[0]->up.text, "create table t (x int);\n");
+	ck_assert(src->items[0]->has_down);
+	ck_assert_str_eq(src->items[0]->down.text, "drop table t;\n");
+	ck_assert_str_eq(src->items[1]->version, "1.1");
+	ck_assert(!src->items[1]->has_down);
+	ck_assert_str_eq(src->items[2]->version, "2");
+	strata_source_free(src);
+}
+END_TEST
+
+START_TEST(test_dir_repeatable_refused)
+{
+	put("V1__init.sql", "select 1;\n");
+	put("R__views.sql", "select 2;\n");
+	expect_dir_error(STRATA_EPARSE, "repeatable migrations");
+}
+END_TEST
+
 START_TEST(test_dir_duplicate_versions)
 {
 	put("1_a.sql", "-- migrate:up\nselect 1;\n");
@@ -297,14 +424,18 @@ Suite *format_suite(void)
 	Suite *s = suite_create("format");
 	TCase *tc = tcase_create("files");
 	tcase_add_test(tc, test_classify);
+	tcase_add_test(tc, test_classify_other_tools);
 	tcase_add_test(tc, test_parse_sections);
 	tcase_add_test(tc, test_parse_options_crlf_bom);
 	tcase_add_test(tc, test_parse_errors);
+	tcase_add_test(tc, test_parse_goose);
 	tcase_add_test(tc, test_parse_binary);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("directories");
 	tcase_add_checked_fixture(tc, make_dir, remove_dir);
 	tcase_add_test(tc, test_dir_mixed_formats_sorted);
+	tcase_add_test(tc, test_dir_flyway);
+	tcase_add_test(tc, test_dir_repeatable_refused);
 	tcase_add_test(tc, test_dir_duplicate_versions);
 	tcase_add_test(tc, test_dir_native_and_pair_clash);
 	tcase_add_test(tc, test_dir_down_without_up);

@@ -1177,6 +1177,53 @@ test_golang_pairs() {
 	expect_eq "$(table_exists "${P}users")$(table_exists "${P}posts")" 00 "tables users, posts"
 }
 
+# goose files (-- +goose Up/Down, StatementBegin/End, NO TRANSACTION)
+# and Flyway names (V1__x.sql, its undo U1__x.sql) work as they are.
+test_goose_and_flyway() {
+	mig ${V1}_create_users <<EOF
+-- +goose Up
+-- +goose StatementBegin
+create table ${P}users (id integer primary key);
+-- +goose StatementEnd
+
+-- +goose Down
+drop table ${P}users;
+EOF
+	printf 'create table %sposts (id integer primary key);\n' "$P" >"$MIG/V${V2}__create_posts.sql"
+	printf 'drop table %sposts;\n' "$P" >"$MIG/U${V2}__create_posts.sql"
+	s up
+	expect_rc 0
+	expect_out "^applying ${V1}_create_users "
+	expect_out "^applying ${V2}_create_posts "
+	expect_out "^applied 2 migrations"
+	expect_eq "$(table_exists "${P}users")$(table_exists "${P}posts")" 11 "tables users, posts"
+	s down 2
+	expect_rc 0
+	expect_out "^reverted 2 migrations"
+	expect_eq "$(table_exists "${P}users")$(table_exists "${P}posts")" 00 "tables users, posts"
+	expect_eq "$(hist_rows)" 0 "history rows"
+	# NO TRANSACTION: statement by statement, so the table created
+	# before the failing statement stays, and the row says where it stopped
+	mig ${V3}_no_tx <<EOF
+-- +goose NO TRANSACTION
+-- +goose Up
+create table ${P}tags (id integer primary key);
+insert into ${P}no_such_table values (1);
+-- +goose Down
+drop table ${P}tags;
+EOF
+	s up
+	expect_rc 8
+	expect_eq "$(table_exists "${P}tags")" 1 "table ${P}tags (committed before the failure)"
+	expect_eq "$(q "select state from $H where version = '$V3'")" failed "state of $V3"
+	expect_eq "$(q "select statements_done from $H where version = '$V3'")" 1 \
+		"statements done of $V3"
+	# a repeatable Flyway migration is refused by name, before anything runs
+	printf 'select 1;\n' >"$MIG/R__views.sql"
+	s status
+	expect_error 3 "R__views\.sql: repeatable migrations"
+}
+
 test_password_redacted() {
 	local scheme=postgres
 	[[ $BACKEND == mysql ]] && scheme=mysql
@@ -2066,6 +2113,7 @@ t "lock timeout (9), waiting for the lock" test_lock_timeout
 t "--quiet and --verbose" test_quiet_verbose
 t "DATABASE_URL, NO_COLOR, --no-color, colour on a terminal" test_env_and_colour
 t "golang-migrate pairs; other files ignored" test_golang_pairs
+t "goose files and Flyway names" test_goose_and_flyway
 t "SQLite PRAGMAs with transaction:false" test_sqlite_pragma_no_transaction
 t "a password in the URL is never printed" test_password_redacted
 t "wait: up at once, never up (5), bad URL at once (4)" test_wait
