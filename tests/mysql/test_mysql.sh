@@ -201,17 +201,12 @@ check "the plain BEGIN...END procedure ran its loop" \
 	val "$(sql "SELECT GROUP_CONCAT(n ORDER BY n) FROM ${P}_p_out WHERE via = 'plain'")" "10,11,12"
 
 # ------------------------------------------------------------------
-# 6. The authelia corpus (golang-migrate pairs, renamed), in a database of
-#    its own because its table names are fixed.
+# 6. The authelia corpus (pairs named V0001.Name.up.sql / .down.sql, read
+#    as they are), in a database of its own because its table names are
+#    fixed.
 # ------------------------------------------------------------------
-d=$work/authelia; h=strata_migrations
+d=$CORPUS; h=strata_migrations
 if [ -d "$CORPUS" ] && sql "CREATE DATABASE \`${P}_auth\`" 2>"$work/auth.err"; then
-	mkdir -p "$d"
-	for f in "$CORPUS"/V*.sql; do
-		b=$(basename "$f")          # V0007.ConsistencyFixes.up.sql
-		v=${b:1:4}; rest=${b#V????.}
-		cp "$f" "$d/${v}_${rest%%.*}.${rest#*.}"
-	done
 	total=$(ls "$d" | grep -c '\.up\.sql$')
 	"$STRATA" -u "$URL_BASE/${P}_auth" -d "$d" --no-color up >"$work/out" 2>&1
 	rc=$?
