@@ -6,6 +6,8 @@
 #   STRATA                     the strata binary (default: ./strata)
 #   STRATA_TEST_POSTGRES_URL   the server (e.g. postgres://postgres@127.0.0.1:55432/postgres);
 #                              missing or unreachable: the test FAILS
+#   STRATA_CORPORA             the real migration sets (default:
+#                              /work/shared/corpora; missing: case 15 FAILS)
 # Needs psql (postgresql-client) to look at the database.
 #
 # Every case works in schemas of its own (t<pid>_<case>_...), dropped at
@@ -670,6 +672,35 @@ EOF
 	fi
 }
 
+# ----------------------------------------------------------------------
+# 15. Real migration sets as their projects ship them (../shared/corpora):
+#     openfga's goose files and authelia's V0001.Name.up.sql pairs, each in
+#     a schema of its own: all up, then all down, leaving only the history.
+# ----------------------------------------------------------------------
+t_corpora() {
+	local corpora=${STRATA_CORPORA:-/work/shared/corpora} p d n sch
+	for p in openfga authelia; do
+		d=$corpora/$p/postgres
+		if [ ! -d "$d" ]; then
+			not_ok "corpus $p: no directory $d (set STRATA_CORPORA)"
+			continue
+		fi
+		sch="${PREFIX}_corpus_$p"
+		# pairs: one migration per .up.sql; goose: one per .sql
+		n=$(ls "$d" | grep -c '\.up\.sql$')
+		[ "$n" != 0 ] || n=$(ls "$d" | grep -c '\.sql$')
+		run "corpus_${p}_up" -u "$URL" --schema "$sch" -d "$d" up
+		expect_rc "corpus $p: up applies its $n migrations" "corpus_${p}_up" 0
+		expect_eq "corpus $p: $n rows applied" \
+			"$(q "select count(*) from \"$sch\".strata_migrations where state = 'applied'")" "$n"
+		run "corpus_${p}_down" -u "$URL" --schema "$sch" -d "$d" down "$n"
+		expect_rc "corpus $p: down $n reverts them all" "corpus_${p}_down" 0
+		expect_eq "corpus $p: only the history table is left" \
+			"$(q "select string_agg(tablename, ',') from pg_tables where schemaname = '$sch'")" \
+			"strata_migrations"
+	done
+}
+
 t_dollar_copy
 t_concurrently
 t_tx_failure
@@ -684,6 +715,7 @@ t_statement_timeout
 t_ddl_lock_timeout
 t_connect_errors
 t_create_dump_drop
+t_corpora
 
 echo "1..$N"
 if [ "$FAILED" -ne 0 ]; then
