@@ -54,10 +54,10 @@ int cli_check_count(cli_ctx *ctx)
 			           o->args[0], o->command);
 			return CLI_EXIT_USAGE;
 		}
-		if (o->to) {
-			cli_errorf(ctx->out, "give either a count or --to VERSION, not both");
-			return CLI_EXIT_USAGE;
-		}
+	}
+	if ((o->nargs == 1) + (o->to != NULL) + (o->all != 0) > 1) {
+		cli_errorf(ctx->out, "give one of a count, --to VERSION and --all");
+		return CLI_EXIT_USAGE;
 	}
 	return CLI_EXIT_OK;
 }
@@ -327,7 +327,8 @@ static void run_options(const cli_ctx *ctx, strata_run_options *ro)
 {
 	const cli_options *o = ctx->o;
 	ro->count = ctx->count;
-	ro->target = o->to;
+	/* every version is newer than 0: the planner's "down to nothing" */
+	ro->target = o->all ? "0" : o->to;
 	ro->dry_run = o->dry_run;
 	ro->single_transaction = o->single_transaction;
 	ro->allow_out_of_order = o->allow_out_of_order;

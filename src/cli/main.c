@@ -21,7 +21,8 @@ enum {
 	ALLOW_TIMEOUTS = 1u << 6,  /* --statement-timeout, --ddl-lock-timeout,
 	                              --ddl-lock-retries */
 	ALLOW_WAIT = 1u << 7,      /* --wait-timeout */
-	ALLOW_FILE = 1u << 8       /* --file */
+	ALLOW_FILE = 1u << 8,      /* --file */
+	ALLOW_ALL = 1u << 9        /* --all */
 };
 
 /* What a command opens before it runs (after its checks passed). */
@@ -58,12 +59,13 @@ static const command commands[] = {
 	  "Options: --to, --dry-run, --single-transaction, --allow-out-of-order,\n"
 	  "--statement-timeout, --ddl-lock-timeout, --ddl-lock-retries.\n" },
 	{ "down", cli_check_count, cmd_down, NEEDS_DB_DIR,
-	  ALLOW_TO | ALLOW_DRY_RUN | ALLOW_SINGLE_TX | ALLOW_TIMEOUTS,
-	  "down [N] | down --to VERSION", "revert applied migrations",
-	  "Reverts the newest applied migration, the newest N, or every migration\n"
-	  "newer than VERSION (VERSION itself stays applied). When a migration file\n"
-	  "is gone, the down SQL stored at apply time is used.\n"
-	  "Options: --to, --dry-run, --single-transaction, --statement-timeout,\n"
+	  ALLOW_TO | ALLOW_ALL | ALLOW_DRY_RUN | ALLOW_SINGLE_TX | ALLOW_TIMEOUTS,
+	  "down [N] | down --to VERSION | down --all", "revert applied migrations",
+	  "Reverts the newest applied migration, the newest N, every migration newer\n"
+	  "than VERSION (VERSION itself stays applied), or with --all every applied\n"
+	  "migration. When a migration file is gone, the down SQL stored at apply\n"
+	  "time is used.\n"
+	  "Options: --to, --all, --dry-run, --single-transaction, --statement-timeout,\n"
 	  "--ddl-lock-timeout, --ddl-lock-retries.\n" },
 	{ "redo", cli_check_none, cmd_redo, NEEDS_DB_DIR, ALLOW_TIMEOUTS,
 	  "redo", "revert the newest migration and apply it again",
@@ -180,6 +182,7 @@ static int check_allowed(cli_out *out, const command *c, const cli_options *o)
 		const char *name;
 	} used[] = {
 		{ o->to != NULL, ALLOW_TO, "--to" },
+		{ o->all, ALLOW_ALL, "--all" },
 		{ o->dry_run, ALLOW_DRY_RUN, "--dry-run" },
 		{ o->single_transaction, ALLOW_SINGLE_TX, "--single-transaction" },
 		{ o->allow_out_of_order, ALLOW_OUT_OF_ORDER, "--allow-out-of-order" },

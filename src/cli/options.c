@@ -22,6 +22,7 @@ enum {
 	OPT_SINGLE_TX,
 	OPT_OUT_OF_ORDER,
 	OPT_TO,
+	OPT_ALL,
 	OPT_RESUME,
 	OPT_MARK_APPLIED,
 	OPT_FORGET,
@@ -46,6 +47,7 @@ static const struct option long_options[] = {
 	{ "single-transaction", no_argument, NULL, OPT_SINGLE_TX },
 	{ "allow-out-of-order", no_argument, NULL, OPT_OUT_OF_ORDER },
 	{ "to", required_argument, NULL, OPT_TO },
+	{ "all", no_argument, NULL, OPT_ALL },
 	{ "resume", no_argument, NULL, OPT_RESUME },
 	{ "mark-applied", no_argument, NULL, OPT_MARK_APPLIED },
 	{ "forget", no_argument, NULL, OPT_FORGET },
@@ -264,6 +266,7 @@ int cli_options_parse(cli_options *o, int argc, char **argv,
 		case OPT_JSON: o->json = 1; break;
 		case OPT_SINGLE_TX: o->single_transaction = 1; break;
 		case OPT_OUT_OF_ORDER: o->allow_out_of_order = 1; break;
+		case OPT_ALL: o->all = 1; break;
 		case OPT_TO:
 			if (!*optarg) {
 				snprintf(msg, msgsize, "--to wants a version");
@@ -373,6 +376,7 @@ void cli_usage_options(FILE *f)
 	      "      --file PATH          dump: write the schema to PATH, not stdout\n"
 	      "      --to VERSION         up: apply up to and including VERSION;\n"
 	      "                           down: revert down to VERSION, which stays applied\n"
+	      "      --all                down: revert every applied migration\n"
 	      "      --dry-run            print the SQL that would run; change nothing\n"
 	      "      --single-transaction run all pending migrations in one transaction\n"
 	      "      --allow-out-of-order apply pending migrations older than the newest\n"

@@ -45,6 +45,7 @@ typedef struct cli_options {
 	int ddl_lock_retries_set;
 	const char *file;          /* dump --file PATH, NULL = stdout */
 	const char *to;            /* --to VERSION */
+	int all;                   /* down --all */
 	int dry_run;
 	int json;
 	int single_transaction;

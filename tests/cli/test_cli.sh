@@ -586,6 +586,17 @@ test_down_to() {
 	s down --to $V1
 	expect_rc 0
 	expect_eq "$out" "nothing to revert" "down --to the newest applied"
+	# --all: every applied migration, newest first
+	s up
+	s down --all
+	expect_rc 0
+	expect_out "^reverting ${V3}_add_tags "
+	expect_out "^reverting ${V1}_create_users "
+	expect_out "^reverted 3 migrations"
+	expect_untouched
+	s down --all
+	expect_rc 0
+	expect_eq "$out" "nothing to revert" "down --all with nothing applied"
 }
 
 test_redo() {
@@ -1978,7 +1989,13 @@ bad_count() {
 	s up 1 2
 	expect_error 2 "unexpected argument '2'"
 	s up 1 --to $V2
-	expect_error 2 "not both"
+	expect_error 2 "one of a count, --to VERSION and --all"
+	s down 1 --all
+	expect_error 2 "one of a count, --to VERSION and --all"
+	s down --all --to $V2
+	expect_error 2 "one of a count, --to VERSION and --all"
+	s up --all
+	expect_error 2 "option --all does not apply to up"
 	expect_untouched
 }
 
@@ -2088,7 +2105,7 @@ t "up applies everything and records history" test_up_all
 t "up N" test_up_n
 t "up --to VERSION" test_up_to
 t "down, down N, nothing to revert" test_down
-t "down --to VERSION leaves VERSION applied" test_down_to
+t "down --to VERSION leaves VERSION applied; down --all" test_down_to
 t "redo re-applies the newest migration" test_redo
 t "redo with nothing applied is refused (6)" test_redo_nothing
 t "status table and footer" test_status_table
