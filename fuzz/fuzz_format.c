@@ -166,21 +166,27 @@ static size_t line_starts(size_t **out, const char *text, size_t len)
 	return n;
 }
 
-/* Looks like a marker: blanks, "--", blanks, "migrate:" (the parser
- * takes every such line as a marker or refuses it). */
+/* Where a comment line's text starts: after blanks, "--" and blanks;
+ * NULL when [p, end) is no such line. */
+static const char *comment_text(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (end - p < 2 || p[0] != '-' || p[1] != '-')
+		return NULL;
+	p += 2;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
 /* The words of a goose annotation line "-- +goose WORDS" (blanks,
  * and CRs at the end, dropped; lowercased; one space between words) into
  * out; 0 when the line is no annotation. */
 static int goose_words(const char *p, const char *end, char *out, size_t cap)
 {
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	if (end - p < 2 || p[0] != '-' || p[1] != '-')
-		return 0;
-	p += 2;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	if (end - p < 6 || strncasecmp(p, "+goose", 6) != 0)
+	p = comment_text(p, end);
+	if (!p || end - p < 6 || strncasecmp(p, "+goose", 6) != 0)
 		return 0;
 	p += 6;
 	if (p < end && *p != ' ' && *p != '\t' && *p != '\r')
@@ -203,20 +209,15 @@ static int goose_words(const char *p, const char *end, char *out, size_t cap)
 	return 1;
 }
 
-/* A section marker: "-- migrate:..." or "-- +goose up|down". */
+/* Looks like a section marker: "-- migrate:..." (the parser takes every
+ * such line as a marker or refuses it) or "-- +goose up|down". */
 static int marker_like(const char *p, const char *end)
 {
 	char w[32];
 	if (goose_words(p, end, w, sizeof(w)))
 		return strcmp(w, "up") == 0 || strcmp(w, "down") == 0;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	if (end - p < 2 || p[0] != '-' || p[1] != '-')
-		return 0;
-	p += 2;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	return end - p >= 8 && memcmp(p, "migrate:", 8) == 0;
+	p = comment_text(p, end);
+	return p && end - p >= 8 && memcmp(p, "migrate:", 8) == 0;
 }
 
 /* 1 when a line of text is "-- +goose NO TRANSACTION". */
