@@ -609,6 +609,17 @@ static int run_stepwise(const step_ctx *s, size_t resume_from,
 		row.checksum = existing->checksum;
 		row.down_sql = existing->down_sql;
 	}
+	/* nothing left to run (an empty part, a resume at its end, e.g.
+	 * repair --skip-in-flight of the last statement): the end state in
+	 * one write, so that a kill cannot leave the row "interrupted at
+	 * statement n+1 of n" between two */
+	if (resume_from >= s->part->nstmts && existing)
+		return record_progress(s, s->part->nstmts, &row, t0, err);
+	if (resume_from >= s->part->nstmts && s->dir == STRATA_UP) {
+		row.state = STRATA_STATE_APPLIED;
+		row.duration = strata_now_seconds() - t0;
+		return d->history_insert(s->db->conn, s->db->table, &row, err);
+	}
 	int rc;
 	if (s->dir == STRATA_UP && !existing)
 		rc = d->history_insert(s->db->conn, s->db->table, &row, err);
@@ -616,9 +627,6 @@ static int run_stepwise(const step_ctx *s, size_t resume_from,
 		rc = d->history_update(s->db->conn, s->db->table, &row, err);
 	if (rc)
 		return rc;
-	/* nothing left to run (an empty part, a resume at its end) */
-	if (resume_from >= s->part->nstmts)
-		return record_progress(s, s->part->nstmts, &row, t0, err);
 	return exec_range(s, resume_from, &row, t0, err);
 }
 
@@ -836,10 +844,15 @@ static int resume_interrupted(strata *db, strata_source *src,
 				(*done)++;
 			continue;
 		}
-		strata_log(db, STRATA_LOG_INFO,
-		           "migration %s was interrupted at statement %zu of %zu, which was "
-		           "rolled back with its progress update; resuming there",
-		           r->version, from + 1, s.part->nstmts);
+		if (from < s.part->nstmts)
+			strata_log(db, STRATA_LOG_INFO,
+			           "migration %s was interrupted at statement %zu of %zu, which was "
+			           "rolled back with its progress update; resuming there",
+			           r->version, from + 1, s.part->nstmts);
+		else
+			strata_log(db, STRATA_LOG_INFO,
+			           "migration %s was interrupted after its last statement; recording it as %s",
+			           r->version, dir == STRATA_UP ? "applied" : "reverted");
 		double t0 = step_started(&s, 0);
 		rc = step_ended(&s, run_stepwise(&s, from, r, err), t0, 0);
 		step_close(&s);
@@ -1090,8 +1103,12 @@ static int repair_resume(strata *db, strata_source *src,
 		           s.part->stmts[from].line);
 		from++;
 	}
-	strata_log(db, STRATA_LOG_INFO, "resuming migration %s at statement %zu of %zu",
-	           row->version, from + 1, s.part->nstmts);
+	if (from < s.part->nstmts)
+		strata_log(db, STRATA_LOG_INFO, "resuming migration %s at statement %zu of %zu",
+		           row->version, from + 1, s.part->nstmts);
+	else
+		strata_log(db, STRATA_LOG_INFO, "migration %s: no statement left to run; recording it as %s",
+		           row->version, up ? "applied" : "reverted");
 	double t0 = step_started(&s, 0);
 	rc = step_ended(&s, run_stepwise(&s, from, row, err), t0, 0);
 	step_close(&s);

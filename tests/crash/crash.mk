@@ -1,7 +1,8 @@
 # tests/crash/crash.mk - automake fragment included by Makefile.am.
 #
-# Crash safety: tests/crash/test_crash.sh SIGKILLs `strata up` at random
-# moments over a mix of transactional and statement-by-statement
+# Crash safety: tests/crash/test_crash.sh SIGKILLs `strata up`, then
+# `strata down --all` (and in some trials `strata repair --resume`) at
+# random moments over a mix of transactional and statement-by-statement
 # migrations and checks the history table against the schema after every
 # kill, and the recovery (automatic resume, or repair of a statement in
 # doubt). 30 trials per backend here (CRASH_TRIALS overrides); the soak

@@ -1,22 +1,36 @@
 #!/bin/bash
-# tests/crash/test_crash.sh - kills `strata up` with SIGKILL at random
-# moments and checks that the database always tells the truth.
+# tests/crash/test_crash.sh - kills `strata up`, then `strata down` (and
+# now and then `strata repair --resume`) with SIGKILL at random moments and
+# checks that the database always tells the truth.
 #
 # Usage: test_crash.sh [BACKEND]      BACKEND: sqlite | postgres | mysql
 #                                     (default: $CRASH_BACKEND, else sqlite)
 #
-# A set of ~20 migrations mixes transactional ones with statement-by-
+# A set of 16 migrations mixes transactional ones with statement-by-
 # statement ones (`transaction:false`, PostgreSQL CREATE INDEX CONCURRENTLY
 # and ALTER TYPE ... ADD VALUE, SQLite VACUUM and PRAGMA journal_mode, and on
 # MySQL every migration with DDL). Every statement leaves a trace that can be
 # counted: DML inserts a known number of rows tagged 'VERSION:K' into a
 # `ledger` table without any unique constraint (a statement applied twice
 # shows as twice the rows, a torn one as a count that is not a multiple);
-# DDL creates a table, column, index or enum value named after VERSION and K
-# (applied twice, it fails).
+# DDL creates a table, column, index, enum value, function or type named
+# after VERSION and K (applied twice, it fails).
 #
-# Trial 0 runs `up` uninterrupted: it checks the set and measures how long a
-# whole run takes (T). Each trial N >= 1 then, on a fresh database:
+# Every migration has a down part that undoes its up statements in reverse
+# order, one down statement per up statement, each removing that
+# statement's trace: DELETE of the ledger rows tagged VERSION:K, DROP
+# TABLE / COLUMN / INDEX / FUNCTION / TYPE, PRAGMA journal_mode = DELETE
+# for WAL, VACUUM for VACUUM (no trace either way), and for a PostgreSQL
+# enum value, which cannot be dropped, ALTER TYPE ... RENAME VALUE to a
+# name outside the traces (the DROP TYPE of the older migration removes
+# it). A down is statement by statement when its up was `transaction:
+# false` (its down is marked so too) or when one of its statements commits
+# on its own (DROP INDEX CONCURRENTLY, VACUUM, PRAGMA journal_mode, MySQL
+# DDL): those are in doubt after a kill, as on the way up.
+#
+# Trial 0 runs `up` and `down --all` uninterrupted: it checks the set and
+# measures how long a whole run takes each way (T, TD). Each trial N >= 1
+# then, on a fresh database:
 #   1. starts `strata up` and SIGKILLs it after a delay drawn with the
 #      trial number as the seed (printed): one in eight from [0, T_IDLE]
 #      (T_IDLE: how long an `up` with nothing to do takes, i.e. start-up),
@@ -37,14 +51,38 @@
 #      DROP INDEX, then --resume; absent -> --resume), runs that repair and
 #      `up` again;
 #   4. checks that every migration is applied with every trace exactly once,
-#      and that `strata status --exit-code` is content.
-# A summary line (trials, where the kills landed, auto-resumes, in-doubt
-# repairs, failures) ends the run.
+#      and that `strata status --exit-code` is content;
+#   5. starts `strata down --all` on that fully applied database and
+#      SIGKILLs it after a delay drawn the same way from [0, TD_IDLE] /
+#      [TD_IDLE, TD] (second draw of the trial's seed, printed);
+#   6. checks, at once: applied -> every trace exactly once; reverting at
+#      down statement d -> the traces of the last d up statements gone, the
+#      one of the down statement in flight (d+1) gone or present only when
+#      it commits on its own (a PostgreSQL index may be left INVALID by a
+#      killed DROP INDEX CONCURRENTLY), the others present exactly once;
+#      no row -> no trace; states in version order (applied..., at most one
+#      reverting, no row after it: reverted from the newest backwards);
+#   7. runs `strata down --all` again: it must resume the interrupted down
+#      by itself (exit 0, a "resuming" line naming down statement d+1)
+#      unless that statement commits on its own; then it must exit 7 with
+#      the one line as in 3, `strata up` must refuse too (exit 7 naming the
+#      reverting migration), and the test decides from the schema (trace
+#      gone -> --skip-in-flight; present, INVALID or no trace -> --resume,
+#      which runs that down statement again), runs `strata repair` (in
+#      every third trial it first kills that repair after a random delay,
+#      checks the state as in 6 and starts over with `down --all`) and
+#      `down --all` again;
+#   8. checks that no migration has a history row (but the '~format' one)
+#      and no trace is left, and that `strata status --exit-code` shows
+#      every migration pending (exit 10).
+# Two summary lines end the run: trials, time and failures, and for the
+# kills of up and then of down where they landed, auto-resumes, in-doubt
+# repairs (and killed repairs).
 #
-# The check in step 2 runs right after the kill, without waiting for the
-# killed client's server session (PostgreSQL and MariaDB finish the
+# The checks in steps 2 and 6 run right after the kill, without waiting
+# for the killed client's server session (PostgreSQL and MariaDB finish the
 # statement in flight after the client is gone): the invariants hold at
-# every instant, and waiting for such a session is the next `up`'s job.
+# every instant, and waiting for such a session is the next run's job.
 #
 # Environment:
 #   STRATA                    the binary (default $top_builddir/strata)
@@ -54,8 +92,12 @@
 #                             databases (mysql backend)
 #   CRASH_TRIALS   number of trials (default 30)
 #   CRASH_FIRST    number (= seed) of the first trial (default 1)
-#   CRASH_DELAY_MS force the kill delay (replaying a trial: CRASH_FIRST=N
-#                  CRASH_TRIALS=1 CRASH_DELAY_MS=the printed delay)
+#   CRASH_DELAY_MS force the kill delay of `up` (replaying a trial:
+#                  CRASH_FIRST=N CRASH_TRIALS=1 CRASH_DELAY_MS=the printed
+#                  delay)
+#   CRASH_DOWN_DELAY_MS, CRASH_REPAIR_DELAY_MS  the same for the kill of
+#                  `down` and of the repair (step 7; every third trial)
+#   CRASH_DOWN=0   skip steps 5-8 (only `up` is killed)
 #   CRASH_KEEP=1   keep the work directory (migrations, outputs)
 # Own database per run on the servers (crash_PID_RANDOM; on MySQL one per
 # trial), dropped on exit. A missing URL or server FAILS, never skips.
@@ -69,6 +111,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 STRATA=${STRATA:-$top_builddir/strata}
 TRIALS=${CRASH_TRIALS:-30}
 FIRST=${CRASH_FIRST:-1}
+DOWN=${CRASH_DOWN:-1}
 HTAB=strata_migrations
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/strata-crash.XXXXXX")
@@ -87,6 +130,9 @@ sqlite|postgres|mysql) ;;
 *) echo "usage: $0 sqlite|postgres|mysql" >&2; exit 2 ;;
 esac
 [[ $TRIALS =~ ^[0-9]+$ && $FIRST =~ ^[0-9]+$ ]] || bail "CRASH_TRIALS and CRASH_FIRST must be numbers"
+[[ ${CRASH_DELAY_MS:-0}${CRASH_DOWN_DELAY_MS:-0}${CRASH_REPAIR_DELAY_MS:-0} =~ ^[0-9]+$ ]] ||
+	bail "CRASH_DELAY_MS, CRASH_DOWN_DELAY_MS and CRASH_REPAIR_DELAY_MS must be numbers"
+[[ $DOWN == [01] ]] || bail "CRASH_DOWN must be 0 or 1"
 [ -x "$STRATA" ] || bail "no strata binary at $STRATA"
 
 # ----------------------------------------------------------- backends
@@ -97,7 +143,8 @@ esac
 #                       table; sets URL and SARGS (extra strata options)
 #   be_facts            prints the state: "H version state done total",
 #                       "L tag count", "T table", "C table.column",
-#                       "I index valid(1|0)", "E enum-label", "J mode"
+#                       "I index valid(1|0)", "E enum-label", "J mode",
+#                       "F function", "Y enum-type" (PostgreSQL)
 #   be_drop_index NAME  drops an index (a PostgreSQL one left INVALID)
 #   be_slow N           how many ms trial N adds to a whole run on purpose
 #   be_gone             drops the trial's namespace (or has the next
@@ -105,6 +152,7 @@ esac
 #   be_cleanup          drops everything (EXIT trap)
 #   bulk N              SQL inserting N rows tagged @TAG into the ledger
 #                       and taking a moment to do it
+#   unbulk              SQL deleting the rows tagged @TAG (bulk's inverse)
 
 case $BACKEND in
 sqlite)
@@ -139,6 +187,7 @@ sqlite)
 	bulk() {
 		echo "INSERT INTO ledger (tag, n) WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < $1) SELECT '@TAG', i FROM r;"
 	}
+	unbulk() { echo "DELETE FROM ledger WHERE tag = '@TAG';"; }
 	;;
 postgres)
 	command -v psql >/dev/null || bail "the psql client is not installed"
@@ -184,7 +233,11 @@ postgres)
 		  WHERE s.nspname = '$S' AND c.relname LIKE 'i\_%'
 		UNION ALL SELECT 'E '||e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid
 		  JOIN pg_namespace s ON s.oid = t.typnamespace
-		  WHERE s.nspname = '$S' AND e.enumlabel LIKE 'v\_%';
+		  WHERE s.nspname = '$S' AND e.enumlabel LIKE 'v\_%'
+		UNION ALL SELECT 'F '||p.proname FROM pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace
+		  WHERE s.nspname = '$S' AND p.proname = 'slow_key'
+		UNION ALL SELECT 'Y '||t.typname FROM pg_type t JOIN pg_namespace s ON s.oid = t.typnamespace
+		  WHERE s.nspname = '$S' AND t.typtype = 'e';
 		EOF
 	}
 	be_drop_index() { q -c "DROP INDEX $S.$1"; }
@@ -201,6 +254,9 @@ postgres)
 	bulk() {
 		echo "INSERT INTO ledger (tag, n) SELECT '@TAG', g FROM generate_series(1, $1) g, pg_sleep(0.01) z;"
 	}
+	# (a moment too: a whole down is otherwise little more than its
+	# start-up, and kills would seldom land inside it)
+	unbulk() { echo "DELETE FROM ledger USING pg_sleep(0.002) z WHERE tag = '@TAG';"; }
 	;;
 mysql)
 	CLIENT=$(command -v mariadb || command -v mysql) ||
@@ -276,6 +332,7 @@ mysql)
 	bulk() {
 		echo "INSERT INTO ledger (tag, n) SELECT '@TAG', s.seq FROM seq_1_to_$1 s, (SELECT SLEEP(0.01) AS z) w;"
 	}
+	unbulk() { echo "DELETE FROM ledger WHERE tag = '@TAG';"; }
 	;;
 esac
 
@@ -291,21 +348,29 @@ trap cleanup EXIT
 
 # ------------------------------------------------------ the migrations
 #
-# mig VERSION NAME [transaction:false]   starts a migration file
-# st a|n TRACE SQL                       adds a statement: `a` when it
+# mig VERSION NAME [transaction:false]   starts a migration file (its
+#     down part is transaction:false too when its up part is)
+# st a|n TRACE SQL a|n DOWNSQL           adds a statement: `a` when it
 #     commits on its own (in doubt after a kill), `n` when it shares a
 #     transaction with its progress update (or its migration is one
 #     transaction). TRACE: L:N (N ledger rows tagged @TAG), T:table,
-#     C:table.column, I:index, E:enum-label, J:journal-mode, - (none).
-#     In TRACE and SQL, @ID is VERSION_K and @TAG is VERSION:K.
-# dml N                                  st n L:N "$(bulk N)"
+#     C:table.column, I:index, E:enum-label, J:journal-mode, F:function,
+#     Y:enum-type, - (none). DOWNSQL undoes it (removes its trace), `a` /
+#     `n` saying the same of it. In TRACE and both SQLs, @ID is VERSION_K
+#     and @TAG is VERSION:K.
+# dml N                                  st n L:N "$(bulk N)" n "$(unbulk)"
+# write_downs                            appends every file's down part:
+#     down statement J undoes up statement N+1-J
 #
-# Arrays: MIGS (versions in order); per version M_FILE, M_N (statements),
-# M_STEP (1: statement by statement); per statement, keyed "V:K":
-# S_AUTO, S_TRACE, S_LINE.
+# Arrays: MIGS (versions in order); per version M_FILE, M_N (statements,
+# each way), M_STEP / M_DSTEP (1: up / down statement by statement),
+# M_TXF (1: transaction:false); per statement, keyed "V:K": S_AUTO,
+# S_TRACE, S_LINE, U_AUTO, U_SQL (its inverse); per down statement, keyed
+# "V:J": D_AUTO, D_LINE.
 
 MIGS=()
-declare -A M_FILE M_N M_STEP S_AUTO S_TRACE S_LINE
+declare -A M_FILE M_N M_STEP M_DSTEP M_TXF M_LINES S_AUTO S_TRACE S_LINE \
+	U_AUTO U_SQL D_AUTO D_LINE
 cur=
 cur_line=0
 
@@ -315,8 +380,10 @@ mig() {
 	M_FILE[$1]=${1}_$2.sql
 	M_N[$1]=0
 	M_STEP[$1]=0
+	M_TXF[$1]=0
 	if [ "${3:-}" = transaction:false ]; then
 		M_STEP[$1]=1
+		M_TXF[$1]=1
 		echo "-- migrate:up transaction:false" >"$MIG/${M_FILE[$1]}"
 	else
 		echo "-- migrate:up" >"$MIG/${M_FILE[$1]}"
@@ -325,189 +392,270 @@ mig() {
 }
 
 st() {
-	local auto=$1 trace=$2 sql=$3 k
+	local auto=$1 trace=$2 sql=$3 dauto=${4:-} dsql=${5:-} k
 	k=$((M_N[$cur] + 1))
 	M_N[$cur]=$k
+	[[ $dauto == [an] && -n $dsql ]] || bail "statement $k of migration $cur has no inverse"
 	trace=${trace//@ID/${cur}_$k}
 	sql=${sql//@ID/${cur}_$k}
 	sql=${sql//@TAG/$cur:$k}
+	dsql=${dsql//@ID/${cur}_$k}
+	dsql=${dsql//@TAG/$cur:$k}
 	[ "$auto" = a ] && M_STEP[$cur]=1
 	S_AUTO[$cur:$k]=$auto
 	S_TRACE[$cur:$k]=$trace
+	U_AUTO[$cur:$k]=$dauto
+	U_SQL[$cur:$k]=$dsql
 	cur_line=$((cur_line + 1))
 	S_LINE[$cur:$k]=$cur_line
+	M_LINES[$cur]=$cur_line
 	echo "$sql" >>"$MIG/${M_FILE[$cur]}"
 }
 
-dml() { st n "L:$1" "$(bulk "$1")"; }
+dml() { st n "L:$1" "$(bulk "$1")" n "$(unbulk)"; }
+
+write_downs() {
+	local v n j k line f
+	for v in "${MIGS[@]}"; do
+		n=${M_N[$v]}
+		f=$MIG/${M_FILE[$v]}
+		line=${M_LINES[$v]}
+		M_DSTEP[$v]=${M_TXF[$v]}
+		if [ "${M_TXF[$v]}" = 1 ]; then
+			echo "-- migrate:down transaction:false" >>"$f"
+		else
+			echo "-- migrate:down" >>"$f"
+		fi
+		line=$((line + 1))
+		for ((j = 1; j <= n; j++)); do
+			k=$((n + 1 - j))
+			D_AUTO[$v:$j]=${U_AUTO[$v:$k]}
+			[ "${D_AUTO[$v:$j]}" = a ] && M_DSTEP[$v]=1
+			line=$((line + 1))
+			D_LINE[$v:$j]=$line
+			echo "${U_SQL[$v:$k]}" >>"$f"
+		done
+	done
+}
 
 mkdir -p "$MIG"
 case $BACKEND in
 sqlite)
 	# SQLite: every statement but VACUUM and PRAGMA journal_mode /
-	# foreign_keys shares a transaction with its progress update.
+	# foreign_keys shares a transaction with its progress update. Down:
+	# VACUUM again, PRAGMA journal_mode = DELETE (both in doubt after a
+	# kill), DROP COLUMN (SQLite 3.35 and later), DROP TABLE / INDEX.
 	B=1000
 	mig 0001 base
-	st n T:base "CREATE TABLE base (id INTEGER PRIMARY KEY, v TEXT);"
+	st n T:base "CREATE TABLE base (id INTEGER PRIMARY KEY, v TEXT);" \
+		n "DROP TABLE base;"
 	dml $B
 	mig 0002 mixed transaction:false
 	dml $B
-	st n T:t_@ID "CREATE TABLE t_@ID (x INTEGER);"
-	st n C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID INTEGER;"
+	st n T:t_@ID "CREATE TABLE t_@ID (x INTEGER);" \
+		n "DROP TABLE t_@ID;"
+	st n C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID INTEGER;" \
+		n "ALTER TABLE base DROP COLUMN c_@ID;"
 	dml $B
 	mig 0003 vacuum
 	dml $B
-	st a - "VACUUM;"
+	st a - "VACUUM;" \
+		a "VACUUM;"
 	dml $B
 	mig 0004 index
-	st n I:i_@ID "CREATE INDEX i_@ID ON ledger (n);"
+	st n I:i_@ID "CREATE INDEX i_@ID ON ledger (n);" \
+		n "DROP INDEX i_@ID;"
 	dml $B
 	dml $B
 	mig 0005 plain
 	dml $B
-	st n C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID TEXT;"
+	st n C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID TEXT;" \
+		n "ALTER TABLE base DROP COLUMN c_@ID;"
 	mig 0006 wal
 	dml $B
-	st a J:wal "PRAGMA journal_mode = WAL;"
+	st a J:wal "PRAGMA journal_mode = WAL;" \
+		a "PRAGMA journal_mode = DELETE;"
 	dml $B
-	st n T:t_@ID "CREATE TABLE t_@ID (x INTEGER);"
+	st n T:t_@ID "CREATE TABLE t_@ID (x INTEGER);" \
+		n "DROP TABLE t_@ID;"
 	mig 0007 dml_only transaction:false
 	dml $B
 	dml $B
 	dml $B
 	mig 0008 tables
-	st n T:t_@ID "CREATE TABLE t_@ID (x INTEGER);"
-	st n I:i_@ID "CREATE INDEX i_@ID ON t_0008_1 (x);"
+	st n T:t_@ID "CREATE TABLE t_@ID (x INTEGER);" \
+		n "DROP TABLE t_@ID;"
+	st n I:i_@ID "CREATE INDEX i_@ID ON t_0008_1 (x);" \
+		n "DROP INDEX i_@ID;"
 	dml $B
 	mig 0009 vacuum_again
-	st a - "VACUUM;"
+	st a - "VACUUM;" \
+		a "VACUUM;"
 	dml $B
-	st n I:i_@ID "CREATE INDEX i_@ID ON ledger (tag, n);"
+	st n I:i_@ID "CREATE INDEX i_@ID ON ledger (tag, n);" \
+		n "DROP INDEX i_@ID;"
 	dml $B
 	mig 0010 plain
 	dml $B
 	dml $B
 	mig 0011 columns transaction:false
-	st n C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID INTEGER;"
+	st n C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID INTEGER;" \
+		n "ALTER TABLE base DROP COLUMN c_@ID;"
 	dml $B
-	st n C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID INTEGER;"
+	st n C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID INTEGER;" \
+		n "ALTER TABLE base DROP COLUMN c_@ID;"
 	mig 0012 plain
-	st n T:t_@ID "CREATE TABLE t_@ID (x INTEGER);"
+	st n T:t_@ID "CREATE TABLE t_@ID (x INTEGER);" \
+		n "DROP TABLE t_@ID;"
 	dml $B
 	mig 0013 vacuum_last
 	dml $B
-	st a - "VACUUM;"
+	st a - "VACUUM;" \
+		a "VACUUM;"
 	mig 0014 plain
 	dml $B
 	dml $B
-	st n I:i_@ID "CREATE INDEX i_@ID ON base (v);"
+	st n I:i_@ID "CREATE INDEX i_@ID ON base (v);" \
+		n "DROP INDEX i_@ID;"
 	mig 0015 mixed transaction:false
 	dml $B
-	st n T:t_@ID "CREATE TABLE t_@ID (x INTEGER);"
+	st n T:t_@ID "CREATE TABLE t_@ID (x INTEGER);" \
+		n "DROP TABLE t_@ID;"
 	dml $B
 	mig 0016 plain
 	dml $B
-	st n C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID INTEGER;"
+	st n C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID INTEGER;" \
+		n "ALTER TABLE base DROP COLUMN c_@ID;"
 	dml $B
 	;;
 postgres)
 	# PostgreSQL: every statement but CREATE INDEX CONCURRENTLY, ALTER
 	# TYPE ... ADD VALUE, VACUUM (and the like) shares a transaction with
-	# its progress update; those commit on their own.
+	# its progress update; those commit on their own. Down: DROP INDEX
+	# CONCURRENTLY for a CONCURRENTLY index and VACUUM again (both in
+	# doubt after a kill); an enum value cannot be dropped, so its down
+	# renames it out of the traces (in a transaction: the down of 0011 is
+	# one) and 0010's DROP TYPE removes it with the type; the function
+	# slow_key goes with 0001, after the indexes using it.
 	B=300
 	mig 0001 base
-	st n T:base "CREATE TABLE base (id integer PRIMARY KEY, v text);"
+	st n T:base "CREATE TABLE base (id integer PRIMARY KEY, v text);" \
+		n "DROP TABLE base;"
 	# an index key that takes a while (so that kills land inside a
 	# CREATE INDEX CONCURRENTLY); only while an index is built, not on
 	# every insert into the indexed ledger. How long: the test's table
 	# knob, set by be_fresh
-	st n - "CREATE FUNCTION slow_key(n integer) RETURNS integer LANGUAGE plpgsql IMMUTABLE SET search_path FROM CURRENT AS \$\$ BEGIN IF n % 100 = 0 AND current_query() LIKE 'CREATE%' THEN PERFORM pg_sleep((SELECT key_sleep FROM knob)); END IF; RETURN n; END \$\$;"
+	st n F:slow_key "CREATE FUNCTION slow_key(n integer) RETURNS integer LANGUAGE plpgsql IMMUTABLE SET search_path FROM CURRENT AS \$\$ BEGIN IF n % 100 = 0 AND current_query() LIKE 'CREATE%' THEN PERFORM pg_sleep((SELECT key_sleep FROM knob)); END IF; RETURN n; END \$\$;" \
+		n "DROP FUNCTION slow_key(integer);"
 	dml $B
 	mig 0002 plain
 	dml $B
-	st n C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID integer;"
+	st n C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID integer;" \
+		n "ALTER TABLE base DROP COLUMN c_@ID;"
 	dml $B
 	mig 0003 concurrently
 	dml $B
-	st a I:i_@ID "CREATE INDEX CONCURRENTLY i_@ID ON ledger (slow_key(n));"
+	st a I:i_@ID "CREATE INDEX CONCURRENTLY i_@ID ON ledger (slow_key(n));" \
+		a "DROP INDEX CONCURRENTLY i_@ID;"
 	dml $B
 	mig 0004 mixed transaction:false
-	st n T:t_@ID "CREATE TABLE t_@ID (x integer);"
+	st n T:t_@ID "CREATE TABLE t_@ID (x integer);" \
+		n "DROP TABLE t_@ID;"
 	dml $B
-	st n C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID text;"
+	st n C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID text;" \
+		n "ALTER TABLE base DROP COLUMN c_@ID;"
 	dml $B
 	mig 0005 tables
-	st n T:t_@ID "CREATE TABLE t_@ID (x integer);"
-	st n I:i_@ID "CREATE INDEX i_@ID ON t_0005_1 (x);"
+	st n T:t_@ID "CREATE TABLE t_@ID (x integer);" \
+		n "DROP TABLE t_@ID;"
+	st n I:i_@ID "CREATE INDEX i_@ID ON t_0005_1 (x);" \
+		n "DROP INDEX i_@ID;"
 	dml $B
 	mig 0006 vacuum
 	dml $B
-	st a - "VACUUM ledger;"
+	st a - "VACUUM ledger;" \
+		a "VACUUM ledger;"
 	dml $B
 	mig 0007 plain
 	dml $B
 	dml $B
 	dml $B
 	mig 0008 concurrently_first
-	st a I:i_@ID "CREATE INDEX CONCURRENTLY i_@ID ON ledger (slow_key(n), tag);"
+	st a I:i_@ID "CREATE INDEX CONCURRENTLY i_@ID ON ledger (slow_key(n), tag);" \
+		a "DROP INDEX CONCURRENTLY i_@ID;"
 	dml $B
-	st a I:i_@ID "CREATE UNIQUE INDEX CONCURRENTLY i_@ID ON base (id, v);"
+	st a I:i_@ID "CREATE UNIQUE INDEX CONCURRENTLY i_@ID ON base (id, v);" \
+		a "DROP INDEX CONCURRENTLY i_@ID;"
 	mig 0009 dml_only transaction:false
 	dml $B
 	dml $B
-	st n T:t_@ID "CREATE TABLE t_@ID (x integer);"
+	st n T:t_@ID "CREATE TABLE t_@ID (x integer);" \
+		n "DROP TABLE t_@ID;"
 	mig 0010 type
-	st n T:t_@ID "CREATE TABLE t_@ID (x integer);"
-	st n - "CREATE TYPE mood AS ENUM ('neutral');"
+	st n T:t_@ID "CREATE TABLE t_@ID (x integer);" \
+		n "DROP TABLE t_@ID;"
+	st n Y:mood "CREATE TYPE mood AS ENUM ('neutral');" \
+		n "DROP TYPE mood;"
 	dml $B
 	mig 0011 enum_value
 	dml $B
-	st a E:v_@ID "ALTER TYPE mood ADD VALUE 'v_@ID';"
+	st a E:v_@ID "ALTER TYPE mood ADD VALUE 'v_@ID';" \
+		n "ALTER TYPE mood RENAME VALUE 'v_@ID' TO 'x_@ID';"
 	dml $B
 	mig 0012 plain
-	st n C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID integer;"
+	st n C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID integer;" \
+		n "ALTER TABLE base DROP COLUMN c_@ID;"
 	dml $B
 	mig 0013 concurrently_last
 	dml $B
-	st a I:i_@ID "CREATE INDEX CONCURRENTLY i_@ID ON ledger (n, tag);"
+	st a I:i_@ID "CREATE INDEX CONCURRENTLY i_@ID ON ledger (n, tag);" \
+		a "DROP INDEX CONCURRENTLY i_@ID;"
 	mig 0014 plain
 	dml $B
 	dml $B
 	mig 0015 mixed transaction:false
 	dml $B
-	st n I:i_@ID "CREATE INDEX i_@ID ON base (v);"
+	st n I:i_@ID "CREATE INDEX i_@ID ON base (v);" \
+		n "DROP INDEX i_@ID;"
 	dml $B
 	mig 0016 plain
 	dml $B
-	st n T:t_@ID "CREATE TABLE t_@ID (x integer);"
+	st n T:t_@ID "CREATE TABLE t_@ID (x integer);" \
+		n "DROP TABLE t_@ID;"
 	;;
 mysql)
 	# MySQL/MariaDB: DDL commits on its own, so every migration with DDL
 	# runs statement by statement and its DDL is in doubt after a kill;
 	# DML shares a transaction with its progress update; a migration of
-	# DML only is one transaction.
+	# DML only is one transaction. The same holds for the down parts
+	# (DROP TABLE / COLUMN / INDEX, DELETE).
 	B=300
 	mig 0001 base
-	st a T:base "CREATE TABLE base (id INT PRIMARY KEY, v VARCHAR(40)) ENGINE=InnoDB;"
+	st a T:base "CREATE TABLE base (id INT PRIMARY KEY, v VARCHAR(40)) ENGINE=InnoDB;" \
+		a "DROP TABLE base;"
 	dml $B
 	mig 0002 dml_only
 	dml $B
 	dml $B
 	mig 0003 column
 	dml $B
-	st a C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID INT;"
+	st a C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID INT;" \
+		a "ALTER TABLE base DROP COLUMN c_@ID;"
 	dml $B
 	mig 0004 index_and_table
-	st a I:i_@ID "CREATE INDEX i_@ID ON ledger (n);"
+	st a I:i_@ID "CREATE INDEX i_@ID ON ledger (n);" \
+		a "DROP INDEX i_@ID ON ledger;"
 	dml $B
-	st a T:t_@ID "CREATE TABLE t_@ID (x INT) ENGINE=InnoDB;"
+	st a T:t_@ID "CREATE TABLE t_@ID (x INT) ENGINE=InnoDB;" \
+		a "DROP TABLE t_@ID;"
 	mig 0005 dml_only
 	dml $B
 	mig 0006 dml_only transaction:false
 	dml $B
 	dml $B
 	mig 0007 alter_ledger
-	st a I:i_@ID "ALTER TABLE ledger ADD INDEX i_@ID (tag);"
+	st a I:i_@ID "ALTER TABLE ledger ADD INDEX i_@ID (tag);" \
+		a "ALTER TABLE ledger DROP INDEX i_@ID;"
 	dml $B
 	mig 0008 dml_only
 	dml $B
@@ -515,30 +663,37 @@ mysql)
 	dml $B
 	mig 0009 mixed transaction:false
 	dml $B
-	st a T:t_@ID "CREATE TABLE t_@ID (x INT) ENGINE=InnoDB;"
+	st a T:t_@ID "CREATE TABLE t_@ID (x INT) ENGINE=InnoDB;" \
+		a "DROP TABLE t_@ID;"
 	dml $B
 	mig 0010 columns
-	st a C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID INT;"
-	st a C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID INT;"
+	st a C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID INT;" \
+		a "ALTER TABLE base DROP COLUMN c_@ID;"
+	st a C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID INT;" \
+		a "ALTER TABLE base DROP COLUMN c_@ID;"
 	dml $B
 	mig 0011 dml_only
 	dml $B
 	mig 0012 index_last
 	dml $B
-	st a I:i_@ID "CREATE INDEX i_@ID ON ledger (tag, n);"
+	st a I:i_@ID "CREATE INDEX i_@ID ON ledger (tag, n);" \
+		a "DROP INDEX i_@ID ON ledger;"
 	mig 0013 dml_only
 	dml $B
 	dml $B
 	mig 0014 table
-	st a T:t_@ID "CREATE TABLE t_@ID (x INT) ENGINE=InnoDB;"
+	st a T:t_@ID "CREATE TABLE t_@ID (x INT) ENGINE=InnoDB;" \
+		a "DROP TABLE t_@ID;"
 	dml $B
 	mig 0015 dml_only
 	dml $B
 	mig 0016 column
 	dml $B
-	st a C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID VARCHAR(10);"
+	st a C:base.c_@ID "ALTER TABLE base ADD COLUMN c_@ID VARCHAR(10);" \
+		a "ALTER TABLE base DROP COLUMN c_@ID;"
 	;;
 esac
+write_downs
 
 # ---------------------------------------------------------- the checks
 
@@ -568,7 +723,7 @@ load_facts() {
 		case $kind in
 		H) H_STATE[$a]=$b; H_DONE[$a]=$c; H_TOTAL[$a]=$d ;;
 		L) FACT[L:$a]=$b ;;
-		T|C|E) FACT[$kind:$a]=1 ;;
+		T|C|E|F|Y) FACT[$kind:$a]=1 ;;
 		I) FACT[I:$a]=$b ;;
 		J) FACT[J]=$a ;;
 		'') ;;
@@ -577,36 +732,33 @@ load_facts() {
 	done <"$work/facts"
 }
 
-# took V K: how often statement K of V took effect: 0, 1, 2..., "torn"
+# took V K: how often statement K of V took effect, in TOOK (no
+# subshell: the checks call it for every statement): 0, 1, 2..., "torn"
 # (part of its rows), "invalid" (a PostgreSQL index left INVALID by an
-# interrupted CREATE INDEX CONCURRENTLY) or "?" (no trace).
+# interrupted CREATE INDEX CONCURRENTLY or DROP INDEX CONCURRENTLY) or
+# "?" (no trace).
 took() {
 	local tr=${S_TRACE[$1:$2]} c
 	case $tr in
 	L:*)
 		c=${FACT[L:$1:$2]:-0}
-		if ((c % ${tr#L:} == 0)); then echo $((c / ${tr#L:})); else echo torn; fi ;;
+		if ((c % ${tr#L:} == 0)); then TOOK=$((c / ${tr#L:})); else TOOK=torn; fi ;;
 	I:*)
 		case ${FACT[$tr]:-} in
-		'') echo 0 ;;
-		1) echo 1 ;;
-		*) echo invalid ;;
+		'') TOOK=0 ;;
+		1) TOOK=1 ;;
+		*) TOOK=invalid ;;
 		esac ;;
-	J:*) if [ "${FACT[J]:-}" = "${tr#J:}" ]; then echo 1; else echo 0; fi ;;
-	-) echo '?' ;;
-	*) echo "${FACT[$tr]:-0}" ;;
+	J:*) if [ "${FACT[J]:-}" = "${tr#J:}" ]; then TOOK=1; else TOOK=0; fi ;;
+	-) TOOK='?' ;;
+	*) TOOK=${FACT[$tr]:-0} ;;
 	esac
 }
 
-# check_state final: the invariants over FACT / H_*; prints one problem
-# per line (nothing when all hold). With final=1 every migration must be
-# applied. Sets RUNNING_V / RUNNING_D (the interrupted migration, if any)
-# and NAPPLIED.
-check_state() {
-	local final=$1 v k n t seen_running=0 seen_absent=0 key
-	RUNNING_V=
-	RUNNING_D=
-	NAPPLIED=0
+# check_known: history rows and traces that no migration of the set
+# accounts for.
+check_known() {
+	local v key
 	for v in "${!H_STATE[@]}"; do
 		[ -n "${M_N[$v]:-}" ] || echo "history row for unknown version $v"
 	done
@@ -614,6 +766,18 @@ check_state() {
 		[ "$key" = J ] && continue
 		[[ $KNOWN == *" $key "* ]] || echo "unexpected trace $key (${FACT[$key]})"
 	done
+}
+
+# check_state final: the invariants over FACT / H_*; prints one problem
+# per line (nothing when all hold). With final=1 every migration must be
+# applied. Sets RUNNING_V / RUNNING_D (the interrupted migration, if any)
+# and NAPPLIED.
+check_state() {
+	local final=$1 v k n t seen_running=0 seen_absent=0
+	RUNNING_V=
+	RUNNING_D=
+	NAPPLIED=0
+	check_known
 	for v in "${MIGS[@]}"; do
 		n=${M_N[$v]}
 		local state=${H_STATE[$v]:-none} d=${H_DONE[$v]:-0}
@@ -628,7 +792,7 @@ check_state() {
 			[ "$d" = "$n" ] && [ "${H_TOTAL[$v]}" = "$n" ] ||
 				echo "$v applied with statements_done=$d statements_total=${H_TOTAL[$v]} (expected $n)"
 			for ((k = 1; k <= n; k++)); do
-				t=$(took "$v" $k)
+				took "$v" $k; t=$TOOK
 				[ "$t" = 1 ] || [ "$t" = '?' ] ||
 					echo "$v applied but statement $k (${S_TRACE[$v:$k]}) took effect $t times"
 			done ;;
@@ -644,7 +808,7 @@ check_state() {
 				echo "$v running with statements_total=${H_TOTAL[$v]} (expected $n)"
 			((d >= 0 && d < n)) || echo "$v running with statements_done=$d of $n"
 			for ((k = 1; k <= n; k++)); do
-				t=$(took "$v" $k)
+				took "$v" $k; t=$TOOK
 				[ "$t" = '?' ] && continue
 				if ((k <= d)); then
 					[ "$t" = 1 ] ||
@@ -660,12 +824,81 @@ check_state() {
 		none)
 			seen_absent=1
 			for ((k = 1; k <= n; k++)); do
-				t=$(took "$v" $k)
+				took "$v" $k; t=$TOOK
 				[ "$t" = 0 ] || [ "$t" = '?' ] ||
 					echo "$v has no history row but statement $k (${S_TRACE[$v:$k]}) took effect $t times"
 			done ;;
 		*)
 			echo "$v is $state after a kill (statements_done=$d)" ;;
+		esac
+	done
+}
+
+# check_down_state final: the invariants of a `down` over FACT / H_*,
+# one problem per line. Migrations are reverted from the newest
+# backwards, so in version order: applied..., at most one reverting, no
+# row after it. Down statement J of a migration of N statements undoes up
+# statement N+1-J. With final=1 no migration may have a row. Sets
+# REVERTING_V / REVERTING_D and NAPPLIED.
+check_down_state() {
+	local final=$1 v j k n t seen_rev=0 seen_absent=0
+	REVERTING_V=
+	REVERTING_D=
+	NAPPLIED=0
+	check_known
+	for v in "${MIGS[@]}"; do
+		n=${M_N[$v]}
+		local state=${H_STATE[$v]:-none} d=${H_DONE[$v]:-0}
+		if ((final)) && [ "$state" != none ]; then
+			echo "$v is $state at the end (expected reverted)"
+		fi
+		case $state in
+		applied)
+			NAPPLIED=$((NAPPLIED + 1))
+			((seen_rev || seen_absent)) &&
+				echo "$v applied after a reverting or reverted earlier migration"
+			[ "$d" = "$n" ] && [ "${H_TOTAL[$v]}" = "$n" ] ||
+				echo "$v applied with statements_done=$d statements_total=${H_TOTAL[$v]} (expected $n)"
+			for ((k = 1; k <= n; k++)); do
+				took "$v" $k; t=$TOOK
+				[ "$t" = 1 ] || [ "$t" = '?' ] ||
+					echo "$v applied but statement $k (${S_TRACE[$v:$k]}) took effect $t times"
+			done ;;
+		reverting)
+			((seen_rev || seen_absent)) &&
+				echo "$v reverting after a reverting or reverted earlier migration"
+			seen_rev=1
+			REVERTING_V=$v
+			REVERTING_D=$d
+			[ "${M_DSTEP[$v]}" = 1 ] ||
+				echo "$v is reverting but its down part is one transaction"
+			[ "${H_TOTAL[$v]}" = "$n" ] ||
+				echo "$v reverting with statements_total=${H_TOTAL[$v]} (expected $n)"
+			((d >= 0 && d < n)) || echo "$v reverting with statements_done=$d of $n"
+			for ((j = 1; j <= n; j++)); do
+				k=$((n + 1 - j))
+				took "$v" $k; t=$TOOK
+				[ "$t" = '?' ] && continue
+				if ((j <= d)); then
+					[ "$t" = 0 ] ||
+						echo "$v reverting at $d/$n: down statement $j ran but the trace of up statement $k (${S_TRACE[$v:$k]}) is there $t times (expected 0)"
+				elif ((j == d + 1)) && [ "${D_AUTO[$v:$j]}" = a ]; then
+					[ "$t" = 0 ] || [ "$t" = 1 ] || [ "$t" = invalid ] ||
+						echo "$v reverting at $d/$n: down statement $j in flight (commits on its own): the trace of up statement $k (${S_TRACE[$v:$k]}) is there $t times (expected at most 1)"
+				else
+					[ "$t" = 1 ] ||
+						echo "$v reverting at $d/$n: down statement $j has not run but the trace of up statement $k (${S_TRACE[$v:$k]}) is there $t times (expected 1)"
+				fi
+			done ;;
+		none)
+			seen_absent=1
+			for ((k = 1; k <= n; k++)); do
+				took "$v" $k; t=$TOOK
+				[ "$t" = 0 ] || [ "$t" = '?' ] ||
+					echo "$v has no history row but the trace of statement $k (${S_TRACE[$v:$k]}) is there $t times"
+			done ;;
+		*)
+			echo "$v is $state after a kill of down (statements_done=$d)" ;;
 		esac
 	done
 }
@@ -695,71 +928,320 @@ dump_trial() {
 	be_facts 2>&1 | sort | sed 's/^/#     /' | head -n 80
 }
 
+# take_problems PREFIX: records each line of $work/problems as a problem.
+take_problems() {
+	local p
+	while IFS= read -r p; do [ -n "$p" ] && problem "$1$p"; done <"$work/problems"
+}
+
+# all_pending FILE: the output of `status` shows every migration pending.
+all_pending() {
+	local v
+	for v in "${MIGS[@]}"; do
+		grep -Eq "^${v}[[:space:]]+[^[:space:]]+[[:space:]]+pending([[:space:]]|\$)" "$1" ||
+			problem "status does not show $v pending"
+	done
+}
+
+# elapsed_ms T0: milliseconds since $EPOCHREALTIME was T0.
+elapsed_ms() {
+	local t1=$EPOCHREALTIME
+	echo $(( (${t1/./} - ${1/./}) / 1000 ))
+}
+
 # ------------------------------------------------------------- trials
 
 be_init
 
 # Trial 0: uninterrupted runs check the set itself and measure how long a
-# whole run takes (T, the shorter of two: the first one pays for cold
-# caches).
-T_MS=
-for _ in 1 2; do
+# whole run takes (T for up, TD for down --all; the shorter of two: the
+# first one pays for cold caches).
+T_MS="" TD_MS="" T_IDLE="" TD_IDLE=""
+for round in 1 2; do
 	be_fresh 0 || bail "cannot create the database of trial 0"
 	rm -f "$work"/out.*
+	PROBLEMS=()
 	t0=$EPOCHREALTIME
 	run calibrate up
-	t1=$EPOCHREALTIME
-	ms=$(( (${t1/./} - ${t0/./}) / 1000 ))
+	ms=$(elapsed_ms "$t0")
 	[ -z "$T_MS" ] || ((ms < T_MS)) && T_MS=$ms
-	PROBLEMS=()
 	[ "$rc" = 0 ] || problem "uninterrupted up exited $rc"
 	load_facts || problem "cannot read the state: $(head -n1 "$work/facts.err")"
 	check_state 1 >"$work/problems"
-	while IFS= read -r p; do [ -n "$p" ] && problem "$p"; done <"$work/problems"
+	take_problems ""
+	# and a run with nothing to do: how long strata takes to start and
+	# end (T_IDLE). One kill in eight lands in [0, T_IDLE], while it
+	# starts (and may be creating the history table); the others in
+	# [T_IDLE, T].
+	if [ "$round" = 2 ] && [ ${#PROBLEMS[@]} -eq 0 ]; then
+		t0=$EPOCHREALTIME
+		run idle up
+		T_IDLE=$(elapsed_ms "$t0")
+		((T_IDLE < T_MS)) || T_IDLE=$((T_MS / 2))
+		[ "$rc" = 0 ] || problem "up with nothing to do exited $rc"
+	fi
+	if [ "$DOWN" = 1 ] && [ ${#PROBLEMS[@]} -eq 0 ]; then
+		t0=$EPOCHREALTIME
+		run dcalibrate down --all
+		ms=$(elapsed_ms "$t0")
+		[ -z "$TD_MS" ] || ((ms < TD_MS)) && TD_MS=$ms
+		[ "$rc" = 0 ] || problem "uninterrupted down --all exited $rc"
+		load_facts || problem "cannot read the state: $(head -n1 "$work/facts.err")"
+		check_down_state 1 >"$work/problems"
+		take_problems "after down --all: "
+		run dstatus status --exit-code
+		[ "$rc" = 10 ] || problem "status --exit-code exited $rc after down --all (expected 10)"
+		all_pending "$work/out.dstatus"
+		if [ "$round" = 2 ]; then
+			t0=$EPOCHREALTIME
+			run didle down --all
+			TD_IDLE=$(elapsed_ms "$t0")
+			((TD_IDLE < TD_MS)) || TD_IDLE=$((TD_MS / 2))
+			[ "$rc" = 0 ] || problem "down --all with nothing to do exited $rc"
+		fi
+	fi
 	if [ ${#PROBLEMS[@]} -ne 0 ]; then
-		echo "not ok 1 - $BACKEND: the uninterrupted run"
+		echo "not ok 1 - $BACKEND: the uninterrupted runs"
 		dump_trial
 		echo "1..1"
 		exit 1
 	fi
 done
-# and a run with nothing to do: how long strata takes to start and end
-# (T_IDLE). One kill in eight lands in [0, T_IDLE], while it starts (and
-# may be creating the history table); the others in [T_IDLE, T].
-t0=$EPOCHREALTIME
-run idle up
-t1=$EPOCHREALTIME
-T_IDLE=$(( (${t1/./} - ${t0/./}) / 1000 ))
-((T_IDLE < T_MS)) || T_IDLE=$((T_MS / 2))
-if [ "$rc" != 0 ]; then
-	echo "not ok 1 - $BACKEND: up with nothing to do exited $rc"
-	sed 's/^/#   /' "$work/out.idle"
-	echo "1..1"
-	exit 1
-fi
 tap_n=1
-echo "ok 1 - $BACKEND: ${#MIGS[@]} migrations applied uninterrupted in $T_MS ms (start and end: $T_IDLE ms)"
+desc="${#MIGS[@]} migrations applied uninterrupted in $T_MS ms (start and end: $T_IDLE ms)"
+[ "$DOWN" = 0 ] || desc+=", reverted in $TD_MS ms (start and end: $TD_IDLE ms)"
+echo "ok 1 - $BACKEND: $desc"
 be_gone
 
-T0_MS=$T_MS
+# killed_run NAME DELAY_MS ARGS...: runs strata with ARGS and SIGKILLs
+# it after DELAY_MS (no timeout(1) here: the kill must hit strata
+# itself); output in $work/out.NAME, exit status in $krc: 137 (our
+# SIGKILL), or its own when it finished first.
+killed_run() {
+	local name=$1 ms=$2 pid
+	shift 2
+	"$STRATA" -u "$URL" -d "$MIG" "${SARGS[@]}" --no-color \
+		--lock-timeout 60 "$@" >"$work/out.$name" 2>&1 &
+	pid=$!
+	sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	krc=$?
+}
+
+# down_phase: steps 5-8 of the trial on its fully applied database: kills
+# `down --all` after $ddelay ms, checks the state, recovers, checks the
+# end. Appends to DLANDED / DHOW; counts in nd_*.
+down_phase() {
+	local v n s k t line pre_v pre_d np round out dkrc rec_ms rec_rc t0
+	local -a mode
+	killed_run dkilled "$ddelay" down --all
+	dkrc=$krc
+	[ "$dkrc" = 137 ] || [ "$dkrc" = 0 ] || problem "the down to be killed exited $dkrc before the kill"
+
+	# 6. the state right after the kill
+	if ! load_facts; then
+		problem "cannot read the state after the down kill: $(head -n1 "$work/facts.err")"
+	else
+		check_down_state 0 >"$work/problems"
+		take_problems "after the down kill: "
+	fi
+	if [ -n "$REVERTING_V" ]; then
+		DLANDED="mid $REVERTING_V at $REVERTING_D/${M_N[$REVERTING_V]}"
+		nd_mid=$((nd_mid + 1))
+	elif [ "$NAPPLIED" = "${#MIGS[@]}" ]; then
+		DLANDED="before the first revert or inside it"
+		nd_before=$((nd_before + 1))
+	elif [ "$NAPPLIED" = 0 ]; then
+		DLANDED="after the last"
+		nd_after=$((nd_after + 1))
+	else
+		DLANDED="after $((${#MIGS[@]} - NAPPLIED)) reverted"
+		nd_between=$((nd_between + 1))
+	fi
+
+	# 7. recovery: down --all again, a repair when it refuses (killed
+	# once in every third trial, then from the top again)
+	t0=$EPOCHREALTIME
+	run drecover1 down --all
+	rec_ms=$(elapsed_ms "$t0") rec_rc=$rc
+	round=1
+	while :; do
+		out=$work/out.drecover$round
+		if [ "$rc" = 0 ]; then
+			if [ -n "$REVERTING_V" ]; then
+				# resumed by itself at down statement d+1 (or later on
+				# a server, see step 3), one that shares a transaction
+				line=$(grep -i "resum" "$out" | grep -F "$REVERTING_V" | head -n1)
+				s=
+				[[ $line =~ statement\ ([0-9]+)\ of\ ([0-9]+) ]] && s=${BASH_REMATCH[1]}
+				if [ -z "$line" ]; then
+					[ "$BACKEND" != sqlite ] ||
+						problem "down completed $REVERTING_V (was reverting at $REVERTING_D) without a line saying it resumed"
+					DHOW+=", finished by the server"
+				elif [ -z "$s" ]; then
+					problem "the resume line names no statement: $line"
+				elif ((s > ${M_N[$REVERTING_V]})); then
+					problem "the resume line names a statement past the last: $line"
+				elif ((s < REVERTING_D + 1)) || ([ "$BACKEND" = sqlite ] && ((s != REVERTING_D + 1))); then
+					problem "resumed the down of $REVERTING_V at statement $s, expected $((REVERTING_D + 1))"
+				elif [ "${D_AUTO[$REVERTING_V:$s]:-}" = a ]; then
+					problem "resumed the down of $REVERTING_V by itself at statement $s, which commits on its own (in doubt)"
+				else
+					nd_auto=$((nd_auto + 1))
+					DHOW+=", resumed at $s"
+				fi
+			elif [ "$BACKEND" = sqlite ] && grep -qi "resum" "$out"; then
+				problem "down resumed a migration although none was reverting: $(grep -i "resum" "$out" | head -n1)"
+			fi
+			break
+		elif [ "$rc" != 7 ]; then
+			problem "down --all exited $rc${REVERTING_V:+ ($REVERTING_V was reverting at $REVERTING_D)}"
+			break
+		fi
+		# in doubt: the state now (the refusing down waited for the
+		# killed run's server sessions) must be the same migration at
+		# the same down statement or later
+		pre_v=$REVERTING_V pre_d=$REVERTING_D np=${#PROBLEMS[@]}
+		if ! load_facts; then
+			problem "cannot read the state after down exited 7: $(head -n1 "$work/facts.err")"
+		else
+			check_down_state 0 >"$work/problems"
+			take_problems "after down exited 7: "
+		fi
+		v=$REVERTING_V
+		n=${M_N[$v]:-0}
+		line=$(grep -F "statement " "$out" | grep -F -- "--skip-in-flight" | head -n1)
+		s=
+		[[ $line =~ statement\ ([0-9]+)\ of\ $n([^0-9]|$) ]] && s=${BASH_REMATCH[1]}
+		if [ -z "$v" ]; then
+			problem "down exited 7 but no migration is reverting"
+		elif [ -n "$pre_v" ] && { [ "$pre_v" != "$v" ] || ((REVERTING_D < pre_d)); }; then
+			problem "$pre_v was reverting at $pre_d after the kill, but $v at $REVERTING_D when down exited 7"
+		elif [ -z "$s" ] || [[ $line != *"$v"* ]]; then
+			problem "down exited 7 without one line naming $v, 'statement S of $n' and --skip-in-flight"
+		elif ((s != REVERTING_D + 1)); then
+			problem "down says statement $s of $v is in flight, but statements_done is $REVERTING_D"
+		elif [ "${D_AUTO[$v:$s]}" != a ]; then
+			k=$((n + 1 - s))
+			problem "down refused over down statement $s of $v (undoing ${S_TRACE[$v:$k]}), which shares a transaction and cannot be in doubt"
+		else
+			[[ $line == *"${M_FILE[$v]}:${D_LINE[$v:$s]}"* ]] ||
+				problem "the line does not name ${M_FILE[$v]}:${D_LINE[$v:$s]}: $line"
+			[[ $line =~ strata\ repair\ --resume\ $v([^0-9]|$) ]] ||
+				problem "the line does not name 'strata repair --resume $v': $line"
+			[[ $line =~ strata\ repair\ --resume\ --skip-in-flight\ $v([^0-9]|$) ]] ||
+				problem "the line does not name 'strata repair --resume --skip-in-flight $v': $line"
+			[ -n "$pre_v" ] || DLANDED+=" (then $v at $REVERTING_D/$n)"
+			# up refuses as well, naming the reverting migration
+			run dup up
+			{ [ "$rc" = 7 ] && grep -F "$v" "$work/out.dup" | grep -qi "revert"; } ||
+				problem "up exited $rc while $v is reverting (expected 7 and a line naming it)"
+			# decide from the schema (read above): the trace of the up
+			# statement that down statement s undoes
+			if [ ${#PROBLEMS[@]} = "$np" ]; then
+				k=$((n + 1 - s))
+				took "$v" "$k"; t=$TOOK
+				mode=(--resume)
+				case $t in
+				0) mode=(--resume --skip-in-flight); DHOW+=", in doubt at $s: gone, skipped"; nd_skip=$((nd_skip + 1)) ;;
+				1|'?') DHOW+=", in doubt at $s: still there, resumed"; nd_resume=$((nd_resume + 1)) ;;
+				invalid)
+					# a killed DROP INDEX CONCURRENTLY: running it
+					# again drops the INVALID index
+					DHOW+=", in doubt at $s: INVALID index, resumed"
+					nd_invalid=$((nd_invalid + 1)) ;;
+				*) problem "the trace of up statement $k of $v (down statement $s in flight) is there $t times"; mode=() ;;
+				esac
+				if [ ${#mode[@]} -gt 0 ] && [ "$round" = 1 ] && ((trial % 3 == 0)); then
+					# kill the repair too, then start over
+					killed_run drepair_killed "$rdelay" repair "${mode[@]}" "$v"
+					[ "$krc" = 137 ] || [ "$krc" = 0 ] ||
+						problem "repair ${mode[*]} $v to be killed exited $krc before the kill"
+					nd_rkill=$((nd_rkill + 1))
+					DHOW+=", repair killed after $rdelay ms"
+					if ! load_facts; then
+						problem "cannot read the state after the repair kill: $(head -n1 "$work/facts.err")"
+					else
+						check_down_state 0 >"$work/problems"
+						take_problems "after the repair kill: "
+					fi
+					if [ -n "$REVERTING_V" ] && [ "$REVERTING_V" != "$v" ]; then
+						problem "the killed repair of $v left $REVERTING_V reverting"
+					fi
+					round=2
+					run drecover2 down --all
+					continue
+				elif [ ${#mode[@]} -gt 0 ]; then
+					run "drepair$round" repair "${mode[@]}" "$v"
+					[ "$rc" = 0 ] || problem "repair ${mode[*]} $v exited $rc"
+					run "drecover${round}b" down --all
+					[ "$rc" = 0 ] || problem "down --all after the repair exited $rc"
+				fi
+			fi
+		fi
+		break
+	done
+
+	# 8. the end state: nothing left, every migration pending
+	if ! load_facts; then
+		problem "cannot read the end state of down: $(head -n1 "$work/facts.err")"
+	else
+		check_down_state 1 >"$work/problems"
+		take_problems "at the end of down: "
+	fi
+	run dstatus status --exit-code
+	[ "$rc" = 10 ] || problem "status --exit-code exited $rc at the end of down (expected 10)"
+	all_pending "$work/out.dstatus"
+
+	# TD follows the machine's load as T does
+	if [ "$dkrc" = 137 ] && [ "$rec_rc" = 0 ]; then
+		sample=$((ddelay + rec_ms - TD_IDLE))
+	elif [ "$dkrc" = 0 ]; then
+		sample=$((ddelay * 9 / 10))
+	else
+		sample=$TD_MS
+	fi
+	((sample > TD_IDLE + 50)) || sample=$((TD_IDLE + 50))
+	((sample < 2 * TD_MS)) || sample=$((2 * TD_MS))
+	TD_MS=$(( (3 * TD_MS + sample) / 4 ))
+}
+
+T0_MS=$T_MS TD0_MS=$TD_MS
 n_between=0 n_mid=0 n_before=0 n_after=0 n_auto=0 n_resume=0 n_skip=0 n_drop=0
+nd_between=0 nd_mid=0 nd_before=0 nd_after=0 nd_auto=0 nd_resume=0 nd_skip=0 nd_invalid=0 nd_rkill=0
+nd_trials=0
 start=$SECONDS
 for ((trial = FIRST; trial < FIRST + TRIALS; trial++)); do
 	PROBLEMS=()
 	RUNNING_V="" RUNNING_D="" NAPPLIED=0
 	rm -f "$work"/out.*
+	# the trial's draws: the kill of up, of down, of a repair
 	RANDOM=$trial
+	r=$((RANDOM * 32768 + RANDOM))
+	rd=$((RANDOM * 32768 + RANDOM))
+	rr=$((RANDOM * 32768 + RANDOM))
 	if [ -n "${CRASH_DELAY_MS:-}" ]; then
 		delay=$CRASH_DELAY_MS
+	elif ((r % 8 == 0)); then
+		delay=$(( r / 8 % (T_IDLE + 1) ))
 	else
-		r=$((RANDOM * 32768 + RANDOM))
-		if ((r % 8 == 0)); then
-			delay=$(( r / 8 % (T_IDLE + 1) ))
-		else
-			delay=$(( T_IDLE + r / 8 % (T_MS + $(be_slow "$trial") - T_IDLE + 1) ))
-		fi
+		delay=$(( T_IDLE + r / 8 % (T_MS + $(be_slow "$trial") - T_IDLE + 1) ))
 	fi
-	desc="trial $trial (seed $trial, kill after $delay ms)"
+	desc="trial $trial (seed $trial, kill after $delay ms"
+	if [ "$DOWN" = 1 ]; then
+		if [ -n "${CRASH_DOWN_DELAY_MS:-}" ]; then
+			ddelay=$CRASH_DOWN_DELAY_MS
+		elif ((rd % 8 == 0)); then
+			ddelay=$(( rd / 8 % (TD_IDLE + 1) ))
+		else
+			ddelay=$(( TD_IDLE + rd / 8 % (TD_MS - TD_IDLE + 1) ))
+		fi
+		# a repair: start-up and the rest of one migration
+		rdelay=${CRASH_REPAIR_DELAY_MS:-$(( TD_IDLE / 2 + rr % (TD_IDLE / 2 + (TD_MS - TD_IDLE) / 8 + 1) ))}
+		desc+=", down after $ddelay ms"
+	fi
+	desc+=")"
 	[ "$(be_slow "$trial")" = 0 ] || desc+=", slow CREATE INDEX CONCURRENTLY"
 	tap_n=$((tap_n + 1))
 	if ! be_fresh "$trial" >"$work/fresh.err" 2>&1; then
@@ -769,14 +1251,7 @@ for ((trial = FIRST; trial < FIRST + TRIALS; trial++)); do
 	fi
 
 	# 1. up, killed
-	# (no timeout(1) here: the kill must hit strata itself)
-	"$STRATA" -u "$URL" -d "$MIG" "${SARGS[@]}" --no-color \
-		--lock-timeout 60 up >"$work/out.killed" 2>&1 &
-	pid=$!
-	sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	krc=$?
+	killed_run killed "$delay" up
 	# the killed run: 137 (our SIGKILL), or 0 when it finished first
 	[ "$krc" = 137 ] || [ "$krc" = 0 ] || problem "the run to be killed exited $krc before the kill"
 
@@ -866,7 +1341,7 @@ for ((trial = FIRST; trial < FIRST + TRIALS; trial++)); do
 			[ -n "$pre_v" ] || landed="$landed (then $v at $RUNNING_D/$n)"
 			# decide from the schema (read above)
 			if [ ${#PROBLEMS[@]} = "$np" ]; then
-				t=$(took "$v" "$s")
+				took "$v" "$s"; t=$TOOK
 				mode=(--resume)
 				case $t in
 				1) mode=(--resume --skip-in-flight); how=", in doubt at $s: present, skipped"; n_skip=$((n_skip + 1)) ;;
@@ -917,6 +1392,14 @@ for ((trial = FIRST; trial < FIRST + TRIALS; trial++)); do
 		T_MS=$(( (3 * T_MS + sample) / 4 ))
 	fi
 
+	# 5.-8. down, killed (on the fully applied database of step 4)
+	DLANDED="" DHOW=""
+	if [ "$DOWN" = 1 ] && [ ${#PROBLEMS[@]} -eq 0 ]; then
+		nd_trials=$((nd_trials + 1))
+		down_phase
+		how+="; down: $DLANDED$DHOW"
+	fi
+
 	if [ ${#PROBLEMS[@]} -eq 0 ]; then
 		echo "ok $tap_n - $desc: $landed$how"
 		be_gone
@@ -932,5 +1415,11 @@ echo "# $BACKEND: $TRIALS trials in $((SECONDS - start)) s (T = $T0_MS ms at fir
 	"$n_mid mid-migration (running row), $n_between between or inside transactional ones," \
 	"$n_before before the first or inside it, $n_after after the last; $n_auto auto-resumes;" \
 	"in-doubt repairs: $n_resume resume, $n_skip skip-in-flight, $n_drop drop+resume; $failures failures"
+[ "$DOWN" = 0 ] ||
+	echo "# $BACKEND: down --all killed in $nd_trials trials (TD = $TD0_MS ms at first, $TD_MS ms at the end): kills landed" \
+		"$nd_mid mid-migration (reverting row), $nd_between between or inside transactional ones," \
+		"$nd_before before the first revert or inside it, $nd_after after the last; $nd_auto auto-resumes;" \
+		"in-doubt repairs: $nd_resume resume, $nd_skip skip-in-flight, $nd_invalid resume over an INVALID index;" \
+		"$nd_rkill repairs killed"
 echo "1..$tap_n"
 [ "$failures" = 0 ]

@@ -598,7 +598,7 @@ opt: unknown short option              | : | -x up | 2 | unknown option '-x' |
 opt: missing argument of --to          | : | up --to | 2 | option '--to' needs an argument |
 opt: missing argument of -u            | : | up -u | 2 | option '-u' needs an argument | raw
 opt: argument to a flag                | : | up --dry-run=yes | 2 | option '--dry-run' takes no argument |
-opt: count and --to                    | : | up 1 --to $V1 | 2 | give either a count or --to VERSION, not both |
+opt: count and --to                    | : | up 1 --to $V1 | 2 | give one of a count, --to VERSION and --all |
 opt: --quiet and --verbose             | : | -q -v up | 2 | --quiet and --verbose cannot be combined |
 opt: two repair modes                  | : | repair --resume --forget | 2 | exactly one of --resume, --mark-applied, --forget \(several given\) |
 opt: option of another command         | : | status --to $V1 | 2 | option --to does not apply to status |

@@ -1,6 +1,7 @@
 #!/bin/bash
 # tests/soak/crash.sh - the crash-safety soak: tests/crash/test_crash.sh
-# with 300 trials (SIGKILLs of `strata up`) per backend.
+# with 300 trials (SIGKILLs of `strata up`, then of `strata down --all`
+# and now and then of `strata repair --resume`) per backend.
 #
 # Usage: tests/soak/crash.sh [BACKEND...]     (from a built tree)
 #   BACKEND: sqlite, postgres, mysql; default: every driver `strata
@@ -10,14 +11,16 @@
 #   CRASH_TRIALS    trials per backend (default 300)
 #   CRASH_FIRST     first trial number = seed (default 1; trials are
 #                   numbered on, so CRASH_FIRST=301 runs 300 new ones)
+#   CRASH_DOWN=0    kill `up` only
 #   STRATA_TEST_POSTGRES_URL, STRATA_TEST_MYSQL_URL
 #                   servers to use; when a needed one is not set, throwaway
 #                   servers are started with scripts/servers.sh (--no-fsync:
 #                   only the client is killed, never the server) and
 #                   stopped on exit.
 # Writes each backend's TAP output to crash-soak-BACKEND.log in the current
-# directory, prints every failing trial and the summary lines, and exits
-# non-zero when any trial failed.
+# directory, prints every failing trial and the summary lines (one for the
+# kills of up, one for those of down), and exits non-zero when any trial
+# failed.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -63,7 +66,7 @@ for b in "${backends[@]}"; do
 	rc=$?
 	# the failing trials with their diagnostics, and the summary
 	awk '/^not ok/ { show = 1; print; next } /^ok/ { show = 0 }
-	     /^# [a-z]+: [0-9]+ trials/ { print; next } show' "$log"
+	     /^# [a-z]+: ([0-9]+ trials|down --all killed)/ { print; next } show' "$log"
 	echo "crash.sh: $b: exit $rc after $((SECONDS - start)) s" >&2
 	[ "$rc" = 0 ] || status=1
 done
