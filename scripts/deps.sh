@@ -14,7 +14,7 @@
 set -euo pipefail
 build_pkgs=(build-essential autoconf automake libtool pkg-config
 	libsqlite3-dev sqlite3 nettle-dev libssl-dev libjson-c-dev libpq-dev libmariadb-dev)
-test_pkgs=(check python3 procps util-linux strace
+test_pkgs=(check python3 procps util-linux
 	postgresql mariadb-server mariadb-client
 	clang libclang-rt-14-dev)
 pkgs=("${build_pkgs[@]}")
