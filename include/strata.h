@@ -12,6 +12,9 @@
  *    the call returns, except where noted (log callbacks' user data).
  *  - The library never prints. It reports through the log and event
  *    callbacks set in strata_options.
+ *  - A handle is used by one thread at a time. Different handles are
+ *    independent: a strata_source may be filled on one thread while a
+ *    strata handle opens on another.
  */
 #ifndef STRATA_H
 #define STRATA_H
@@ -134,7 +137,13 @@ typedef void (*strata_event_fn)(void *data, const strata_event *ev);
 
 typedef struct strata strata;
 
-#define STRATA_OPTIONS_VERSION 1
+#define STRATA_OPTIONS_VERSION 2
+
+/* strata_options.flags */
+#define STRATA_OPEN_EXISTING 0x1u /* open only a database that exists:
+                                     where opening would create one (a new
+                                     SQLite file), fail with
+                                     STRATA_ENOTFOUND and create nothing */
 
 /*
  * Options for strata_open(). Initialise with STRATA_OPTIONS_INIT, then set
@@ -159,17 +168,20 @@ typedef struct strata_options {
 	                              migration is retried (see below) */
 	int ddl_lock_retries;      /* retries after a lock wait expired, with
 	                              backoff, each reported as a warning */
+	/* version 2 (a version 1 struct ends above and is still accepted) */
+	unsigned flags;            /* STRATA_OPEN_* */
 } strata_options;
 
 #define STRATA_OPTIONS_INIT \
 	{ STRATA_OPTIONS_VERSION, NULL, NULL, 60.0, NULL, NULL, NULL, NULL, NULL, \
-	  0, 0, 3 }
+	  0, 0, 3, 0 }
 
 /*
  * Connects to the database named by `url` ("sqlite:app.db",
  * "postgres://...", "mysql://..."). `opts` may be NULL for the defaults.
  * On success *out owns the connection; free it with strata_close().
- * Errors: STRATA_EURL, STRATA_ENODRIVER, STRATA_ENOTBUILT, STRATA_ECONNECT.
+ * Errors: STRATA_EURL, STRATA_ENODRIVER, STRATA_ENOTBUILT, STRATA_ECONNECT,
+ * STRATA_ENOTFOUND (no such database, with STRATA_OPEN_EXISTING).
  * Passwords in `url` never appear in `err` or any log line.
  */
 int strata_open(strata **out, const char *url, const strata_options *opts,

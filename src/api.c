@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,12 @@ static int resolve(const strata_options **opts, strata_options *defaults,
 		return strata_error_set(err, STRATA_EINVAL,
 		                        "strata_options version %u not supported",
 		                        (*opts)->version);
+	if ((*opts)->version < 2) {
+		/* a version 1 struct ends before `flags`: read no further */
+		memcpy(defaults, *opts, offsetof(strata_options, flags));
+		defaults->flags = 0;
+		*opts = defaults;
+	}
 	if ((*opts)->schema && *(*opts)->schema) {
 		int rc = strata_driver_lookup(drv, url, err);
 		if (!rc && !((*drv)->caps & STRATA_CAP_SCHEMAS))
@@ -75,6 +82,7 @@ static strata_conn_config conn_config(const char *url, const strata_options *opt
 		.event_data = opts->event_data,
 		.statement_timeout = opts->statement_timeout,
 		.ddl_lock_timeout = opts->ddl_lock_timeout,
+		.flags = opts->flags,
 	};
 	return cfg;
 }

@@ -36,6 +36,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1585,6 +1586,51 @@ START_TEST(test_sqlite_create_drop)
 }
 END_TEST
 
+/* STRATA_OPEN_EXISTING: a database that is not there is STRATA_ENOTFOUND
+ * and no file is made; an options struct of version 1 (which ends before
+ * `flags`) is still accepted, and nothing past its end is read. */
+START_TEST(test_sqlite_open_existing)
+{
+	conf_start(_i);
+	char url[PATH_MAX + 64], path[PATH_MAX + 16];
+	strata_error err = { 0 };
+	strata *db = NULL;
+	snprintf(path, sizeof(path), "%s/existing.db", conf_dir);
+	snprintf(url, sizeof(url), "sqlite:%s", path);
+	strata_options o = STRATA_OPTIONS_INIT;
+	o.flags = STRATA_OPEN_EXISTING;
+	ck_assert_int_eq(strata_open(&db, url, &o, &err), STRATA_ENOTFOUND);
+	ck_assert_ptr_null(db);
+	ck_assert_msg(strstr(err.message, "does not exist") != NULL, "%s", err.message);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	o.flags = 0;
+	conf_ok(strata_open(&db, url, &o, &err), &err, "open, creating");
+	strata_close(db);
+	db = NULL;
+	ck_assert_int_eq(access(path, F_OK), 0);
+	o.flags = STRATA_OPEN_EXISTING;
+	conf_ok(strata_open(&db, url, &o, &err), &err, "open existing");
+	strata_close(db);
+	db = NULL;
+	conf_ok(strata_open(&db, "sqlite::memory:", &o, &err), &err, "open :memory:");
+	strata_close(db);
+	db = NULL;
+
+	size_t v1 = offsetof(strata_options, flags);
+	unsigned char *old = malloc(v1);     /* exactly a version 1 struct */
+	ck_assert_ptr_nonnull(old);
+	unsigned version = 1;
+	memcpy(old, &o, v1);
+	memcpy(old + offsetof(strata_options, version), &version, sizeof(version));
+	ck_assert_int_eq(unlink(path), 0);
+	conf_ok(strata_open(&db, url, (const strata_options *)(void *)old, &err), &err,
+	        "open with version 1 options");
+	strata_close(db);
+	free(old);
+	ck_assert_int_eq(access(path, F_OK), 0);
+}
+END_TEST
+
 /* A helper that takes the lock, starts a write transaction, then unlocks:
  * SQLite's own locks must survive the unlock. */
 static strata_conn *conf_child_tx_unlock(conf_report *r, double timeout)
@@ -1649,7 +1695,7 @@ static TCase *conf_tcase(int i)
 	};
 	const TTest *sqlite_only[] = {
 		test_sqlite_urls, test_sqlite_exec_details, test_sqlite_create_drop,
-		test_sqlite_unlock_keeps_sqlite_locks,
+		test_sqlite_unlock_keeps_sqlite_locks, test_sqlite_open_existing,
 	};
 	int sqlite = conf_drivers[i]->dialect == STRATA_DIALECT_SQLITE;
 	TCase *tc = tcase_create(conf_drivers[i]->name);

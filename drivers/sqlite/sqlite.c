@@ -404,10 +404,24 @@ static int sq_probe(sq_conn *c, strata_error *err)
 	return code;
 }
 
-static int sq_connect(sq_conn *c, int busy_ms, strata_error *err)
+/* Opens the file, creating it unless `existing` (STRATA_OPEN_EXISTING):
+ * then a file that is not there is STRATA_ENOTFOUND and nothing is made.
+ * A strata handle is used by one thread at a time, so SQLite's own
+ * mutexes on the connection (NOMUTEX) would only cost time. */
+static int sq_connect(sq_conn *c, int busy_ms, int existing, strata_error *err)
 {
-	int rc = sqlite3_open_v2(c->path, &c->db,
-	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	if (!existing || c->memory)
+		flags |= SQLITE_OPEN_CREATE;
+	int rc = sqlite3_open_v2(c->path, &c->db, flags, NULL);
+	struct stat st;
+	if (rc != SQLITE_OK && !(flags & SQLITE_OPEN_CREATE) &&
+	    (rc & 0xff) == SQLITE_CANTOPEN && stat(c->path, &st) != 0 &&
+	    errno == ENOENT) {
+		strata_error_set(err, STRATA_ENOTFOUND,
+		                 "SQLite database %s does not exist", c->path);
+		return STRATA_ENOTFOUND;
+	}
 	if (rc != SQLITE_OK) {
 		const char *msg = c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc);
 		int code = sq_open_code(rc);
@@ -462,7 +476,8 @@ static int sq_open(strata_conn **out, const strata_conn_config *cfg,
 	c->path = u.path;
 	c->memory = u.memory;
 	c->lock_fd = -1;
-	rc = sq_connect(c, u.busy_ms, err);
+	rc = sq_connect(c, u.busy_ms,
+	                cfg->version >= 2 && (cfg->flags & STRATA_OPEN_EXISTING), err);
 	if (rc) {
 		sq_close(&c->base);
 		return rc;

@@ -64,7 +64,7 @@ typedef struct strata_conn {
 	void *event_data;
 } strata_conn;
 
-#define STRATA_CONN_CONFIG_VERSION 1
+#define STRATA_CONN_CONFIG_VERSION 2
 
 /* What open() gets. Valid only during the call: copy what you keep. */
 typedef struct strata_conn_config {
@@ -82,6 +82,11 @@ typedef struct strata_conn_config {
 	                              the migration lock's own session); an
 	                              expired wait is reported with
 	                              err->retryable = 1 */
+	/* version 2 */
+	unsigned flags;            /* STRATA_OPEN_* of strata_options: with
+	                              STRATA_OPEN_EXISTING, open must not
+	                              create the database (return
+	                              STRATA_ENOTFOUND instead) */
 } strata_conn_config;
 
 /* Statement flags, set by the splitter. */

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,23 +160,71 @@ static void strata_options_for(const cli_ctx *ctx, strata_options *so)
 	so->event_data = ctx->out;
 }
 
+/* The migrations directory, read on a thread of its own. */
+typedef struct dir_job {
+	const char *dir;
+	strata_source *src;
+	strata_error err;
+	int rc;
+} dir_job;
+
+static void *dir_read(void *arg)
+{
+	dir_job *j = arg;
+	j->rc = strata_source_new(&j->src, &j->err);
+	if (!j->rc)
+		j->rc = strata_source_add_dir(j->src, j->dir, &j->err);
+	return NULL;
+}
+
+/* Reads the directory and opens the database at the same time: at 1,000
+ * migrations each takes about as long as the other (a file to open and
+ * hash per migration; SQLite parsing a schema of 2,000 objects, or a
+ * server's connection and login). The errors keep their order: a bad
+ * URL first, then the directory, then the database; and nothing is
+ * created for a bad directory, so the database is opened only if it
+ * exists, and created (a new SQLite file) once the directory is good. */
+static int open_with_dir(cli_ctx *ctx, const strata_options *so,
+                         strata_error *err)
+{
+	const cli_options *o = ctx->o;
+	dir_job job = { .dir = o->dir };
+	pthread_t t;
+	int orc = STRATA_ENOTFOUND;
+	strata_error oerr = { 0 };
+	if (pthread_create(&t, NULL, dir_read, &job) == 0) {
+		strata_options existing = *so;
+		existing.flags |= STRATA_OPEN_EXISTING;
+		orc = strata_open(&ctx->db, o->url, &existing, &oerr);
+		pthread_join(t, NULL);
+	} else {
+		dir_read(&job);
+	}
+	ctx->src = job.src;
+	if (job.rc) {
+		*err = job.err;
+		return job.rc;
+	}
+	if (orc == STRATA_ENOTFOUND)
+		return strata_open(&ctx->db, o->url, so, err);
+	if (orc)
+		*err = oerr;
+	return orc;
+}
+
 int cli_connect(cli_ctx *ctx, int with_dir)
 {
 	const cli_options *o = ctx->o;
 	strata_error err = { 0 };
 	const strata_driver *drv;
-	/* A bad URL is reported before the files are read, the files before
-	 * anything is opened (nothing is created for a bad directory). */
 	int rc = strata_driver_lookup(&drv, o->url, &err);
-	if (!rc && with_dir) {
-		rc = strata_source_new(&ctx->src, &err);
-		if (!rc)
-			rc = strata_source_add_dir(ctx->src, o->dir, &err);
-	}
 	if (!rc) {
 		strata_options so;
 		strata_options_for(ctx, &so);
-		rc = strata_open(&ctx->db, o->url, &so, &err);
+		if (with_dir)
+			rc = open_with_dir(ctx, &so, &err);
+		else
+			rc = strata_open(&ctx->db, o->url, &so, &err);
 	}
 	if (rc) {
 		int code = cli_report(ctx->out, &err);

@@ -605,6 +605,51 @@ test_status_table() {
 	[[ $out != *$'\033'* ]] || fail "colour codes on a pipe"
 }
 
+# The directory is read while the database opens (on a second thread):
+# the errors keep their order and a bad directory still creates nothing.
+test_bad_dir_creates_nothing() {
+	mkdir -p "$T/bad"
+	printf -- '-- migrate:up\nselect 1;\n\0' >"$T/bad/20240101000001_x.sql"
+	if [[ $BACKEND != sqlite ]]; then
+		s -d "$T/nonexistent" up
+		expect_error 3 "cannot read migrations directory .*/nonexistent"
+		s -d "$T/bad" up
+		expect_error 3 "_x\.sql:3: binary data"
+		expect_eq "$(table_exists "$H")" 0 "a bad directory creates no history table"
+		return
+	fi
+	local db=$T/fresh.db
+	run -u "sqlite:$db" -d "$T/nonexistent" status
+	expect_error 3 "cannot read migrations directory .*/nonexistent"
+	[[ ! -e $db ]] || fail "a missing directory created $db"
+	run -u "sqlite:$db" -d "$T/bad" up
+	expect_error 3 "_x\.sql:3: binary data"
+	[[ ! -e $db ]] || fail "an unreadable migration created $db"
+	# an unknown scheme still comes before the directory, the directory
+	# before a database that cannot be opened
+	run -u "nosuch:$db" -d "$T/nonexistent" status
+	expect_error 4 "unknown database scheme"
+	run -u "sqlite:$T/no/such/db.sqlite" -d "$T/nonexistent" status
+	expect_error 3 "cannot read migrations directory"
+	run -u "sqlite:$T/no/such/db.sqlite" -d "$T/bad" status
+	expect_error 3 "binary data"
+	# a good directory: the database is made
+	std_migrations
+	run -u "sqlite:$db" -d "$MIG" status
+	expect_rc 0
+	expect_out "^0 applied, 3 pending$"
+	[[ -f $db ]] || fail "status with a good directory did not create $db"
+	run -u "sqlite:$db" -d "$MIG" up
+	expect_rc 0
+	run -u "sqlite:$db" -d "$MIG" status
+	expect_out "^3 applied, 0 pending$"
+	# an existing database and a bad directory: the directory's error
+	run -u "sqlite:$db" -d "$T/bad" status
+	expect_error 3 "binary data"
+	run -u "sqlite:$T/no/such/db.sqlite" -d "$MIG" status
+	expect_error 5 "cannot open SQLite database .*/no/such/db\.sqlite"
+}
+
 test_status_exit_code() {
 	std_migrations
 	s status --exit-code
@@ -2075,6 +2120,7 @@ t "down --to VERSION leaves VERSION applied; down --all" test_down_to
 t "redo re-applies the newest migration" test_redo
 t "redo with nothing applied is refused (6)" test_redo_nothing
 t "status table and footer" test_status_table
+t "a bad directory creates nothing, errors in order" test_bad_dir_creates_nothing
 t "status --exit-code: 10 while pending, 0 after" test_status_exit_code
 t "status --json" test_status_json
 t "validate ok, changed file (6), missing file (6)" test_validate

@@ -768,6 +768,33 @@ check_known() {
 	done
 }
 
+# check_applied V N DONE: an applied row of V (N statements, DONE
+# recorded as done) must be complete and every statement must have taken
+# effect exactly once; counts it in NAPPLIED. Shared by the checks after
+# a killed `up` and after a killed `down`.
+check_applied() {
+	local v=$1 n=$2 d=$3 k
+	NAPPLIED=$((NAPPLIED + 1))
+	[ "$d" = "$n" ] && [ "${H_TOTAL[$v]}" = "$n" ] ||
+		echo "$v applied with statements_done=$d statements_total=${H_TOTAL[$v]} (expected $n)"
+	for ((k = 1; k <= n; k++)); do
+		took "$v" $k
+		[ "$TOOK" = 1 ] || [ "$TOOK" = '?' ] ||
+			echo "$v applied but statement $k (${S_TRACE[$v:$k]}) took effect $TOOK times"
+	done
+}
+
+# check_absent V N: V has no history row, so none of its N statements
+# may have left a trace.
+check_absent() {
+	local v=$1 n=$2 k
+	for ((k = 1; k <= n; k++)); do
+		took "$v" $k
+		[ "$TOOK" = 0 ] || [ "$TOOK" = '?' ] ||
+			echo "$v has no history row but statement $k (${S_TRACE[$v:$k]}) took effect $TOOK times"
+	done
+}
+
 # check_state final: the invariants over FACT / H_*; prints one problem
 # per line (nothing when all hold). With final=1 every migration must be
 # applied. Sets RUNNING_V / RUNNING_D (the interrupted migration, if any)
@@ -786,16 +813,9 @@ check_state() {
 		fi
 		case $state in
 		applied)
-			NAPPLIED=$((NAPPLIED + 1))
 			((seen_running || seen_absent)) &&
 				echo "$v applied after a running or missing earlier migration"
-			[ "$d" = "$n" ] && [ "${H_TOTAL[$v]}" = "$n" ] ||
-				echo "$v applied with statements_done=$d statements_total=${H_TOTAL[$v]} (expected $n)"
-			for ((k = 1; k <= n; k++)); do
-				took "$v" $k; t=$TOOK
-				[ "$t" = 1 ] || [ "$t" = '?' ] ||
-					echo "$v applied but statement $k (${S_TRACE[$v:$k]}) took effect $t times"
-			done ;;
+			check_applied "$v" "$n" "$d" ;;
 		running)
 			((seen_running || seen_absent)) &&
 				echo "$v running after a running or missing earlier migration"
@@ -823,11 +843,7 @@ check_state() {
 			done ;;
 		none)
 			seen_absent=1
-			for ((k = 1; k <= n; k++)); do
-				took "$v" $k; t=$TOOK
-				[ "$t" = 0 ] || [ "$t" = '?' ] ||
-					echo "$v has no history row but statement $k (${S_TRACE[$v:$k]}) took effect $t times"
-			done ;;
+			check_absent "$v" "$n" ;;
 		*)
 			echo "$v is $state after a kill (statements_done=$d)" ;;
 		esac
@@ -854,16 +870,9 @@ check_down_state() {
 		fi
 		case $state in
 		applied)
-			NAPPLIED=$((NAPPLIED + 1))
 			((seen_rev || seen_absent)) &&
 				echo "$v applied after a reverting or reverted earlier migration"
-			[ "$d" = "$n" ] && [ "${H_TOTAL[$v]}" = "$n" ] ||
-				echo "$v applied with statements_done=$d statements_total=${H_TOTAL[$v]} (expected $n)"
-			for ((k = 1; k <= n; k++)); do
-				took "$v" $k; t=$TOOK
-				[ "$t" = 1 ] || [ "$t" = '?' ] ||
-					echo "$v applied but statement $k (${S_TRACE[$v:$k]}) took effect $t times"
-			done ;;
+			check_applied "$v" "$n" "$d" ;;
 		reverting)
 			((seen_rev || seen_absent)) &&
 				echo "$v reverting after a reverting or reverted earlier migration"
@@ -892,11 +901,7 @@ check_down_state() {
 			done ;;
 		none)
 			seen_absent=1
-			for ((k = 1; k <= n; k++)); do
-				took "$v" $k; t=$TOOK
-				[ "$t" = 0 ] || [ "$t" = '?' ] ||
-					echo "$v has no history row but the trace of statement $k (${S_TRACE[$v:$k]}) is there $t times"
-			done ;;
+			check_absent "$v" "$n" ;;
 		*)
 			echo "$v is $state after a kill of down (statements_done=$d)" ;;
 		esac
