@@ -367,6 +367,44 @@ test_client_libraries() {
 	expect_eq "$(hist_rows)" 3 "history rows"
 }
 
+# Each line on standard error leaves in one write(2). stderr used to be
+# unbuffered, so a message went out a few bytes at a time, and the lines of
+# runners started together (the app instances of one deploy) interleaved
+# mid-line in a shared log. Counted with strace: writes to fd 2 = lines.
+# LeakSanitizer cannot work under ptrace (it stops the threads with it
+# and exits 1 when it cannot), so the sanitizer build runs this one
+# command without the leak check.
+stderr_writes() { # ARGS: run strata under strace; sets rc, out, err, writes
+	last="strace strata $*"
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	strace -f -qq -e trace=write -e signal=none -o "$T/strace" \
+		"$STRATA" -u "$URL" -d "$MIG" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} "$@" \
+		>"$T/stdout" 2>"$T/stderr"
+	rc=$?
+	out=$(cat "$T/stdout")
+	err=$(cat "$T/stderr")
+	writes=$(grep -c 'write(2, ' "$T/strace")
+}
+
+test_stderr_line_writes() {
+	command -v strace >/dev/null ||
+		{ fail "strace is not installed (scripts/deps.sh --test installs it)"; return; }
+	std_migrations
+	local writes lines
+	stderr_writes -v up
+	expect_rc 0
+	lines=$(wc -l <"$T/stderr")
+	((lines >= 2)) || fail "expected debug lines on stderr with -v, got $lines"
+	expect_eq "$writes" "$lines" "write(2) calls for the $lines lines of -v up"
+	mig 20240104000000_quote <<EOF
+-- migrate:up
+insert into ${P}users values ('oops);
+EOF
+	stderr_writes up
+	expect_error 3 "20240104000000_quote\.sql:2(:[0-9]+)?: "
+	expect_eq "$writes" 1 "write(2) calls for one error line"
+}
+
 test_version() {
 	run version
 	expect_rc 0
@@ -2153,6 +2191,7 @@ t "--statement-timeout stops a slow migration" test_statement_timeout
 t "--ddl-lock-timeout and --ddl-lock-retries retry a lock wait" test_ddl_lock_retry
 t "--schema puts the history and the tables in that schema" test_schema_option
 t "passwords from PGPASSWORD, .pgpass, ~/.my.cnf" test_password_off_command_line
+t "each line on stderr is one write(2)" test_stderr_line_writes
 t "bad input: --statement-timeout, --ddl-lock-* values and commands (2)" bad_timeout_options
 t "bad input: unknown command (2)" bad_unknown_command
 t "bad input: unknown option (2)" bad_unknown_option
