@@ -4,6 +4,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +177,12 @@ static void *dir_read(void *arg)
 	j->rc = strata_source_new(&j->src, &j->err);
 	if (!j->rc)
 		j->rc = strata_source_add_dir(j->src, j->dir, &j->err);
+#ifdef __GLIBC__
+	/* the thread's own malloc arena keeps the pages of the buffers the
+	 * scan freed, where the main thread cannot reuse them: give them
+	 * back (peak RSS of `up` 100-200 KiB lower) */
+	malloc_trim(0);
+#endif
 	return NULL;
 }
 
