@@ -1516,6 +1516,38 @@ START_TEST(test_sqlite_urls)
 	fclose(f);
 	conf_open_url_fails("sqlite:junk.db", STRATA_ECONNECT);
 
+	/* go-sqlite3's settings, as dbmate URLs carry them, become PRAGMAs;
+	 * abs() of the smallest integer fails the statement when one is not
+	 * what the URL asked for */
+	strata_conn *p = conf_open_url("sqlite:prag.db?_journal=wal&_sync=OFF&_fk=1&_timeout=50");
+	conf_exec_ok(p, "SELECT CASE WHEN (SELECT journal_mode FROM pragma_journal_mode) = 'wal' "
+	                "AND (SELECT synchronous FROM pragma_synchronous) = 0 "
+	                "AND (SELECT foreign_keys FROM pragma_foreign_keys) = 1 "
+	                "THEN 1 ELSE abs(-9223372036854775808) END");
+	conf_exec_ok(p, "CREATE TABLE p (id INTEGER PRIMARY KEY); "
+	                "CREATE TABLE k (p INTEGER REFERENCES p (id))");
+	strata_error perr = { 0 };
+	ck_assert_int_eq(conf_exec(p, "INSERT INTO k VALUES (7)", &perr), STRATA_ESQL);
+	ck_assert_msg(strstr(perr.message, "FOREIGN KEY") != NULL, "%s", perr.message);
+	ctx.drv->close(p);
+	/* without them SQLite's defaults hold (WAL stays: it is the file's) */
+	p = conf_open_url("sqlite:prag.db?_journal_mode=WAL&_synchronous=normal&_foreign_keys=false");
+	conf_exec_ok(p, "SELECT CASE WHEN (SELECT synchronous FROM pragma_synchronous) = 1 "
+	                "AND (SELECT foreign_keys FROM pragma_foreign_keys) = 0 "
+	                "THEN 1 ELSE abs(-9223372036854775808) END");
+	ctx.drv->close(p);
+	p = conf_open_url("sqlite:prag.db");
+	conf_exec_ok(p, "SELECT CASE WHEN (SELECT synchronous FROM pragma_synchronous) = 2 "
+	                "AND (SELECT foreign_keys FROM pragma_foreign_keys) = 0 "
+	                "AND (SELECT journal_mode FROM pragma_journal_mode) = 'wal' "
+	                "THEN 1 ELSE abs(-9223372036854775808) END");
+	conf_exec_ok(p, "INSERT INTO k VALUES (7)");
+	ctx.drv->close(p);
+	conf_open_url_fails("sqlite:q.db?_journal=fast", STRATA_EURL);
+	conf_open_url_fails("sqlite:q.db?_sync=7", STRATA_EURL);
+	conf_open_url_fails("sqlite:q.db?_fk=maybe", STRATA_EURL);
+	conf_open_url_fails("sqlite:q.db?_fk", STRATA_EURL);
+
 	/* in memory: works, locks trivially, leaves no file */
 	strata_conn *c = conf_open_url("sqlite::memory:");
 	strata_error err = { 0 };

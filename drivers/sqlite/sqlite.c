@@ -47,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -85,6 +86,11 @@ typedef struct sq_url {
 	char *path;
 	int busy_ms;
 	int memory;
+	/* go-sqlite3's connection settings, as dbmate URLs carry them:
+	 * NULL / -1 when not given (SQLite's defaults stay) */
+	const char *journal;   /* _journal_mode: "WAL", "DELETE"... */
+	const char *sync;      /* _synchronous: "OFF", "NORMAL"... */
+	int fk;                /* _foreign_keys: 0 or 1 */
 } sq_url;
 
 /* A history table name split and quoted. All strings are owned here and
@@ -190,9 +196,66 @@ bad:
 	                        (int)(len < 32 ? len : 32), v);
 }
 
+/* Whether key `k` (length n) is `a` or `b`. */
+static int sq_key(const char *k, size_t n, const char *a, const char *b)
+{
+	return (strlen(a) == n && strncmp(k, a, n) == 0) ||
+	       (b && strlen(b) == n && strncmp(k, b, n) == 0);
+}
+
+/* The value `v` (length len) among `names` (case does not matter):
+ * the name as listed, or NULL. */
+static const char *sq_pick(const char *const *names, const char *v, size_t len)
+{
+	for (; *names; names++)
+		if (strlen(*names) == len && strncasecmp(*names, v, len) == 0)
+			return *names;
+	return NULL;
+}
+
+/* go-sqlite3's settings that become PRAGMAs when the connection opens:
+ * _journal_mode (_journal), _synchronous (_sync), _foreign_keys (_fk).
+ * Returns 1 when `k` is one of them (then 0 or an error in *rc). */
+static int sq_url_pragma(sq_url *u, const char *k, size_t klen,
+                         const char *v, size_t vlen, int *rc, strata_error *err)
+{
+	static const char *const journals[] = { "DELETE", "TRUNCATE", "PERSIST",
+	                                        "MEMORY", "WAL", "OFF", NULL };
+	static const char *const syncs[] = { "OFF", "NORMAL", "FULL", "EXTRA",
+	                                     "0", "1", "2", "3", NULL };
+	static const char *const yes[] = { "1", "yes", "true", "on", NULL };
+	static const char *const no[] = { "0", "no", "false", "off", NULL };
+	const char *what, *known;
+	*rc = 0;
+	if (sq_key(k, klen, "_journal_mode", "_journal")) {
+		if ((u->journal = sq_pick(journals, v, vlen)) != NULL)
+			return 1;
+		what = "_journal_mode";
+		known = "DELETE, TRUNCATE, PERSIST, MEMORY, WAL, OFF";
+	} else if (sq_key(k, klen, "_synchronous", "_sync")) {
+		if ((u->sync = sq_pick(syncs, v, vlen)) != NULL)
+			return 1;
+		what = "_synchronous";
+		known = "OFF, NORMAL, FULL, EXTRA or 0-3";
+	} else if (sq_key(k, klen, "_foreign_keys", "_fk")) {
+		if (sq_pick(yes, v, vlen) || sq_pick(no, v, vlen)) {
+			u->fk = sq_pick(yes, v, vlen) != NULL;
+			return 1;
+		}
+		what = "_foreign_keys";
+		known = "1, yes, true, on, 0, no, false, off";
+	} else {
+		return 0;
+	}
+	*rc = strata_error_set(err, STRATA_EURL,
+	                       "invalid %s \"%.*s\" in the SQLite URL (%s)",
+	                       what, (int)(vlen < 32 ? vlen : 32), v, known);
+	return 1;
+}
+
 /* Whether `k` is a parameter that SQLite URIs (mode, cache, vfs...) or
- * go-sqlite3 DSNs (_fk, _journal_mode...: dbmate's URLs) carry, which
- * strata accepts and leaves alone. */
+ * go-sqlite3 DSNs (_loc, _txlock...: dbmate's URLs) carry, which strata
+ * accepts and leaves alone. */
 static int sq_url_ignored(const char *k, size_t n)
 {
 	static const char *const names[] = { "mode", "cache", "vfs", "psow",
@@ -214,9 +277,14 @@ static int sq_url_params(sq_url *u, const char *q, strata_error *err)
 		size_t n = strcspn(q, "&");
 		const char *eq = memchr(q, '=', n);
 		size_t klen = eq ? (size_t)(eq - q) : n;
-		if (eq && ((klen == 12 && strncmp(q, "busy_timeout", 12) == 0) ||
-		           (klen == 13 && strncmp(q, "_busy_timeout", 13) == 0))) {
-			int rc = sq_url_busy(&u->busy_ms, eq + 1, n - klen - 1, err);
+		int rc = 0;
+		if (eq && (sq_key(q, klen, "busy_timeout", "_busy_timeout") ||
+		           sq_key(q, klen, "_timeout", NULL))) {
+			rc = sq_url_busy(&u->busy_ms, eq + 1, n - klen - 1, err);
+			if (rc)
+				return rc;
+		} else if (sq_url_pragma(u, q, klen, eq ? eq + 1 : q + n,
+		                         eq ? n - klen - 1 : 0, &rc, err)) {
 			if (rc)
 				return rc;
 		} else if (n && !sq_url_ignored(q, klen)) {
@@ -237,6 +305,7 @@ static int sq_url_parse(sq_url *u, const char *url, strata_error *err)
 {
 	memset(u, 0, sizeof(*u));
 	u->busy_ms = SQ_DEFAULT_BUSY_MS;
+	u->fk = -1;
 	const char *p = url ? strchr(url, ':') : NULL;
 	if (!p)
 		return strata_error_set(err, STRATA_EURL,
@@ -408,8 +477,59 @@ static int sq_probe(sq_conn *c, strata_error *err)
  * then a file that is not there is STRATA_ENOTFOUND and nothing is made.
  * A strata handle is used by one thread at a time, so SQLite's own
  * mutexes on the connection (NOMUTEX) would only cost time. */
-static int sq_connect(sq_conn *c, int busy_ms, int existing, strata_error *err)
+/* Runs one PRAGMA of the URL's on the new connection; `want` (or NULL)
+ * is the value it should report back (journal_mode answers with the mode
+ * it kept: WAL cannot be had for :memory:). */
+static int sq_url_pragma_run(sq_conn *c, const char *sql, const char *want,
+                             strata_error *err)
 {
+	sqlite3_stmt *st = NULL;
+	int s = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+	if (s == SQLITE_OK) {
+		while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *got = (const char *)sqlite3_column_text(st, 0);
+			if (want && got && strcasecmp(got, want) != 0)
+				strata_conn_log(&c->base, STRATA_LOG_WARN,
+				                "SQLite kept journal mode %s for %s (the URL asks for %s)",
+				                got, c->memory ? SQ_MEMORY : c->path, want);
+		}
+	}
+	if (s == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	int code = sq_open_code(s);
+	strata_error_set(err, code, "cannot open SQLite database %s: %s: %s",
+	                 c->memory ? SQ_MEMORY : c->path, sql, sqlite3_errmsg(c->db));
+	err->native_code = sqlite3_extended_errcode(c->db);
+	sqlite3_finalize(st);
+	return code;
+}
+
+/* The URL's go-sqlite3 settings (_journal_mode, _synchronous,
+ * _foreign_keys), as PRAGMAs on the new connection. */
+static int sq_url_apply(sq_conn *c, const sq_url *u, strata_error *err)
+{
+	char sql[64];
+	int rc = 0;
+	if (u->journal) {
+		snprintf(sql, sizeof(sql), "PRAGMA journal_mode=%s", u->journal);
+		rc = sq_url_pragma_run(c, sql, u->journal, err);
+	}
+	if (!rc && u->sync) {
+		snprintf(sql, sizeof(sql), "PRAGMA synchronous=%s", u->sync);
+		rc = sq_url_pragma_run(c, sql, NULL, err);
+	}
+	if (!rc && u->fk >= 0)
+		rc = sq_url_pragma_run(c, u->fk ? "PRAGMA foreign_keys=ON"
+		                                : "PRAGMA foreign_keys=OFF", NULL, err);
+	return rc;
+}
+
+static int sq_connect(sq_conn *c, const sq_url *u, int existing,
+                      strata_error *err)
+{
+	int busy_ms = u->busy_ms;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	if (!existing || c->memory)
 		flags |= SQLITE_OPEN_CREATE;
@@ -433,6 +553,8 @@ static int sq_connect(sq_conn *c, int busy_ms, int existing, strata_error *err)
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_timeout(c->db, busy_ms);
 	rc = sq_probe(c, err);
+	if (!rc)
+		rc = sq_url_apply(c, u, err);
 	if (rc)
 		return rc;
 	strata_conn_log(&c->base, STRATA_LOG_DEBUG,
@@ -476,7 +598,7 @@ static int sq_open(strata_conn **out, const strata_conn_config *cfg,
 	c->path = u.path;
 	c->memory = u.memory;
 	c->lock_fd = -1;
-	rc = sq_connect(c, u.busy_ms,
+	rc = sq_connect(c, &u,
 	                cfg->version >= 2 && (cfg->flags & STRATA_OPEN_EXISTING), err);
 	if (rc) {
 		sq_close(&c->base);

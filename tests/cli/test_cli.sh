@@ -688,6 +688,41 @@ test_bad_dir_creates_nothing() {
 	expect_error 5 "cannot open SQLite database .*/no/such/db\.sqlite"
 }
 
+# go-sqlite3's settings in a SQLite URL (dbmate's URLs) take effect:
+# _fk=1 enforces foreign keys, _journal / _sync set the journal.
+test_sqlite_url_settings() {
+	if [[ $BACKEND != sqlite ]]; then
+		skip "SQLite URL parameters"
+		return
+	fi
+	mig 20240101000001_parent <<EOF
+-- migrate:up
+create table parent (id integer primary key);
+create table child (parent_id integer references parent (id));
+-- migrate:down
+drop table child;
+drop table parent;
+EOF
+	mig 20240101000002_orphan <<EOF
+-- migrate:up
+insert into child values (42);
+EOF
+	local db=$T/fk.db
+	run -u "sqlite:$db?_fk=1&_journal=WAL&_sync=NORMAL" -d "$MIG" up
+	expect_rc 8
+	expect_err "20240101000002_orphan\.sql:2(:[0-9]+)?: .*FOREIGN KEY constraint failed"
+	run -u "sqlite:$db?_fk=1" -d "$MIG" status
+	expect_out "^1 applied, 1 pending$"
+	expect_eq "$(sqlite3 "$db" 'pragma journal_mode')" wal "journal mode after _journal=WAL"
+	# SQLite's default: no foreign keys
+	run -u "sqlite:$db" -d "$MIG" up
+	expect_rc 0
+	run -u "sqlite:$db?_fk=yes" -d "$MIG" status
+	expect_out "^2 applied, 0 pending$"
+	run -u "sqlite:$db?_fk=sometimes" -d "$MIG" status
+	expect_error 4 "invalid _foreign_keys \"sometimes\" in the SQLite URL"
+}
+
 test_status_exit_code() {
 	std_migrations
 	s status --exit-code
@@ -2159,6 +2194,7 @@ t "redo re-applies the newest migration" test_redo
 t "redo with nothing applied is refused (6)" test_redo_nothing
 t "status table and footer" test_status_table
 t "a bad directory creates nothing, errors in order" test_bad_dir_creates_nothing
+t "SQLite URL: _fk, _journal, _sync take effect" test_sqlite_url_settings
 t "status --exit-code: 10 while pending, 0 after" test_status_exit_code
 t "status --json" test_status_json
 t "validate ok, changed file (6), missing file (6)" test_validate
