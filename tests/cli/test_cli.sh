@@ -723,6 +723,39 @@ EOF
 	expect_error 4 "invalid _foreign_keys \"sometimes\" in the SQLite URL"
 }
 
+# A real migration set as its project ships it (../shared/corpora, see
+# its README): flipt's golang-migrate pairs (up only, unpadded numbers)
+# on every backend, on a database of its own.
+test_corpus_flipt() {
+	local corpora=${STRATA_CORPORA:-/work/shared/corpora} d n url=$URL
+	d=$(ls -d "$corpora/flipt/$BACKEND"* 2>/dev/null | head -n 1)
+	if [[ -z $d || ! -d $d ]]; then
+		fail "no flipt migrations for $BACKEND in $corpora (set STRATA_CORPORA)"
+		return
+	fi
+	n=$(ls "$d" | grep -c '\.up\.sql$')
+	((n > 10)) || fail "only $n flipt migrations in $d"
+	if [[ $BACKEND != sqlite ]]; then
+		url=$(url_with_db "$URL" "c${RUNID}_${N}_flipt")
+		run -u "$url" create
+		expect_rc 0
+	fi
+	run -u "$url" -d "$d" up
+	expect_rc 0
+	expect_out "^applied $n migrations in "
+	run -u "$url" -d "$d" status
+	expect_out "^$n applied, 0 pending$"
+	run -u "$url" -d "$d" validate
+	expect_rc 0
+	run -u "$url" -d "$d" up
+	expect_rc 0
+	expect_out "^nothing to apply$"
+	if [[ $BACKEND != sqlite ]]; then
+		run -u "$url" drop
+		expect_rc 0
+	fi
+}
+
 test_status_exit_code() {
 	std_migrations
 	s status --exit-code
@@ -2195,6 +2228,7 @@ t "redo with nothing applied is refused (6)" test_redo_nothing
 t "status table and footer" test_status_table
 t "a bad directory creates nothing, errors in order" test_bad_dir_creates_nothing
 t "SQLite URL: _fk, _journal, _sync take effect" test_sqlite_url_settings
+t "a real migration set: flipt (../shared/corpora)" test_corpus_flipt
 t "status --exit-code: 10 while pending, 0 after" test_status_exit_code
 t "status --json" test_status_json
 t "validate ok, changed file (6), missing file (6)" test_validate
