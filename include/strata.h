@@ -310,6 +310,24 @@ void strata_c_migration_register(strata_c_migration *m);
 /* Number of migrations in `src`. */
 size_t strata_source_count(const strata_source *src);
 
+/*
+ * Writes the files of a new, empty migration `name` in `dir` (created if
+ * missing), in the form of the migrations already there: strata's own
+ * file (-- migrate:up / -- migrate:down) in an empty directory or among
+ * its own, golang-migrate pairs (NNN_name.up.sql and .down.sql), goose
+ * files (-- +goose Up / Down), Flyway names (V<n>__name.sql) or
+ * V<n>.Name.up.sql pairs, following the newest migration. Its version
+ * comes after the newest: the next number of a sequence (zero padding
+ * kept: 000042 after 000041), or the current UTC time as YYYYMMDDHHMMSS
+ * (seconds since 1970 when the newest is written so), one second after
+ * the newest if the clock is behind it. On success *out is the path
+ * written, or the two paths of a pair separated by '\n'; free it with
+ * strata_free(). Errors: STRATA_EINVAL (no directory, a name with '/'),
+ * STRATA_EIO (a file exists already, cannot create or write).
+ */
+int strata_new_migration(char **out, const char *dir, const char *name,
+                         strata_error *err);
+
 /* ------------------------------------------------------------------ */
 /* Running                                                              */
 /* ------------------------------------------------------------------ */

@@ -265,117 +265,18 @@ void cli_disconnect(cli_ctx *ctx)
 
 /* --------------------------------------------------------------- new */
 
-/* mkdir -p */
-static int make_dirs(const char *dir, char *msg, size_t msgsize)
-{
-	char *p = strdup(dir);
-	if (!p) {
-		snprintf(msg, msgsize, "out of memory");
-		return -1;
-	}
-	for (char *q = p + 1; ; q++) {
-		if (*q != '/' && *q != '\0')
-			continue;
-		char save = *q;
-		*q = '\0';
-		struct stat st;
-		if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-			snprintf(msg, msgsize, "cannot create directory %s: %s", p, strerror(errno));
-			free(p);
-			return -1;
-		}
-		if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
-			snprintf(msg, msgsize, "%s exists and is not a directory", p);
-			free(p);
-			return -1;
-		}
-		*q = save;
-		if (!save)
-			break;
-	}
-	free(p);
-	return 0;
-}
-
-/* Whether `dir` already holds a migration of version `ver`. */
-static int version_taken(const char *dir, const char *ver)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return 0;
-	size_t n = strlen(ver);
-	int taken = 0;
-	struct dirent *de;
-	while (!taken && (de = readdir(d)) != NULL) {
-		const char *f = de->d_name;
-		if (strncmp(f, "Migration", 9) == 0)
-			f += 9;
-		if (strncmp(f, ver, n) == 0 && (f[n] == '_' || f[n] == '.'))
-			taken = 1;
-	}
-	closedir(d);
-	return taken;
-}
-
-static const char template_text[] = "-- migrate:up\n\n\n-- migrate:down\n\n";
-
+/* The new migration's files, in the form of the directory's migrations
+ * (strata_new_migration), one path per line. */
 int cmd_new(cli_ctx *ctx)
 {
 	const cli_options *o = ctx->o;
-	const char *name = o->args[0];
-	char msg[1200];
-	if (make_dirs(o->dir, msg, sizeof(msg))) {
-		cli_errorf(ctx->out, "%s", msg);
-		return CLI_EXIT_FILES;
-	}
-	/* two `new` within one second get consecutive versions */
-	time_t t = time(NULL);
-	char ver[32];
-	for (int tries = 0; ; tries++, t++) {
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(ver, sizeof(ver), "%Y%m%d%H%M%S", &tm);
-		if (!version_taken(o->dir, ver) || tries >= 3600)
-			break;
-	}
-	size_t dl = strlen(o->dir);
-	int slash = dl && o->dir[dl - 1] != '/';
-	size_t plen = dl + strlen(ver) + strlen(name) + 8;
-	char *path = malloc(plen);
-	if (!path) {
-		cli_errorf(ctx->out, "out of memory");
-		return CLI_EXIT_INTERNAL;
-	}
-	snprintf(path, plen, "%s%s%s_%s.sql", o->dir, slash ? "/" : "", ver, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		cli_errorf(ctx->out, "cannot create %s: %s", path,
-		           errno == EEXIST ? "the file already exists" : strerror(errno));
-		free(path);
-		return CLI_EXIT_FILES;
-	}
-	size_t len = sizeof(template_text) - 1, off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, template_text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			cli_errorf(ctx->out, "cannot write %s: %s", path, strerror(errno));
-			close(fd);
-			unlink(path);
-			free(path);
-			return CLI_EXIT_FILES;
-		}
-		off += (size_t)w;
-	}
-	if (close(fd) != 0) {
-		cli_errorf(ctx->out, "cannot write %s: %s", path, strerror(errno));
-		unlink(path);
-		free(path);
-		return CLI_EXIT_FILES;
-	}
-	printf("%s\n", path);
-	free(path);
+	strata_error err = { 0 };
+	char *paths = NULL;
+	int rc = strata_new_migration(&paths, o->dir, o->args[0], &err);
+	if (rc)
+		return cli_report(ctx->out, &err);
+	printf("%s\n", paths);
+	strata_free(paths);
 	return CLI_EXIT_OK;
 }
 

@@ -49,7 +49,10 @@ static const command commands[] = {
 	  "new NAME", "create a migration file",
 	  "Creates DIR/<UTC timestamp>_NAME.sql (e.g. 20240702105919_create_users.sql)\n"
 	  "with empty '-- migrate:up' and '-- migrate:down' sections, creating the\n"
-	  "directory if needed, and prints its path. NAME: letters, digits, _ and -.\n" },
+	  "directory if needed, and prints its path. NAME: letters, digits, _ and -.\n"
+	  "Among golang-migrate pairs, goose files or Flyway names the new migration\n"
+	  "takes their form and the next number (000042_NAME.up.sql and .down.sql\n"
+	  "after 000041_...).\n" },
 	{ "up", cli_check_count, cmd_up, NEEDS_DB_DIR,
 	  ALLOW_TO | ALLOW_DRY_RUN | ALLOW_SINGLE_TX | ALLOW_OUT_OF_ORDER | ALLOW_TIMEOUTS,
 	  "up [N] | up --to VERSION", "apply pending migrations",

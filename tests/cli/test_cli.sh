@@ -498,6 +498,51 @@ test_new() {
 	expect_out "0 applied, 2 pending"
 }
 
+# new writes the form of the migrations already in the directory, with
+# the next version after the newest.
+test_new_follows_directory() {
+	local d=$T/gm
+	mkdir -p "$d" "$T/fl" "$T/gs" "$T/fw" "$T/au" "$T/ts" "$T/ux"
+	: >"$d/000001_a.up.sql"; : >"$d/000001_a.down.sql"; : >"$d/000002_b.up.sql"
+	run -d "$d" new add_x
+	expect_rc 0
+	expect_eq "$out" "$d/000003_add_x.up.sql"$'\n'"$d/000003_add_x.down.sql" "golang-migrate pair"
+	[[ -f $d/000003_add_x.up.sql && -f $d/000003_add_x.down.sql ]] || fail "pair files missing"
+	for f in 0_initial 1_b 9_c 10_d; do echo 'select 1;' >"$T/fl/$f.up.sql"; done
+	run -d "$T/fl" new more
+	expect_out "^$T/fl/11_more\.up\.sql$"
+	expect_out "^$T/fl/11_more\.down\.sql$"
+	printf -- '-- +goose Up\nselect 1;\n-- +goose Down\nselect 2;\n' >"$T/gs/00001_a.sql"
+	run -d "$T/gs" new g2
+	expect_eq "$out" "$T/gs/00002_g2.sql" "goose file"
+	grep -q '^-- +goose Up$' "$T/gs/00002_g2.sql" && grep -q '^-- +goose Down$' "$T/gs/00002_g2.sql" ||
+		fail "the goose file has no goose markers"
+	echo 'select 1;' >"$T/fw/V1__a.sql"; echo 'select 1;' >"$T/fw/V2_1__b.sql"
+	run -d "$T/fw" new three
+	expect_eq "$out" "$T/fw/V3__three.sql" "Flyway name"
+	: >"$T/au/V0001.Init.up.sql"; : >"$T/au/V0001.Init.down.sql"
+	run -d "$T/au" new Next_Thing
+	expect_out "^$T/au/V0002\.Next_Thing\.up\.sql$"
+	printf -- '-- migrate:up\nselect 1;\n' >"$T/ts/29990101000000_future.sql"
+	run -d "$T/ts" new after
+	expect_eq "$out" "$T/ts/29990101000001_after.sql" "after a timestamp ahead of the clock"
+	echo 'select 1;' >"$T/ux/1700000000_a.up.sql"
+	run -d "$T/ux" new u2
+	expect_out "^$T/ux/1[0-9]{9}_u2\.up\.sql$"
+	# every directory still reads, the new migration last, and applies
+	local dir
+	for dir in gm fl gs fw au ts ux; do
+		run -u "sqlite:$T/$dir.db" -d "$T/$dir" up
+		expect_rc 0
+		run -u "sqlite:$T/$dir.db" -d "$T/$dir" status
+		expect_out "^[0-9]+ applied, 0 pending$"
+		# the row above the footer
+		expect_eq "$(tail -n 2 <<<"$out" | head -n 1 | awk '{print $2}')" \
+			"$(case $dir in gm) echo add_x;; fl) echo more;; gs) echo g2;; fw) echo three;; au) echo Next_Thing;; ts) echo after;; ux) echo u2;; esac)" \
+			"$dir: the new migration is the newest"
+	done
+}
+
 test_up_all() {
 	std_migrations
 	s up
@@ -2218,6 +2263,7 @@ t "version lists the drivers" test_version
 t "only the backend's client library is loaded" test_client_libraries
 t "help, help COMMAND, COMMAND --help" test_help
 t "new creates the directory and a file named by UTC time" test_new
+t "new follows the directory: pairs, goose, Flyway, sequences" test_new_follows_directory
 t "up applies everything and records history" test_up_all
 t "up N" test_up_n
 t "up --to VERSION" test_up_to
