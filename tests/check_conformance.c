@@ -1547,6 +1547,19 @@ START_TEST(test_sqlite_urls)
 	conf_open_url_fails("sqlite:q.db?_sync=7", STRATA_EURL);
 	conf_open_url_fails("sqlite:q.db?_fk=maybe", STRATA_EURL);
 	conf_open_url_fails("sqlite:q.db?_fk", STRATA_EURL);
+	/* mode= of SQLite's URIs: rw never creates, ro never writes */
+	conf_open_url_fails("sqlite:absent.db?mode=rw", STRATA_ECONNECT);
+	conf_open_url_fails("sqlite:absent.db?mode=ro", STRATA_ECONNECT);
+	ck_assert_int_ne(access("absent.db", F_OK), 0);
+	conf_open_url_fails("sqlite:q.db?mode=memory", STRATA_EURL);
+	p = conf_open_url("sqlite:prag.db?mode=ro");
+	conf_exec_ok(p, "SELECT count(*) FROM k");
+	ck_assert_int_eq(conf_exec(p, "INSERT INTO k VALUES (8)", &perr), STRATA_ESQL);
+	ck_assert_msg(strstr(perr.message, "readonly") != NULL, "%s", perr.message);
+	ctx.drv->close(p);
+	p = conf_open_url("sqlite:prag.db?mode=rw");
+	conf_exec_ok(p, "INSERT INTO k VALUES (8)");
+	ctx.drv->close(p);
 
 	/* in memory: works, locks trivially, leaves no file */
 	strata_conn *c = conf_open_url("sqlite::memory:");

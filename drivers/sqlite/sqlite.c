@@ -91,7 +91,12 @@ typedef struct sq_url {
 	const char *journal;   /* _journal_mode: "WAL", "DELETE"... */
 	const char *sync;      /* _synchronous: "OFF", "NORMAL"... */
 	int fk;                /* _foreign_keys: 0 or 1 */
+	int mode;              /* mode= of SQLite's URIs: SQ_MODE_* */
 } sq_url;
+
+#define SQ_MODE_RWC 0      /* read and write, create when missing */
+#define SQ_MODE_RW 1       /* read and write, never create */
+#define SQ_MODE_RO 2       /* read only */
 
 /* A history table name split and quoted. All strings are owned here and
  * released with sq_name_free(); `schema` is NULL when unqualified. */
@@ -244,6 +249,15 @@ static int sq_url_pragma(sq_url *u, const char *k, size_t klen,
 		}
 		what = "_foreign_keys";
 		known = "1, yes, true, on, 0, no, false, off";
+	} else if (sq_key(k, klen, "mode", NULL)) {
+		static const char *const modes[] = { "rwc", "rw", "ro", NULL };
+		const char *m = sq_pick(modes, v, vlen);
+		if (m) {
+			u->mode = m[1] != 'w' ? SQ_MODE_RO : m[2] ? SQ_MODE_RWC : SQ_MODE_RW;
+			return 1;
+		}
+		what = "mode";
+		known = "rwc, rw or ro";
 	} else {
 		return 0;
 	}
@@ -258,7 +272,7 @@ static int sq_url_pragma(sq_url *u, const char *k, size_t klen,
  * accepts and leaves alone. */
 static int sq_url_ignored(const char *k, size_t n)
 {
-	static const char *const names[] = { "mode", "cache", "vfs", "psow",
+	static const char *const names[] = { "cache", "vfs", "psow",
 	                                     "nolock", "immutable", NULL };
 	if (n > 1 && k[0] == '_')
 		return 1;
@@ -530,17 +544,21 @@ static int sq_connect(sq_conn *c, const sq_url *u, int existing,
                       strata_error *err)
 {
 	int busy_ms = u->busy_ms;
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-	if (!existing || c->memory)
+	int flags = SQLITE_OPEN_NOMUTEX |
+	            (u->mode == SQ_MODE_RO ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+	if (c->memory || (!existing && u->mode == SQ_MODE_RWC))
 		flags |= SQLITE_OPEN_CREATE;
 	int rc = sqlite3_open_v2(c->path, &c->db, flags, NULL);
 	struct stat st;
 	if (rc != SQLITE_OK && !(flags & SQLITE_OPEN_CREATE) &&
 	    (rc & 0xff) == SQLITE_CANTOPEN && stat(c->path, &st) != 0 &&
 	    errno == ENOENT) {
-		strata_error_set(err, STRATA_ENOTFOUND,
-		                 "SQLite database %s does not exist", c->path);
-		return STRATA_ENOTFOUND;
+		/* the caller's STRATA_OPEN_EXISTING, or the URL's mode=ro / rw */
+		int code = existing ? STRATA_ENOTFOUND : STRATA_ECONNECT;
+		strata_error_set(err, code, "SQLite database %s does not exist%s", c->path,
+		                 existing ? "" : u->mode == SQ_MODE_RO
+		                 ? " (the URL says mode=ro)" : " (the URL says mode=rw)");
+		return code;
 	}
 	if (rc != SQLITE_OK) {
 		const char *msg = c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc);

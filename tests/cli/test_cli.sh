@@ -766,6 +766,22 @@ EOF
 	expect_out "^2 applied, 0 pending$"
 	run -u "sqlite:$db?_fk=sometimes" -d "$MIG" status
 	expect_error 4 "invalid _foreign_keys \"sometimes\" in the SQLite URL"
+	# mode=ro reads and never writes; mode=rw never creates the file
+	mig 20240101000003_more <<EOF
+-- migrate:up
+create table more (id integer);
+EOF
+	cp "$db" "$T/before.db"
+	run -u "sqlite:$db?mode=ro" -d "$MIG" status
+	expect_rc 0
+	expect_out "^2 applied, 1 pending$"
+	run -u "sqlite:$db?mode=ro" -d "$MIG" up
+	expect_rc 8
+	expect_err "20240101000003_more\.sql:2(:[0-9]+)?: attempt to write a readonly database"
+	cmp -s "$db" "$T/before.db" || fail "up with mode=ro changed the database"
+	run -u "sqlite:$T/none.db?mode=rw" -d "$MIG" up
+	expect_error 5 "SQLite database .*/none\.db does not exist \(the URL says mode=rw\)"
+	[[ ! -e $T/none.db ]] || fail "mode=rw created $T/none.db"
 }
 
 # A real migration set as its project ships it (../shared/corpora, see
@@ -2273,7 +2289,7 @@ t "redo re-applies the newest migration" test_redo
 t "redo with nothing applied is refused (6)" test_redo_nothing
 t "status table and footer" test_status_table
 t "a bad directory creates nothing, errors in order" test_bad_dir_creates_nothing
-t "SQLite URL: _fk, _journal, _sync take effect" test_sqlite_url_settings
+t "SQLite URL: _fk, _journal, _sync, mode take effect" test_sqlite_url_settings
 t "a real migration set: flipt (../shared/corpora)" test_corpus_flipt
 t "status --exit-code: 10 while pending, 0 after" test_status_exit_code
 t "status --json" test_status_json
