@@ -58,6 +58,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -127,6 +128,11 @@ typedef struct my_url {
 	char *defaults_file;
 	my_ssl_mode ssl_mode;
 	unsigned connect_timeout;
+	/* go-sql-driver's settings, as dbmate URLs carry them */
+	unsigned read_timeout;    /* seconds, 0: none */
+	unsigned write_timeout;
+	char *collation;          /* utf8mb4_..., or NULL */
+	int cleartext;            /* allowCleartextPasswords */
 } my_url;
 
 /* A connection: the strata_conn base first, as driver.h requires. */
@@ -264,6 +270,7 @@ static void my_url_free(my_url *u)
 	free(u->ssl_key);
 	free(u->ssl_capath);
 	free(u->defaults_file);
+	free(u->collation);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -343,6 +350,114 @@ static int my_url_ssl_mode(my_url *u, const char *key, const char *v,
 	                        "or VERIFY_IDENTITY)", v, key);
 }
 
+/* A Go duration ("10s", "1m30s", "500ms") as whole seconds, rounded up,
+ * into *out; -1 when it is not one or longer than `max` seconds. */
+static int my_go_duration(unsigned *out, const char *v, unsigned max)
+{
+	static const struct { const char *unit; double s; } units[] = {
+		{ "ns", 1e-9 }, { "us", 1e-6 }, { "\xc2\xb5s", 1e-6 }, { "ms", 1e-3 },
+		{ "s", 1 }, { "m", 60 }, { "h", 3600 },
+	};
+	double total = 0;
+	if (!*v)
+		return -1;
+	while (*v) {
+		char *end;
+		if (!isdigit((unsigned char)*v) && *v != '.')
+			return -1;
+		double n = strtod(v, &end);
+		if (end == v)
+			return -1;
+		size_t i, best = 0, blen = 0;
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			size_t l = strlen(units[i].unit);
+			if (strncmp(end, units[i].unit, l) == 0 && l > blen) {
+				best = i;
+				blen = l;
+			}
+		}
+		if (!blen)
+			return -1;
+		total += n * units[best].s;
+		v = end + blen;
+	}
+	if (total > max)
+		return -1;
+	unsigned t = (unsigned)total;
+	*out = t + ((double)t < total);
+	return 0;
+}
+
+/* go-sql-driver's parameters (the Go client's own, as dbmate URLs carry
+ * them). Returns 1 when `key` is one (then 0 or an error in *rc). */
+static int my_url_go_param(my_url *u, const char *key, const char *v, int *rc,
+                           strata_error *err)
+{
+	/* what only the Go client does: nothing to do here */
+	static const char *const ignored[] = {
+		"parseTime", "loc", "multiStatements", "interpolateParams",
+		"clientFoundRows", "columnsWithAlias", "allowNativePasswords",
+		"allowOldPasswords", "allowFallbackToPlaintext", "checkConnLiveness",
+		"maxAllowedPacket", "timeTruncate", "rejectReadOnly", NULL
+	};
+	*rc = 0;
+	for (const char *const *k = ignored; *k; k++)
+		if (strcmp(key, *k) == 0)
+			return 1;
+	if (strcmp(key, "timeout") == 0 || strcmp(key, "readTimeout") == 0 ||
+	    strcmp(key, "writeTimeout") == 0) {
+		unsigned *slot = key[0] == 't' ? &u->connect_timeout
+		               : key[0] == 'r' ? &u->read_timeout : &u->write_timeout;
+		if (my_go_duration(slot, v, key[0] == 't' ? 3600 : 86400) != 0)
+			*rc = strata_error_set(err, STRATA_EURL,
+			                       "bad %s \"%s\" in the MySQL URL (a duration "
+			                       "such as 30s or 1m30s, at most %s)", key, v,
+			                       key[0] == 't' ? "1h" : "24h");
+		return 1;
+	}
+	if (strcmp(key, "charset") == 0) {
+		/* a list, the first the server knows wins: strata sends UTF-8 */
+		size_t n = strcspn(v, ",");
+		if (!((n == 7 && strncmp(v, "utf8mb4", 7) == 0) ||
+		      (n == 4 && strncmp(v, "utf8", 4) == 0) ||
+		      (n == 7 && strncmp(v, "utf8mb3", 7) == 0)))
+			*rc = strata_error_set(err, STRATA_EURL,
+			                       "charset \"%s\" in the MySQL URL: strata reads "
+			                       "migration files as UTF-8 and sends them as "
+			                       "utf8mb4 (leave charset out, or say utf8mb4)", v);
+		return 1;
+	}
+	if (strcmp(key, "collation") == 0) {
+		int ok = strncmp(v, "utf8mb4_", 8) == 0 && strlen(v) < 64 && v[8];
+		for (const char *p = v; ok && *p; p++)
+			ok = islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_';
+		if (!ok) {
+			*rc = strata_error_set(err, STRATA_EURL,
+			                       "collation \"%s\" in the MySQL URL: strata's "
+			                       "sessions are utf8mb4, so a utf8mb4_... "
+			                       "collation is expected", v);
+			return 1;
+		}
+		free(u->collation);
+		u->collation = strdup(v);
+		if (!u->collation)
+			*rc = my_nomem(err);
+		return 1;
+	}
+	if (strcmp(key, "allowCleartextPasswords") == 0) {
+		if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+			u->cleartext = 1;
+		else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+			u->cleartext = 0;
+		else
+			*rc = strata_error_set(err, STRATA_EURL,
+			                       "bad allowCleartextPasswords \"%s\" in the "
+			                       "MySQL URL (true or false)", v);
+		return 1;
+	}
+	return 0;
+}
+
 /* One key=value parameter of the query string; `key` is already decoded
  * with '_' turned into '-'. Takes ownership of `v`. */
 static int my_url_param(my_url *u, const char *key, char *v, strata_error *err)
@@ -376,6 +491,8 @@ static int my_url_param(my_url *u, const char *key, char *v, strata_error *err)
 			                      "(whole seconds, at most 3600)", v);
 		else
 			u->connect_timeout = (unsigned)t;
+	} else if (my_url_go_param(u, key, v, &rc, err)) {
+		/* rc says */
 	} else if (strchr(key, '@')) {
 		/* most likely part of a password with an unencoded '?' */
 		rc = strata_error_set(err, STRATA_EURL,
@@ -385,7 +502,9 @@ static int my_url_param(my_url *u, const char *key, char *v, strata_error *err)
 		rc = strata_error_set(err, STRATA_EURL,
 		                      "unknown parameter \"%s\" in the MySQL URL (known: "
 		                      "socket, ssl-ca, ssl-cert, ssl-key, ssl-capath, "
-		                      "ssl-mode, tls, defaults-file, connect-timeout)", key);
+		                      "ssl-mode, tls, defaults-file, connect-timeout, and "
+		                      "go-sql-driver's timeout, readTimeout, writeTimeout, "
+		                      "charset, collation, parseTime...)", key);
 	}
 	free(v);
 	return rc;
@@ -569,6 +688,9 @@ static void my_target(char *buf, size_t size, const my_url *u)
 		snprintf(buf, size, "the default server");
 }
 
+/* Runs one statement whose text is NUL-terminated and discards any rows. */
+static int my_query(MYSQL *db, const char *sql, strata_error *err);
+
 /* Connects to the URL's server, to `database` (NULL: none). `flags` are
  * CLIENT_* flags. Errors: STRATA_ECONNECT with the server's message. */
 static int my_connect(MYSQL **out, const my_url *u, const char *database,
@@ -585,6 +707,14 @@ static int my_connect(MYSQL **out, const my_url *u, const char *database,
 	mysql_optionsv(db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	if (timeout)
 		mysql_optionsv(db, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	if (u->read_timeout)
+		mysql_optionsv(db, MYSQL_OPT_READ_TIMEOUT, &u->read_timeout);
+	if (u->write_timeout)
+		mysql_optionsv(db, MYSQL_OPT_WRITE_TIMEOUT, &u->write_timeout);
+	if (u->cleartext) {
+		my_bool on = 1;
+		mysql_optionsv(db, MYSQL_ENABLE_CLEARTEXT_PLUGIN, &on);
+	}
 	if (app && *app)
 		mysql_optionsv(db, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", app);
 	my_set_tls(db, u);
@@ -618,12 +748,20 @@ static int my_connect(MYSQL **out, const my_url *u, const char *database,
 		mysql_close(db);
 		return rc;
 	}
+	if (u->collation) {
+		/* checked to be utf8mb4_[a-z0-9_]+ when the URL was read */
+		char sql[128];
+		snprintf(sql, sizeof(sql), "SET NAMES utf8mb4 COLLATE %s", u->collation);
+		int rc = my_query(db, sql, err);
+		if (rc) {
+			mysql_close(db);
+			return rc;
+		}
+	}
 	*out = db;
 	return 0;
 }
 
-/* Runs one statement whose text is NUL-terminated and discards any rows. */
-static int my_query(MYSQL *db, const char *sql, strata_error *err);
 
 /* SET SESSION of the configured timeouts. */
 static int my_session_timeouts(my_conn *c, const strata_conn_config *cfg,

@@ -384,6 +384,30 @@ check "and names the parameter" has "bogus"
 "$STRATA" -u "mysql://u:p@${DB_HOST}:99999/x" -d "$work/lex" status >"$work/out" 2>&1
 rc=$?
 check "a bad port exits 4 (got $rc)" val "$rc" 4
+# go-sql-driver's parameters, as dbmate URLs carry them: the Go client's
+# own are accepted, collation and readTimeout take effect, a charset
+# other than UTF-8 is refused
+d=$work/goparams; h=${P}_h_go
+mig "$d" 0001_collation.up.sql <<EOF
+CREATE TABLE ${P}_go_coll AS SELECT @@collation_connection AS c;
+EOF
+"$STRATA" -u "${URL}?parseTime=true&loc=Local&multiStatements=true&charset=utf8mb4,utf8&collation=utf8mb4_unicode_ci&timeout=10s" \
+	-d "$d" --table "$h" --no-color up >"$work/out" 2>&1
+rc=$?
+check "a dbmate-style URL applies (exit $rc)" val "$rc" 0
+check "its collation is the session's" val "$(sql "SELECT c FROM ${P}_go_coll")" utf8mb4_unicode_ci
+mig "$d" 0002_slow.up.sql <<EOF
+SELECT SLEEP(4);
+EOF
+"$STRATA" -u "${URL}?readTimeout=1s" -d "$d" --table "$h" --no-color up >"$work/out" 2>&1
+rc=$?
+check "readTimeout=1s ends a 4 s statement (exit $rc, not 0)" test "$rc" -ne 0
+check "with the client's message" grep -qiE "lost connection|timed? ?out|read" "$work/out"
+for bad in "charset=latin1" "collation=latin1_swedish_ci" "timeout=soon"; do
+	"$STRATA" -u "${URL}?$bad" -d "$d" --table "$h" status >"$work/out" 2>&1
+	rc=$?
+	check "$bad is refused with exit 4 (got $rc)" val "$rc" 4
+done
 
 # ------------------------------------------------------------------
 # 14. TLS: with a server that has it, ssl-mode=REQUIRED encrypts and
