@@ -96,8 +96,8 @@ static new_form form_of(const char *fname, const strata_file_name *fn)
 {
 	if (fn->kind == STRATA_FILE_NATIVE)
 		return FORM_NATIVE;
-	if (fname[0] == 'V' && strstr(fname, "__"))
-		return FORM_FLYWAY;
+	if ((fname[0] == 'V' || fname[0] == 'U') && strstr(fname, "__"))
+		return FORM_FLYWAY;   /* U: the undo of a V of the same version */
 	if (fname[0] == 'V')
 		return FORM_DOTTED;
 	return FORM_PAIR;

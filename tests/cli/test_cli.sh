@@ -518,6 +518,7 @@ test_new_follows_directory() {
 	grep -q '^-- +goose Up$' "$T/gs/00002_g2.sql" && grep -q '^-- +goose Down$' "$T/gs/00002_g2.sql" ||
 		fail "the goose file has no goose markers"
 	echo 'select 1;' >"$T/fw/V1__a.sql"; echo 'select 1;' >"$T/fw/V2_1__b.sql"
+	echo 'select 2;' >"$T/fw/U2_1__b.sql"
 	run -d "$T/fw" new three
 	expect_eq "$out" "$T/fw/V3__three.sql" "Flyway name"
 	: >"$T/au/V0001.Init.up.sql"; : >"$T/au/V0001.Init.down.sql"
