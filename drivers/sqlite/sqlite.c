@@ -218,8 +218,9 @@ static const char *sq_pick(const char *const *names, const char *v, size_t len)
 	return NULL;
 }
 
-/* go-sqlite3's settings that become PRAGMAs when the connection opens:
- * _journal_mode (_journal), _synchronous (_sync), _foreign_keys (_fk).
+/* The URL parameters that change how the file is opened: go-sqlite3's
+ * _journal_mode (_journal), _synchronous (_sync) and _foreign_keys (_fk),
+ * PRAGMAs once the connection is open, and SQLite's own mode=ro|rw|rwc.
  * Returns 1 when `k` is one of them (then 0 or an error in *rc). */
 static int sq_url_pragma(sq_url *u, const char *k, size_t klen,
                          const char *v, size_t vlen, int *rc, strata_error *err)
