@@ -602,6 +602,7 @@ int strata_format_parse_native(strata_migration *m, char *text, size_t len,
 	/* goose: NO TRANSACTION, wherever it stands, is for the whole file */
 	m->up.no_transaction = up_no_tx || goose_no_tx;
 	m->down.no_transaction = down_no_tx || goose_no_tx;
+	m->goose = goose_line != 0;
 out:
 	free(text);
 	return rc;

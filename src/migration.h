@@ -35,6 +35,7 @@ typedef struct strata_migration {
 	strata_part down;
 	int has_up;            /* a -- migrate:up section exists */
 	int has_down;
+	int goose;             /* its markers are goose's (-- +goose Up) */
 	const strata_c_migration *c; /* the C migration, else NULL */
 	int c_built;           /* 1 + the dialect the C parts were built for */
 } strata_migration;

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,23 +71,25 @@ static int make_dirs(const char *dir, strata_error *err)
 	return rc;
 }
 
-/* Whether the file `name` in `dir` holds goose markers (its first 8 KiB). */
-static int has_goose_markers(const char *dir, const char *name)
+/* Whether the native file `name` in `dir` is written with goose's
+ * markers, as the file parser reads them; a file it cannot read or
+ * parse counts as strata's own form. */
+static int is_goose_file(const char *dir, const char *name)
 {
-	char path[4096], buf[8193];
+	char path[4096];
+	char *text;
+	size_t len;
+	strata_error ignored = { 0 };
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
+	strata_migration *m = strata_migration_new();
+	if (!m || strata_read_file_at(&text, &len, AT_FDCWD, path, path, &ignored)) {
+		strata_migration_free(m);
 		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	for (const char *p = buf; (p = strchr(p, '+')) != NULL; p++)
-		if (strncasecmp(p, "+goose", 6) == 0)
-			return 1;
-	return 0;
+	}
+	int goose = strata_format_parse_native(m, text, len, path, &ignored) == 0 &&
+	            m->goose;
+	strata_migration_free(m);
+	return goose;
 }
 
 /* The form of the file `fname`, classified as `fn`. */
@@ -127,7 +128,7 @@ static int survey_dir(survey *s, const char *dir, strata_error *err)
 		s->form = form_of(de->d_name, &fn);
 	}
 	closedir(d);
-	if (s->found && s->form == FORM_NATIVE && has_goose_markers(dir, s->file))
+	if (s->found && s->form == FORM_NATIVE && is_goose_file(dir, s->file))
 		s->form = FORM_GOOSE;
 	return 0;
 }
