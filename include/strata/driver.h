@@ -32,7 +32,20 @@
 extern "C" {
 #endif
 
-#define STRATA_DRIVER_VERSION 1
+#define STRATA_DRIVER_VERSION 2
+
+/* The main session's transaction, as tx_state() reports it. */
+typedef enum strata_tx_state {
+	STRATA_TX_NONE = 0,    /* no transaction is open: everything that ran
+	                          has landed (committed, or autocommitted) */
+	STRATA_TX_OPEN = 1,    /* a transaction is open */
+	STRATA_TX_ABORTED = 2  /* the transaction is lost and nothing of it
+	                          will land: an error aborted it (PostgreSQL's
+	                          failed transaction block), or the server
+	                          rolled it back by itself after an error
+	                          (MySQL's deadlock, SQLite's automatic
+	                          rollback), or the session is gone */
+} strata_tx_state;
 
 /* SQL dialects the splitter knows. */
 typedef enum strata_dialect {
@@ -245,6 +258,37 @@ struct strata_driver {
 	 * refuses COPY statements. */
 	int (*exec_stmt)(strata_conn *c, const strata_stmt *stmt,
 	                 strata_error *err);
+
+	/* ---- version 2 ---- */
+
+	/* MAY: the main session's transaction state now (STRATA_TX_*),
+	 * without a round trip: libpq's PQtransactionStatus, the server
+	 * status flag of MySQL's last reply, sqlite3_get_autocommit. The
+	 * core asks after each statement of a migration, so that it notices
+	 * a statement that ended the transaction strata opened (MySQL DDL
+	 * run through EXECUTE or CALL commits implicitly) and records what
+	 * landed from there statement by statement. NULL: the core assumes
+	 * that only its own COMMIT ends its transactions. */
+	int (*tx_state)(strata_conn *c);
+
+	/* MAY: gives the main session back what a migration may have changed
+	 * in it: the search_path (PostgreSQL) or the current database (MySQL)
+	 * that open() found or set. The core calls it before each migration,
+	 * outside any transaction; the driver may defer the work to its next
+	 * round trip, or skip it when nothing changed. apply_tx runs from the
+	 * session as reset. NULL: nothing to give back. Independently of it,
+	 * every history slot names the table fully qualified (the schema or
+	 * database resolved at open), so that nothing a migration does to the
+	 * session moves the history. */
+	int (*session_reset)(strata_conn *c, strata_error *err);
+
+	/* MAY: brings the history table `table`, written by format `from`
+	 * (1 ..  STRATA_HISTORY_FORMAT - 1), to STRATA_HISTORY_FORMAT in
+	 * place, under the lock, outside a transaction. The core then rewrites
+	 * the format row. NULL: the driver's tables need no change between
+	 * formats. */
+	int (*history_upgrade)(strata_conn *c, const char *table, int from,
+	                       strata_error *err);
 };
 
 /*
