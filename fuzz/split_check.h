@@ -21,7 +21,7 @@ static inline int fuzz_is_ws(char c)
 static const char *const fuzz_ddl_words[] = {
 	"CREATE", "ALTER", "DROP", "RENAME", "TRUNCATE", "GRANT", "REVOKE",
 	"LOCK", "UNLOCK", "ANALYZE", "OPTIMIZE", "REPAIR", "FLUSH", "INSTALL",
-	"UNINSTALL", NULL
+	"UNINSTALL", "EXECUTE", "CALL", NULL
 };
 static const char *const fuzz_no_tx_words[] = {
 	"CREATE", "DROP", "REINDEX", "ALTER", "VACUUM", "PRAGMA", NULL
@@ -96,7 +96,7 @@ static inline void fuzz_check_split(int rc, const strata_stmt *st, size_t n,
 	FUZZ_REQUIRE(n == 0 ? st == NULL : st != NULL);
 	unsigned known = STRATA_STMT_NO_TX | STRATA_STMT_DDL | STRATA_STMT_COPY_IN;
 #ifdef STRATA_STMT_TX_CONTROL
-	known |= STRATA_STMT_TX_CONTROL;
+	known |= STRATA_STMT_TX_CONTROL | STRATA_STMT_TX_OPENS | STRATA_STMT_TX_ENDS;
 #endif
 	size_t prev_end = 0, pos = 0, bol = 0;
 	int line = first_line;
@@ -115,6 +115,11 @@ static inline void fuzz_check_split(int rc, const strata_stmt *st, size_t n,
 		FUZZ_REQUIRE(s->line == line);
 		FUZZ_REQUIRE(s->column == (int)(off - bol) + 1);
 		FUZZ_REQUIRE((s->flags & ~known) == 0);
+		/* opening or ending one is transaction control, never both */
+		if (s->flags & (STRATA_STMT_TX_OPENS | STRATA_STMT_TX_ENDS))
+			FUZZ_REQUIRE((s->flags & STRATA_STMT_TX_CONTROL) &&
+			             (s->flags & (STRATA_STMT_TX_OPENS | STRATA_STMT_TX_ENDS)) !=
+			             (STRATA_STMT_TX_OPENS | STRATA_STMT_TX_ENDS));
 		if (d == STRATA_DIALECT_GENERIC)
 			FUZZ_REQUIRE((s->flags & (STRATA_STMT_NO_TX |
 			                          STRATA_STMT_COPY_IN)) == 0);

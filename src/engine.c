@@ -270,10 +270,11 @@ static int part_from_history(strata_part *p, const strata_history_row *row,
 	p->file = NULL;
 	int rc = strata_sql_split(&p->stmts, &p->nstmts, p->text, p->len,
 	                          dialect, 1, err);
+	if (!rc)
+		rc = strata_part_check_tx(p, NULL, 1, err);
 	if (rc) {
 		snprintf(err->version, sizeof(err->version), "%s", row->version);
-		free(p->text);
-		memset(p, 0, sizeof(*p));
+		strata_part_release(p);
 	}
 	return rc;
 }
@@ -284,6 +285,7 @@ static int part_from_history(strata_part *p, const strata_history_row *row,
 typedef struct step_ctx {
 	strata *db;
 	const strata_migration *m;     /* NULL when the file is gone */
+	const strata_history_row *row; /* its history row, NULL for a fresh up */
 	const char *version;
 	const char *name;
 	const strata_part *part;       /* the SQL to run */
@@ -312,6 +314,7 @@ static int step_open(step_ctx *s, strata *db, const strata_migration *m,
 	memset(s, 0, sizeof(*s));
 	s->db = db;
 	s->m = m;
+	s->row = row;
 	s->dir = dir;
 	/* the row's version text is the one stored: match it exactly */
 	s->version = row ? row->version : m->version;
@@ -365,6 +368,10 @@ static void fill_row(strata_history_row *row, const step_ctx *s)
 	if (s->m) {
 		row->checksum = (char *)s->m->checksum;
 		row->down_sql = (char *)s->down_sql;
+	} else if (s->row) {
+		/* a down with the file gone keeps what the row stored */
+		row->checksum = s->row->checksum;
+		row->down_sql = s->row->down_sql;
 	}
 	row->state = STRATA_STATE_APPLIED;
 	row->statements_done = row->statements_total = (long)s->part->nstmts;
@@ -382,6 +389,52 @@ static int exec_one(strata *db, const strata_stmt *st, strata_error *err)
 		                        "COPY ... FROM stdin is not supported by the %s driver",
 		                        d->name);
 	return d->exec(db->conn, st->sql, st->len, err);
+}
+
+/* The session's transaction state after the last statement (STRATA_TX_*),
+ * or -1 when the driver cannot tell (then only strata's own COMMIT and
+ * ROLLBACK end its transactions). */
+static int session_tx(const strata *db)
+{
+	const strata_driver *d = db->driver;
+	if (d->version < 2 || !d->tx_state)
+		return -1;
+	return d->tx_state(db->conn);
+}
+
+/* Whether a transaction of the migration's own is open or aborted now. */
+static int own_tx_open(const strata *db)
+{
+	int st = session_tx(db);
+	return st == STRATA_TX_OPEN || st == STRATA_TX_ABORTED;
+}
+
+/* Gives the session back what the last migration may have changed in it
+ * (search_path, the current database) before the next one runs. */
+static int reset_session(strata *db, strata_error *err)
+{
+	const strata_driver *d = db->driver;
+	if (d->version < 2 || !d->session_reset)
+		return 0;
+	return d->session_reset(db->conn, err);
+}
+
+/* An error writing the step's history row: names the migration and the
+ * table. Returns err->code. */
+static int history_error(const step_ctx *s, strata_error *err)
+{
+	strbuf sb = STRBUF_INIT;
+	strbuf_printf(&sb, "could not record migration %s%s%s in history table %s: %s",
+	              s->version, s->name && *s->name ? "_" : "",
+	              s->name ? s->name : "", s->db->table, err->message);
+	if (!sb.oom) {
+		size_t n = sb.len < sizeof(err->message) ? sb.len : sizeof(err->message) - 1;
+		memcpy(err->message, sb.buf, n);
+		err->message[n] = '\0';
+	}
+	strbuf_release(&sb);
+	snprintf(err->version, sizeof(err->version), "%s", s->version);
+	return err->code;
 }
 
 /* After a lock wait expired (attempt 1, 2, ...): whether to try again;
@@ -443,6 +496,9 @@ static int in_doubt(const step_ctx *s, const strata_history_row *row)
 	if (row->last_error &&
 	    strncmp(row->last_error, IN_FLIGHT_NOTE, strlen(IN_FLIGHT_NOTE)) == 0)
 		return 1;
+	/* the migration's own BEGIN changes nothing that lasts */
+	if (s->part->stmts[i].flags & STRATA_STMT_TX_OPENS)
+		return 0;
 	return !shares_tx(s, &s->part->stmts[i]);
 }
 
@@ -483,20 +539,28 @@ static void record_failure(const step_ctx *s, size_t i, strata_history_row *row,
 
 /* Runs statements [i, end), in one transaction when `tx` (begun here and,
  * on error, rolled back), retrying after lock timeouts. On failure *at is
- * the statement that failed. */
+ * the statement that failed. When a statement ended the transaction
+ * itself (it committed implicitly), *ended is set, *at is that statement
+ * and the rest of the group is left: statements [i, *at] landed. */
 static int exec_group(const step_ctx *s, size_t i, size_t end, int tx,
-                      size_t *at, strata_error *err)
+                      size_t *at, int *ended, strata_error *err)
 {
 	const strata_driver *d = s->db->driver;
 	int rc, attempt = 0;
+	*ended = 0;
 	do {
 		strata_error_clear(err);
 		*at = i;
 		rc = tx ? d->begin(s->db->conn, err) : 0;
 		while (!rc && *at < end) {
 			rc = exec_one(s->db, &s->part->stmts[*at], err);
-			if (!rc)
-				(*at)++;
+			if (rc)
+				break;
+			if (tx && session_tx(s->db) == STRATA_TX_NONE) {
+				*ended = 1;
+				return 0;
+			}
+			(*at)++;
 		}
 		if (rc && tx) {
 			strata_error ignored = { 0 };
@@ -524,36 +588,44 @@ static int exec_alone(const step_ctx *s, size_t i, strata_history_row *row,
 	int rc = s->db->driver->history_update(s->db->conn, s->db->table, row, err);
 	row->last_error = NULL;
 	if (rc)
-		return rc;
+		return history_error(s, err);
 	size_t at;
-	return exec_group(s, i, i + 1, 0, &at, err);
+	int ended;
+	return exec_group(s, i, i + 1, 0, &at, &ended, err);
 }
 
 /* Runs statements [from, n) with their progress in the history row.
  *
  * Each statement that can share a transaction with its progress update
- * does (shares_tx). When the part runs statement by statement only
- * because some statements cannot run in a transaction (MySQL DDL, CREATE
- * INDEX CONCURRENTLY), not because it asked for transaction:false, a run
- * of such statements shares one transaction and one update, and the
- * update after a statement that commits on its own waits for the next
- * group's: until that commits the row names it as the one in flight,
- * which is what it is (in doubt). A part with transaction:false gets one
- * transaction and one update per statement, as the user asked. */
+ * does (shares_tx), so that a run killed at any moment leaves the row
+ * exact: only a statement that commits on its own (MySQL DDL, CREATE
+ * INDEX CONCURRENTLY) can be in doubt, and only while it is in flight.
+ * When the part runs statement by statement only because some statements
+ * cannot run in a transaction, not because it asked for transaction:false,
+ * a run of statements that can shares one transaction and one update. A
+ * part with transaction:false gets one transaction and one update per
+ * statement, as the user asked.
+ *
+ * A part that opens and ends transactions itself (transaction:false) runs
+ * them as written: its progress updates made inside one of them land
+ * with it, and a failure inside one rolls it back and records the
+ * progress from before its BEGIN (`durable`). When the driver says a
+ * statement ended strata's transaction (it committed implicitly), what
+ * ran so far is recorded and the rest goes on one statement at a time. */
 static int exec_range(const step_ctx *s, size_t from, strata_history_row *row,
                       double t0, strata_error *err)
 {
 	const strata_driver *d = s->db->driver;
 	const strata_part *p = s->part;
 	int batch = !p->no_transaction;
-	size_t i = from;
+	size_t i = from, durable = from;
 	while (i < p->nstmts) {
-		int tx = shares_tx(s, &p->stmts[i]);
+		int tx = shares_tx(s, &p->stmts[i]), ended;
 		size_t end = i + 1, at;
 		if (tx && batch)
 			while (end < p->nstmts && shares_tx(s, &p->stmts[end]))
 				end++;
-		int rc = exec_group(s, i, end, tx, &at, err);
+		int rc = exec_group(s, i, end, tx, &at, &ended, err);
 		if (rc && tx && refused_in_tx(err)) {
 			if (end - i > 1) {
 				/* find which one, one at a time */
@@ -564,20 +636,43 @@ static int exec_range(const step_ctx *s, size_t from, strata_history_row *row,
 			at = i;
 			rc = exec_alone(s, i, row, err);
 		}
+		if (!rc && ended) {
+			strata_log(s->db, STRATA_LOG_WARN,
+			           "migration %s: statement %zu (line %d) ended the transaction strata "
+			           "ran it in (it commits implicitly); recording what ran and going on "
+			           "statement by statement", s->version, at + 1, p->stmts[at].line);
+			end = at + 1;
+			tx = 0;
+			batch = 0;
+		}
+		size_t done = i;
+		if (!rc && !tx && end == p->nstmts && own_tx_open(s->db))
+			rc = strata_error_set(err, STRATA_ESQL,
+			                      "the migration ends with its own transaction still open "
+			                      "(a BEGIN without COMMIT); it was rolled back");
 		if (rc) {
 			locate_error(err, s->m, s->version, s->name, p, &p->stmts[at],
 			             (long)at + 1, (long)p->nstmts);
+			if (!tx && own_tx_open(s->db)) {
+				/* the migration's own transaction: rolled back here, as
+				 * closing the session would; what it held did not land,
+				 * its progress updates with it */
+				strata_error ignored = { 0 };
+				d->rollback(s->db->conn, &ignored);
+				done = durable;
+			}
 			/* with the connection gone nothing can be recorded; the
 			 * row still says which statement was in flight */
 			if (err->code != STRATA_ECONNLOST)
-				record_failure(s, i, row, err);
+				record_failure(s, done, row, err);
 			return err->code;
 		}
-		if (!tx && batch && end < p->nstmts && shares_tx(s, &p->stmts[end])) {
-			i = end;  /* the next group's update records it */
-			continue;
-		}
+		/* outside a transaction of its own, what ran has landed */
+		if (!tx && !own_tx_open(s->db))
+			durable = end;
 		rc = record_progress(s, end, row, t0, err);
+		if (rc)
+			history_error(s, err);
 		if (!rc && tx)
 			rc = d->commit(s->db->conn, err);
 		if (rc) {
@@ -589,6 +684,8 @@ static int exec_range(const step_ctx *s, size_t from, strata_history_row *row,
 			}
 			return rc;
 		}
+		if (tx)
+			durable = end;
 		i = end;
 	}
 	return 0;
@@ -605,20 +702,18 @@ static int run_stepwise(const step_ctx *s, size_t resume_from,
 	double t0 = strata_now_seconds();
 	row.state = s->dir == STRATA_UP ? STRATA_STATE_RUNNING : STRATA_STATE_REVERTING;
 	row.statements_done = (long)resume_from;
-	if (existing && !s->m) {
-		row.checksum = existing->checksum;
-		row.down_sql = existing->down_sql;
-	}
 	/* nothing left to run (an empty part, a resume at its end, e.g.
 	 * repair --skip-in-flight of the last statement): the end state in
 	 * one write, so that a kill cannot leave the row "interrupted at
 	 * statement n+1 of n" between two */
 	if (resume_from >= s->part->nstmts && existing)
-		return record_progress(s, s->part->nstmts, &row, t0, err);
+		return record_progress(s, s->part->nstmts, &row, t0, err)
+		       ? history_error(s, err) : 0;
 	if (resume_from >= s->part->nstmts && s->dir == STRATA_UP) {
 		row.state = STRATA_STATE_APPLIED;
 		row.duration = strata_now_seconds() - t0;
-		return d->history_insert(s->db->conn, s->db->table, &row, err);
+		return d->history_insert(s->db->conn, s->db->table, &row, err)
+		       ? history_error(s, err) : 0;
 	}
 	int rc;
 	if (s->dir == STRATA_UP && !existing)
@@ -626,15 +721,47 @@ static int run_stepwise(const step_ctx *s, size_t resume_from,
 	else
 		rc = d->history_update(s->db->conn, s->db->table, &row, err);
 	if (rc)
-		return rc;
+		return history_error(s, err);
 	return exec_range(s, resume_from, &row, t0, err);
 }
 
-/* The statements and the history change inside the current transaction. */
-static int exec_in_tx(const step_ctx *s, double t0, strata_error *err)
+/* Statement `i` of a migration run in one transaction ended that
+ * transaction itself: statements 1 .. i+1 landed (MySQL commits
+ * implicitly for DDL that the splitter cannot see, such as a compound
+ * statement's). The row says so, and the rest runs statement by
+ * statement with its progress, as for a migration without a transaction,
+ * so that the history names exactly what landed. */
+static int take_over(const step_ctx *s, size_t i, double t0, strata_error *err)
+{
+	const strata_driver *d = s->db->driver;
+	strata_log(s->db, STRATA_LOG_WARN,
+	           "migration %s: statement %zu (line %d) ended the transaction strata ran "
+	           "the migration in (it commits implicitly); what ran so far stays, and the "
+	           "rest runs statement by statement with its progress in the history",
+	           s->version, i + 1, s->part->stmts[i].line);
+	strata_history_row row;
+	fill_row(&row, s);
+	row.state = s->dir == STRATA_UP ? STRATA_STATE_RUNNING : STRATA_STATE_REVERTING;
+	row.statements_done = (long)i + 1;
+	int rc = s->dir == STRATA_UP
+	         ? d->history_insert(s->db->conn, s->db->table, &row, err)
+	         : d->history_update(s->db->conn, s->db->table, &row, err);
+	if (!rc && i + 1 >= s->part->nstmts)
+		rc = record_progress(s, s->part->nstmts, &row, t0, err);
+	if (rc)
+		return history_error(s, err);
+	return exec_range(s, i + 1, &row, t0, err);
+}
+
+/* The statements and the history change inside the current transaction.
+ * When a statement ends that transaction, sets *ended and goes on with
+ * take_over(): the caller neither commits nor rolls back then. */
+static int exec_in_tx(const step_ctx *s, double t0, int *ended,
+                      strata_error *err)
 {
 	const strata_driver *d = s->db->driver;
 	const strata_part *p = s->part;
+	*ended = 0;
 	for (size_t i = 0; i < p->nstmts; i++) {
 		int rc = exec_one(s->db, &p->stmts[i], err);
 		if (rc) {
@@ -642,13 +769,21 @@ static int exec_in_tx(const step_ctx *s, double t0, strata_error *err)
 			             (long)i + 1, (long)p->nstmts);
 			return err->code;
 		}
+		if (session_tx(s->db) == STRATA_TX_NONE) {
+			*ended = 1;
+			return take_over(s, i, t0, err);
+		}
 	}
-	if (s->dir == STRATA_DOWN)
-		return d->history_delete(s->db->conn, s->db->table, s->version, err);
-	strata_history_row row;
-	fill_row(&row, s);
-	row.duration = strata_now_seconds() - t0;
-	return d->history_insert(s->db->conn, s->db->table, &row, err);
+	int rc;
+	if (s->dir == STRATA_DOWN) {
+		rc = d->history_delete(s->db->conn, s->db->table, s->version, err);
+	} else {
+		strata_history_row row;
+		fill_row(&row, s);
+		row.duration = strata_now_seconds() - t0;
+		rc = d->history_insert(s->db->conn, s->db->table, &row, err);
+	}
+	return rc ? history_error(s, err) : 0;
 }
 
 /* One migration in its own transaction together with its history row. */
@@ -669,19 +804,25 @@ static int apply_whole(const step_ctx *s, int flags, strata_error *err)
 		locate_error(err, s->m, s->version, s->name, s->part,
 		             &s->part->stmts[err->statement - 1], err->statement,
 		             (long)s->part->nstmts);
+	else if (rc && err->statement == 0 && err->code != STRATA_ENOTFOUND &&
+	         err->code != STRATA_ECONNLOST)
+		history_error(s, err);  /* the history change (or the commit) */
 	return rc;
 }
 
-static int run_tx_once(const step_ctx *s, strata_error *err)
+static int run_tx_once(const step_ctx *s, int *ended, strata_error *err)
 {
 	const strata_driver *d = s->db->driver;
 	double t0 = strata_now_seconds();
+	*ended = 0;
 	if (d->apply_tx)
 		return apply_whole(s, 0, err);
 	int rc = d->begin(s->db->conn, err);
 	if (rc)
 		return rc;
-	rc = exec_in_tx(s, t0, err);
+	rc = exec_in_tx(s, t0, ended, err);
+	if (*ended)
+		return rc;
 	if (rc) {
 		strata_error ignored = { 0 };
 		d->rollback(s->db->conn, &ignored);
@@ -694,11 +835,12 @@ static int run_tx_once(const step_ctx *s, strata_error *err)
  * transaction was rolled back, so running it again is safe. */
 static int run_tx(const step_ctx *s, strata_error *err)
 {
-	int rc, attempt = 0;
+	int rc, attempt = 0, ended;
 	do {
 		strata_error_clear(err);
-		rc = run_tx_once(s, err);
-	} while (rc && retry_after_lock_timeout(s, ++attempt, err));
+		rc = run_tx_once(s, &ended, err);
+		/* not again once part of it landed: the history has the rest */
+	} while (rc && !ended && retry_after_lock_timeout(s, ++attempt, err));
 	return rc;
 }
 
@@ -711,10 +853,17 @@ static strata_direction step_direction(const strata_step *st)
 static int run_step(strata *db, const strata_step *step, strata_error *err)
 {
 	step_ctx s;
-	int rc = step_open(&s, db, step->m, step->row, step_direction(step), err);
+	int rc = reset_session(db, err);
+	if (!rc)
+		rc = step_open(&s, db, step->m, step->row, step_direction(step), err);
 	if (rc)
 		return rc;
 	int tx = runs_in_tx(db, s.m, s.part);
+	if (tx && s.part->own_wrapper)
+		strata_log(db, STRATA_LOG_DEBUG,
+		           "migration %s: its own BEGIN and COMMIT around the whole %s part "
+		           "are left out; strata's transaction takes their place",
+		           s.version, s.dir == STRATA_UP ? "up" : "down");
 	double t0 = step_started(&s, tx);
 	/* a down keeps the row's stored fields (its down SQL above all) */
 	rc = tx ? run_tx(&s, err) : run_stepwise(&s, 0, step->row, err);
@@ -854,7 +1003,8 @@ static int resume_interrupted(strata *db, strata_source *src,
 			           "migration %s was interrupted after its last statement; recording it as %s",
 			           r->version, dir == STRATA_UP ? "applied" : "reverted");
 		double t0 = step_started(&s, 0);
-		rc = step_ended(&s, run_stepwise(&s, from, r, err), t0, 0);
+		rc = reset_session(db, err);
+		rc = step_ended(&s, rc ? rc : run_stepwise(&s, from, r, err), t0, 0);
 		step_close(&s);
 		if (rc)
 			return rc;
@@ -893,15 +1043,17 @@ static int prepare_steps(strata *db, strata_step *steps, size_t n,
 /* One migration of a --single-transaction run: in one round trip with
  * its history change where the driver can do that inside the open
  * transaction (STRATA_CAP_APPLY_IN_TX), else statement by statement. */
-static int apply_in_tx(const step_ctx *s, double t0, strata_error *err)
+static int apply_in_tx(const step_ctx *s, double t0, int *ended,
+                       strata_error *err)
 {
 	const strata_driver *d = s->db->driver;
 	int whole = d->apply_tx && (d->caps & STRATA_CAP_APPLY_IN_TX);
+	*ended = 0;
 	for (size_t i = 0; whole && i < s->part->nstmts; i++)
 		if (s->part->stmts[i].flags & STRATA_STMT_COPY_IN)
 			whole = 0;
 	return whole ? apply_whole(s, STRATA_HISTORY_IN_TX, err)
-	             : exec_in_tx(s, t0, err);
+	             : exec_in_tx(s, t0, ended, err);
 }
 
 static int run_single_tx(strata *db, strata_step *steps, size_t n,
@@ -928,13 +1080,23 @@ static int run_single_tx(strata *db, strata_step *steps, size_t n,
 		return rc;
 	for (size_t i = 0; i < n && !rc; i++) {
 		step_ctx s;
-		rc = step_open(&s, db, steps[i].m, steps[i].row,
-		               step_direction(&steps[i]), err);
+		int ended = 0;
+		rc = reset_session(db, err);
+		if (!rc)
+			rc = step_open(&s, db, steps[i].m, steps[i].row,
+			               step_direction(&steps[i]), err);
 		if (rc)
 			break;
 		double t0 = step_started(&s, 1);
-		rc = step_ended(&s, apply_in_tx(&s, t0, err), t0, 1);
+		rc = step_ended(&s, apply_in_tx(&s, t0, &ended, err), t0, 1);
 		step_close(&s);
+		if (ended && !rc && i + 1 < n) {
+			/* the migrations before it landed with it, rows and all */
+			strata_log(db, STRATA_LOG_WARN,
+			           "the single transaction ended inside migration %s; the "
+			           "migrations after it run in a new one", steps[i].m ? steps[i].m->version : "?");
+			rc = d->begin(db->conn, err);
+		}
 	}
 	if (rc) {
 		strata_error ignored = { 0 };

@@ -22,6 +22,9 @@ typedef struct strata_part {
 	strata_stmt *stmts;    /* split with the dialect by _prepare */
 	size_t nstmts;
 	int prepared;          /* split for `dialect` */
+	int own_wrapper;       /* its BEGIN ... COMMIT around every statement
+	                          was dropped: strata's transaction is that
+	                          one (strata_part_check_tx) */
 	strata_dialect dialect;
 } strata_part;
 
@@ -36,6 +39,7 @@ typedef struct strata_migration {
 	int has_up;            /* a -- migrate:up section exists */
 	int has_down;
 	int goose;             /* its markers are goose's (-- +goose Up) */
+	int plain;             /* files without markers (pairs, Flyway) */
 	const strata_c_migration *c; /* the C migration, else NULL */
 	int c_built;           /* 1 + the dialect the C parts were built for */
 } strata_migration;
@@ -61,6 +65,20 @@ void strata_migration_free(strata_migration *m);
  */
 int strata_migration_prepare(strata_migration *m, strata_dialect dialect,
                              strata_error *err);
+
+/*
+ * Refuses transaction control that would end or open a transaction
+ * inside the one strata runs transactional part `p` of `m` (NULL when
+ * its SQL comes from the history) in: BEGIN, START TRANSACTION, COMMIT,
+ * END, ROLLBACK other than ROLLBACK TO a savepoint. STRATA_EPARSE with
+ * file:line of the statement and how the file's format marks a part
+ * without a transaction. A part that is one BEGIN ... COMMIT block as a
+ * whole is taken as it is meant: its first and last statements are
+ * dropped and own_wrapper set. Parts without a transaction are left as
+ * written.
+ */
+int strata_part_check_tx(strata_part *p, const strata_migration *m, int down,
+                         strata_error *err);
 
 /* Adds `m` to `src` (taking ownership even on failure), keeping version
  * order; refuses a second migration with the same version (STRATA_EPLAN

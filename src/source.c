@@ -2,11 +2,13 @@
  * duplicate detection, and splitting with the database's dialect. */
 #include "config.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "format.h"
@@ -312,6 +314,37 @@ static void own_part(strata_part *part, char *text, size_t len,
 	part->file = file;
 }
 
+/* Whether a file without markers (a pair's, Flyway's) asks for no
+ * transaction: a line "-- strata:transaction:false" among the blank and
+ * comment lines before its first statement. */
+static int plain_no_tx(const char *text, size_t len)
+{
+	static const char opt[] = "strata:transaction:false";
+	const char *p = text, *end = text + len;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		const char *q = p;
+		while (q < eol && (*q == ' ' || *q == '\t' || *q == '\r'))
+			q++;
+		if (q < eol) {
+			if (eol - q < 2 || q[0] != '-' || q[1] != '-')
+				return 0;
+			q += 2;
+			while (q < eol && (*q == ' ' || *q == '\t'))
+				q++;
+			const char *e = eol;
+			while (e > q && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+				e--;
+			if ((size_t)(e - q) == sizeof(opt) - 1 && memcmp(q, opt, sizeof(opt) - 1) == 0)
+				return 1;
+		}
+		p = eol + 1;
+	}
+	return 0;
+}
+
 /* Builds a golang-migrate pair from the files `up_name` and `down_name`
  * (may be NULL) of the directory open as `dirfd`; their paths are
  * m->file and m->down_file. */
@@ -343,9 +376,12 @@ static int load_pair(strata_migration *m, int dirfd, const char *up_name,
 		return rc;
 	}
 	own_part(&m->up, up, up_len, m->file);
+	m->up.no_transaction = plain_no_tx(m->up.text, m->up.len);
 	m->has_up = 1;
+	m->plain = 1;
 	if (down) {
 		own_part(&m->down, down, down_len, m->down_file);
+		m->down.no_transaction = plain_no_tx(m->down.text, m->down.len);
 		m->has_down = 1;
 	}
 	return 0;
@@ -467,8 +503,91 @@ int strata_source_add_dir(strata_source *src, const char *dir,
 
 /* ------------------------------------------------------------ splitting */
 
-static int prepare_part(strata_part *p, strata_dialect dialect,
-                        strata_error *err)
+/* Whether statement `st` starts with the keyword `word` (any case). */
+static int stmt_starts_with(const strata_stmt *st, const char *word)
+{
+	size_t k = strlen(word);
+	if (st->len < k || strncasecmp(st->sql, word, k) != 0)
+		return 0;
+	if (st->len == k)
+		return 1;
+	unsigned char c = (unsigned char)st->sql[k];
+	return !(isalnum(c) || c == '_' || c == '$');
+}
+
+/* How a migration of this kind says "no transaction", for the hint of a
+ * refusal. */
+static const char *no_tx_words(const strata_migration *m, int down)
+{
+	if (!m)
+		return "its file is gone, so it cannot be marked; restore the file, "
+		       "marked as a migration without a transaction";
+	if (m->c)
+		return down ? "call strata_sql_no_transaction(q) in its down function"
+		            : "call strata_sql_no_transaction(q) in its up function";
+	if (m->goose)
+		return "add the annotation -- +goose NO TRANSACTION";
+	if (m->plain)
+		return "add the line -- strata:transaction:false before its first statement";
+	return down ? "write -- migrate:down transaction:false"
+	            : "write -- migrate:up transaction:false";
+}
+
+int strata_part_check_tx(strata_part *p, const strata_migration *m, int down,
+                         strata_error *err)
+{
+	if (p->no_transaction || p->nstmts == 0)
+		return 0;
+	const unsigned opens = STRATA_STMT_TX_OPENS, ends = STRATA_STMT_TX_ENDS;
+	size_t n = p->nstmts, from = 0, to = n;
+	/* BEGIN; ...; COMMIT; around the whole part, as golang-migrate's
+	 * documentation advises: strata's own transaction is that one */
+	if (n >= 2 && (p->stmts[0].flags & opens) && (p->stmts[n - 1].flags & ends) &&
+	    (stmt_starts_with(&p->stmts[n - 1], "COMMIT") ||
+	     stmt_starts_with(&p->stmts[n - 1], "END"))) {
+		from = 1;
+		to = n - 1;
+	}
+	for (size_t i = from; i < to; i++) {
+		const strata_stmt *st = &p->stmts[i];
+		if (!(st->flags & (opens | ends)))
+			continue;
+		size_t w = 0;
+		while (w < st->len && w < 24 && (isalpha((unsigned char)st->sql[w]) ||
+		                                 st->sql[w] == ' '))
+			w++;
+		while (w > 0 && st->sql[w - 1] == ' ')
+			w--;
+		strata_error_set(err, STRATA_EPARSE,
+		                 "%.*s %s the transaction that strata runs the %s part of migration %s in, "
+		                 "together with its history row; to run it as written, mark the part as "
+		                 "one without a transaction: %s",
+		                 (int)w, st->sql, (st->flags & opens) ? "would open a transaction inside"
+		                                                      : "would end",
+		                 down ? "down" : "up", m ? m->version : "?",
+		                 no_tx_words(m, down));
+		if (p->file)
+			snprintf(err->file, sizeof(err->file), "%s", p->file);
+		else if (m && m->c && m->c->file)
+			snprintf(err->file, sizeof(err->file), "%s", m->c->file);
+		err->line = m && m->c ? m->c->line : st->line;
+		err->column = m && m->c ? 0 : st->column;
+		if (m)
+			snprintf(err->version, sizeof(err->version), "%s", m->version);
+		err->statement = (long)i + 1;
+		return STRATA_EPARSE;
+	}
+	if (from) {
+		/* the wrapper is not sent: strata's BEGIN and COMMIT take its place */
+		memmove(p->stmts, p->stmts + 1, (n - 2) * sizeof(*p->stmts));
+		p->nstmts = n - 2;
+		p->own_wrapper = 1;
+	}
+	return 0;
+}
+
+static int prepare_part(strata_migration *m, strata_part *p, int down,
+                        strata_dialect dialect, strata_error *err)
 {
 	if (!p->text || (p->prepared && p->dialect == dialect))
 		return 0;
@@ -476,8 +595,11 @@ static int prepare_part(strata_part *p, strata_dialect dialect,
 	p->stmts = NULL;
 	p->nstmts = 0;
 	p->prepared = 0;
+	p->own_wrapper = 0;
 	int rc = strata_sql_split(&p->stmts, &p->nstmts, p->text, p->len,
 	                          dialect, p->first_line, err);
+	if (!rc)
+		rc = strata_part_check_tx(p, m, down, err);
 	if (rc) {
 		if (p->file && !err->file[0])
 			snprintf(err->file, sizeof(err->file), "%s", p->file);
@@ -497,9 +619,9 @@ int strata_migration_prepare(strata_migration *m, strata_dialect dialect,
 		if (rc)
 			return rc;
 	}
-	rc = prepare_part(&m->up, dialect, err);
+	rc = prepare_part(m, &m->up, 0, dialect, err);
 	if (!rc)
-		rc = prepare_part(&m->down, dialect, err);
+		rc = prepare_part(m, &m->down, 1, dialect, err);
 	if (rc)
 		snprintf(err->version, sizeof(err->version), "%s", m->version);
 	return rc;

@@ -91,7 +91,8 @@ enum kw {
 	KW_TEMP, KW_TEMPORARY, KW_THEN, KW_TRIGGER, KW_TYPE, KW_UNIQUE,
 	KW_VACUUM, KW_VALUE, KW_WHILE,
 	KW_ATTACH, KW_DETACH, KW_COMMIT, KW_ROLLBACK, KW_START, KW_SAVEPOINT,
-	KW_RELEASE, KW_ABORT
+	KW_RELEASE, KW_ABORT, KW_TO, KW_WORK, KW_TRANSACTION, KW_EXECUTE,
+	KW_CALL, KW_PREPARE
 };
 
 #define KW(name, id) { name, sizeof(name) - 1, id }
@@ -131,6 +132,9 @@ static const struct {
 	KW("COMMIT", KW_COMMIT), KW("ROLLBACK", KW_ROLLBACK),
 	KW("START", KW_START), KW("SAVEPOINT", KW_SAVEPOINT),
 	KW("RELEASE", KW_RELEASE), KW("ABORT", KW_ABORT),
+	KW("TO", KW_TO), KW("WORK", KW_WORK),
+	KW("TRANSACTION", KW_TRANSACTION), KW("EXECUTE", KW_EXECUTE),
+	KW("CALL", KW_CALL), KW("PREPARE", KW_PREPARE),
 };
 
 #define KEYWORD_MAX_LEN 12 /* strlen("CONCURRENTLY") */
@@ -766,17 +770,35 @@ static void ddl_word(stmt_scan *st, size_t idx, enum kw kw)
 	}
 }
 
-/* Whether the statement opens, ends or marks a transaction (BEGIN,
- * START TRANSACTION, COMMIT, ROLLBACK, END, SAVEPOINT, RELEASE, ABORT);
- * not a compound statement or a routine body. */
-static int tx_control(const stmt_scan *st)
+/* The transaction control a statement is, as STRATA_STMT_TX_* flags
+ * (0 for none): BEGIN, START TRANSACTION open one; COMMIT, END, ABORT,
+ * ROLLBACK (and PostgreSQL's PREPARE TRANSACTION) end it; SAVEPOINT,
+ * RELEASE and ROLLBACK [WORK | TRANSACTION] TO mark one. Not a compound
+ * statement or a routine body (BEGIN ... END, BEGIN ATOMIC). */
+static unsigned tx_control(const stmt_scan *st, strata_dialect d)
 {
+	const unsigned open = STRATA_STMT_TX_CONTROL | STRATA_STMT_TX_OPENS,
+	               ends = STRATA_STMT_TX_CONTROL | STRATA_STMT_TX_ENDS;
 	if (st->routine || st->nwords == 0)
 		return 0;
 	switch (st->first[0]) {
-	case KW_BEGIN: case KW_COMMIT: case KW_ROLLBACK: case KW_END:
-	case KW_START: case KW_SAVEPOINT: case KW_RELEASE: case KW_ABORT:
-		return 1;
+	case KW_BEGIN:
+		return open;
+	case KW_START:  /* not MySQL's START SLAVE / REPLICA */
+		return st->nwords > 1 && st->first[1] == KW_TRANSACTION ? open : 0;
+	case KW_COMMIT: case KW_END: case KW_ABORT:
+		return ends;
+	case KW_ROLLBACK: {
+		size_t k = st->first[1] == KW_WORK ||
+		           st->first[1] == KW_TRANSACTION ? 2 : 1;
+		return k < st->nwords && st->first[k] == KW_TO
+		       ? STRATA_STMT_TX_CONTROL : ends;
+	}
+	case KW_SAVEPOINT: case KW_RELEASE:
+		return STRATA_STMT_TX_CONTROL;
+	case KW_PREPARE:
+		return d == STRATA_DIALECT_POSTGRES && st->nwords > 1 &&
+		       st->first[1] == KW_TRANSACTION ? ends : 0;
 	default:
 		return 0;
 	}
@@ -790,6 +812,11 @@ static void scan_word_token(stmt_scan *st, strata_dialect d, enum kw kw)
 		st->first[idx] = kw;
 	if (idx < 2)
 		ddl_word(st, idx, kw);
+	/* MySQL: a prepared statement or a procedure may run DDL, which
+	 * commits implicitly; what it runs cannot be seen here */
+	if (idx == 0 && d == STRATA_DIALECT_MYSQL &&
+	    (kw == KW_EXECUTE || kw == KW_CALL))
+		st->flags |= STRATA_STMT_DDL;
 	if (d == STRATA_DIALECT_POSTGRES) {
 		if (pg_no_tx_word(st, idx, kw))
 			st->flags |= STRATA_STMT_NO_TX;
@@ -891,7 +918,7 @@ static int emit_stmt(splitter *sp, const char *data, size_t data_len)
 			.line = st->line,
 			.column = st->column,
 			.flags = st->flags | (data ? STRATA_STMT_COPY_IN : 0u) |
-			         (tx_control(st) ? STRATA_STMT_TX_CONTROL : 0u),
+			         tx_control(st, sp->lx.dialect),
 			.data = data,
 			.data_len = data_len,
 		};

@@ -1746,10 +1746,12 @@ START_TEST(test_dml_groups_between_ddl)
 	open_url("fake-nodl:test");
 	load();
 	ck_assert_int_eq(up(0, NULL, NULL), 0);
-	/* consecutive DDL each get their update; a DDL followed by DML is
-	 * recorded by the DML group's update */
+	/* each DDL gets its own update, before the next statement runs, so
+	 * that a kill during the DML after it finds the DDL recorded; the DML
+	 * group shares a transaction with its update */
 	ck_assert_int_eq(fake_traced("insert(1,running) exec update(1,running,1) exec "
-	                             "begin exec exec update(1,running,4) commit exec "
+	                             "update(1,running,2) begin exec exec "
+	                             "update(1,running,4) commit exec update(1,running,5) "
 	                             "begin exec update(1,applied,6) commit"), 1);
 	/* transaction:false: one transaction and one update per statement */
 	ck_assert_int_eq(fake_traced("insert(2,running) begin exec update(2,running,1) commit "
@@ -1768,21 +1770,179 @@ START_TEST(test_user_transactions_kept)
 	           "BEGIN;\n"
 	           "create table t1 (id int);\n"
 	           "COMMIT;\n"
+	           "create table t2 (id int);\n"
 	           "-- migrate:down\n"
+	           "drop table t2;\n"
 	           "drop table t1;\n");
 	open_url("fake:test");
 	load();
 	ck_assert_int_eq(up(0, NULL, NULL), 0);
 	ck_assert_int_eq(fake.calls.begin, 0);
 	ck_assert_int_eq(fake_row("1")->state, STRATA_STATE_APPLIED);
-	/* and every statement of it is in doubt after a kill */
+	ck_assert_int_eq(fake.violations, 0);
+	/* a statement that fails inside the migration's own transaction: that
+	 * transaction is rolled back, and the row says nothing of it landed
+	 * (its progress updates were in it too) */
 	ck_assert_int_eq(down(1, NULL, NULL), 0);
 	fake_fail_exec("create table t1", "killed", 0);
 	ck_assert_int_eq(up(0, NULL, NULL), STRATA_ESQL);
 	fake_fail_exec(NULL, NULL, 0);
+	ck_assert_int_eq(err.statement, 2);
+	ck_assert_int_eq(fake_row("1")->state, STRATA_STATE_FAILED);
+	ck_assert_int_eq(fake_row("1")->statements_done, 0);
+	ck_assert_int_eq(fake.in_tx, 0);
+	/* killed there instead: the BEGIN in flight changes nothing, so
+	 * the run resumes by itself */
+	as_interrupted("1", STRATA_STATE_RUNNING, NULL);
+	int before = fake_committed("create table t1");
+	ck_assert_int_eq(up(0, NULL, NULL), 0);
+	ck_assert_int_eq(fake_row("1")->state, STRATA_STATE_APPLIED);
+	ck_assert_int_eq(fake_committed("create table t1"), before + 1);
+	/* a statement after its COMMIT runs on its own: in doubt after a
+	 * kill, the first three recorded */
+	ck_assert_int_eq(down(1, NULL, NULL), 0);
+	fake_fail_exec("create table t2", "killed", 0);
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_ESQL);
+	fake_fail_exec(NULL, NULL, 0);
+	ck_assert_int_eq(fake_row("1")->statements_done, 3);
 	as_interrupted("1", STRATA_STATE_RUNNING, NULL);
 	ck_assert_int_eq(up(0, NULL, NULL), STRATA_EDIRTY);
+	ck_assert_int_eq(err.statement, 4);
+	ck_assert_int_eq(fake.violations, 0);
+}
+END_TEST
+
+START_TEST(test_user_transaction_left_open)
+{
+	/* a BEGIN without its COMMIT: the end state would be written inside
+	 * it and vanish with the session; refused, rolled back, recorded */
+	write_file("1_open.sql",
+	           "-- migrate:up transaction:false\n"
+	           "create table t0 (id int);\n"
+	           "BEGIN;\n"
+	           "create table t1 (id int);\n");
+	open_url("fake:test");
+	load();
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_ESQL);
+	ck_assert_ptr_nonnull(strstr(err.message, "still open"));
+	ck_assert_int_eq(fake.in_tx, 0);
+	ck_assert_int_eq(fake_row("1")->state, STRATA_STATE_FAILED);
+	ck_assert_int_eq(fake_row("1")->statements_done, 1);
+	ck_assert_int_eq(fake_committed("create table t0"), 1);
+	ck_assert_int_eq(fake_committed("create table t1"), 0);
+	ck_assert_int_eq(fake.violations, 0);
+}
+END_TEST
+
+START_TEST(test_transaction_control_refused)
+{
+	/* a transactional migration that commits by itself: refused before
+	 * anything runs, with file:line and how to mark it */
+	write_file("1_commit.sql",
+	           "-- migrate:up\n"
+	           "create table a (id int);\n"
+	           "COMMIT;\n"
+	           "select nosuch;\n");
+	open_url("fake:test");
+	load();
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_EPARSE);
+	ck_assert_int_eq(err.line, 3);
 	ck_assert_int_eq(err.statement, 2);
+	ck_assert_ptr_nonnull(strstr(err.file, "1_commit.sql"));
+	ck_assert_ptr_nonnull(strstr(err.message, "transaction:false"));
+	ck_assert_int_eq(fake.statements_run, 0);
+	ck_assert_int_eq(fake_migration_rows(), 0);
+}
+END_TEST
+
+START_TEST(test_own_wrapper_dropped)
+{
+	/* BEGIN; ...; COMMIT; around the whole part: strata's transaction is
+	 * that one; the wrapper is not sent */
+	write_file("1_wrapped.sql",
+	           "-- migrate:up\n"
+	           "BEGIN;\n"
+	           "create table a (id int);\n"
+	           "create table b (id int);\n"
+	           "COMMIT;\n"
+	           "-- migrate:down\n"
+	           "BEGIN;\n"
+	           "drop table b;\n"
+	           "ROLLBACK;\n");
+	open_url("fake:test");
+	load();
+	/* the down ends with ROLLBACK, not COMMIT: no wrapper, refused */
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_EPARSE);
+	ck_assert_int_eq(err.line, 7);
+	write_file("1_wrapped.sql",
+	           "-- migrate:up\n"
+	           "BEGIN;\n"
+	           "create table a (id int);\n"
+	           "create table b (id int);\n"
+	           "COMMIT;\n"
+	           "-- migrate:down\n"
+	           "drop table b;\n");
+	load();
+	ck_assert_int_eq(up(0, NULL, NULL), 0);
+	ck_assert_int_eq(fake_committed("BEGIN"), 0);
+	ck_assert_int_eq(fake_committed("COMMIT"), 0);
+	ck_assert_int_eq(fake_committed("create table"), 2);
+	ck_assert_int_eq(fake_row("1")->statements_total, 2);
+	ck_assert_int_eq(fake.calls.apply_tx, 1);
+}
+END_TEST
+
+START_TEST(test_implicit_commit_taken_over)
+{
+	/* a statement that commits the transaction strata opened (MySQL: DDL
+	 * through a compound statement): what ran is recorded, the rest runs
+	 * statement by statement, and a failure names the right statement */
+	write_file("1_sneaky.sql",
+	           "-- migrate:up\n"
+	           "insert into a values (1);\n"
+	           "sneaky commit;\n"
+	           "insert into a values (2);\n"
+	           "insert into a values (3);\n"
+	           "-- migrate:down\n"
+	           "delete from a;\n");
+	open_url("fake-notx:test");
+	load();
+	snprintf(fake.commit_match, sizeof(fake.commit_match), "sneaky");
+	fake_fail_exec("values (3)", "boom", 0);
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_ESQL);
+	fake_fail_exec(NULL, NULL, 0);
+	ck_assert_int_eq(err.statement, 4);
+	const strata_history_row *r = fake_row("1");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->state, STRATA_STATE_FAILED);
+	/* 1 and 2 landed with the implicit commit; 3 and 4 shared a
+	 * transaction with their progress and were rolled back together */
+	ck_assert_int_eq(r->statements_done, 2);
+	ck_assert_int_eq(fake_committed("values (1)"), 1);
+	ck_assert_int_eq(fake_committed("values (2)"), 0);
+	ck_assert_int_eq(fake.in_tx, 0);
+	ck_assert_int_eq(fake.violations, 0);
+	/* repair --resume goes on from statement 3 */
+	ck_assert_int_eq(repair(STRATA_REPAIR_RESUME, "1"), 0);
+	ck_assert_int_eq(fake_row("1")->state, STRATA_STATE_APPLIED);
+	ck_assert_int_eq(fake_committed("values (1)"), 1);
+	ck_assert_int_eq(fake_committed("values (2)"), 1);
+	ck_assert_int_eq(fake_committed("values (3)"), 1);
+	/* the same in a down, its row updated, not inserted */
+	write_file("2_sneaky.sql",
+	           "-- migrate:up\n"
+	           "insert into b values (1);\n"
+	           "-- migrate:down\n"
+	           "delete from b;\n"
+	           "sneaky commit;\n");
+	load();
+	ck_assert_int_eq(up(0, NULL, NULL), 0);
+	ck_assert_int_eq(down(1, NULL, NULL), 0);
+	ck_assert_ptr_null(fake_row("2"));
+	ck_assert_int_eq(fake_committed("delete from b"), 1);
+	ck_assert_int_eq(fake.violations, 0);
+	/* a session reset before each migration */
+	ck_assert_int_ge(fake.session_resets, 3);
 }
 END_TEST
 
@@ -1798,12 +1958,11 @@ START_TEST(test_no_transactional_ddl)
 	ck_assert_int_eq(up(0, NULL, &applied), 0);
 	ck_assert_uint_eq(applied, 2);
 	ck_assert_int_eq(fake.calls.apply_tx, 0);
-	/* the DDL runs on its own, the DML shares a transaction with the
-	 * progress update (here the final one), which also records the DDL:
-	 * one per migration */
+	/* the DDL runs on its own with its own progress update, the DML
+	 * shares a transaction with the final one */
 	ck_assert_int_eq(fake.calls.begin, 2);
 	ck_assert_int_eq(fake.calls.commit, 2);
-	ck_assert_int_eq(fake_traced("insert(1,running) exec "
+	ck_assert_int_eq(fake_traced("insert(1,running) exec update(1,running,1) "
 	                             "begin exec update(1,applied,2) commit"), 1);
 	ck_assert_int_eq(fake_traced("update(2,applied,2)"), 1);
 	ck_assert_int_eq(fake_row("1")->state, STRATA_STATE_APPLIED);
@@ -1852,6 +2011,10 @@ Suite *engine_suite(void)
 	tcase_add_test(tc, test_interrupted_in_doubt_refuses);
 	tcase_add_test(tc, test_refused_in_transaction_runs_alone);
 	tcase_add_test(tc, test_user_transactions_kept);
+	tcase_add_test(tc, test_user_transaction_left_open);
+	tcase_add_test(tc, test_transaction_control_refused);
+	tcase_add_test(tc, test_own_wrapper_dropped);
+	tcase_add_test(tc, test_implicit_commit_taken_over);
 	tcase_add_test(tc, test_dml_groups_between_ddl);
 	tcase_add_test(tc, test_no_transactional_ddl_dml_failure);
 	suite_add_tcase(s, tc);

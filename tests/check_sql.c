@@ -142,7 +142,8 @@ static void check_stmt(const split *sp, size_t i, const char *sql, int line,
 	              "line %d: statement %zu at %d:%d, want %d:%d", at, i,
 	              s->line, s->column, line, col);
 	/* NO_TX and COPY_IN; DDL and TX_CONTROL have their own tests */
-	unsigned own = STRATA_STMT_DDL | STRATA_STMT_TX_CONTROL;
+	unsigned own = STRATA_STMT_DDL | STRATA_STMT_TX_CONTROL |
+	               STRATA_STMT_TX_OPENS | STRATA_STMT_TX_ENDS;
 	ck_assert_msg((s->flags & ~own) == flags,
 	              "line %d: statement %zu flags %u, want %u", at, i,
 	              s->flags & ~own, flags);
@@ -167,7 +168,8 @@ static unsigned all_flags_of(const char *text, strata_dialect d)
 /* Its transaction flags (NO_TX, COPY_IN). */
 static unsigned flags_of(const char *text, strata_dialect d)
 {
-	return all_flags_of(text, d) & ~(STRATA_STMT_DDL | STRATA_STMT_TX_CONTROL);
+	return all_flags_of(text, d) & ~(STRATA_STMT_DDL | STRATA_STMT_TX_CONTROL |
+	                                 STRATA_STMT_TX_OPENS | STRATA_STMT_TX_ENDS);
 }
 
 #define TX_CONTROL_IS(text, d, want) \
@@ -949,7 +951,7 @@ START_TEST(test_ddl_flag)
 		"INSERT INTO t VALUES (1)", "UPDATE t SET x = 1", "DELETE FROM t",
 		"SELECT 'CREATE TABLE x'", "CREATE TEMPORARY TABLE tmp (x int)",
 		"DROP TEMPORARY TABLE tmp", "REPLACE INTO t VALUES (1)",
-		"SET @x = 1", "CALL p()",
+		"SET @x = 1",
 	};
 	const strata_dialect all[] = { MY, PG, LITE, GEN };
 	for (size_t d = 0; d < sizeof(all) / sizeof(all[0]); d++) {
@@ -958,6 +960,14 @@ START_TEST(test_ddl_flag)
 		for (size_t i = 0; i < sizeof(dml) / sizeof(dml[0]); i++)
 			DDL_IS(dml[i], all[d], 0);
 	}
+	/* MySQL: what a prepared statement or a procedure runs is not seen
+	 * here and may be DDL, which commits implicitly */
+	DDL_IS("CALL p()", MY, 1);
+	DDL_IS("EXECUTE stmt", MY, 1);
+	DDL_IS("execute stmt USING @a", MY, 1);
+	DDL_IS("CALL p()", PG, 0);
+	DDL_IS("EXECUTE stmt", PG, 0);
+	DDL_IS("SELECT 1 FROM execute", MY, 0);
 	/* a routine is DDL, whatever its body holds */
 	DDL_IS("CREATE PROCEDURE p() BEGIN INSERT INTO t VALUES (1); END", MY, 1);
 }
@@ -981,6 +991,30 @@ START_TEST(test_tx_control_flags)
 	}
 	TX_CONTROL_IS("END", PG, 1);
 	TX_CONTROL_IS("ABORT", PG, 1);
+	/* which ones open and end a transaction (strata refuses those in a
+	 * transactional migration) and which only mark one */
+	const unsigned op = STRATA_STMT_TX_OPENS, en = STRATA_STMT_TX_ENDS;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		strata_dialect d = all[i];
+		ck_assert_uint_eq(all_flags_of("BEGIN", d) & (op | en), op);
+		ck_assert_uint_eq(all_flags_of("START TRANSACTION", d) & (op | en), op);
+		ck_assert_uint_eq(all_flags_of("commit", d) & (op | en), en);
+		ck_assert_uint_eq(all_flags_of("COMMIT WORK", d) & (op | en), en);
+		ck_assert_uint_eq(all_flags_of("ROLLBACK", d) & (op | en), en);
+		ck_assert_uint_eq(all_flags_of("ROLLBACK WORK", d) & (op | en), en);
+		ck_assert_uint_eq(all_flags_of("ROLLBACK TO SAVEPOINT a", d) & (op | en), 0);
+		ck_assert_uint_eq(all_flags_of("rollback to a", d) & (op | en), 0);
+		ck_assert_uint_eq(all_flags_of("ROLLBACK WORK TO SAVEPOINT a", d) & (op | en), 0);
+		ck_assert_uint_eq(all_flags_of("SAVEPOINT a", d) & (op | en), 0);
+		ck_assert_uint_eq(all_flags_of("RELEASE SAVEPOINT a", d) & (op | en), 0);
+	}
+	ck_assert_uint_eq(all_flags_of("END", PG) & (op | en), en);
+	ck_assert_uint_eq(all_flags_of("END TRANSACTION", LITE) & (op | en), en);
+	ck_assert_uint_eq(all_flags_of("ABORT", PG) & (op | en), en);
+	ck_assert_uint_eq(all_flags_of("PREPARE TRANSACTION 'x'", PG) & (op | en), en);
+	ck_assert_uint_eq(all_flags_of("ROLLBACK TRANSACTION TO SAVEPOINT a", PG) & (op | en), 0);
+	/* MySQL's START SLAVE / START REPLICA is not a transaction */
+	ck_assert_uint_eq(all_flags_of("START SLAVE", MY) & (op | en), 0);
 	/* a trigger body's BEGIN is not one */
 	TX_CONTROL_IS("CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END", LITE, 0);
 	/* SQLite refuses ATTACH and DETACH in a transaction */

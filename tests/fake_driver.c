@@ -181,6 +181,23 @@ static int db_exec(const char *sql, size_t len, strata_error *err)
 		return strata_error_set(err, STRATA_EINTERNAL, "fake: too many statements");
 	}
 	v[(*n)++] = text;
+	/* the migration's own transaction control, as a server runs it */
+	if (strcmp(text, "BEGIN") == 0) {
+		if (fake.in_tx)
+			return strata_error_set(err, STRATA_ESQL, "fake: already in a transaction");
+		for (size_t i = 0; i < fake.nrows; i++)
+			row_copy(&fake.snap[i], &fake.rows[i]);
+		fake.nsnap = fake.nrows;
+		fake.in_tx = 1;
+		fake.tx_started = now();
+	} else if (strcmp(text, "COMMIT") == 0 && fake.in_tx) {
+		db_commit(err);
+	} else if (strcmp(text, "ROLLBACK") == 0 && fake.in_tx) {
+		db_rollback();
+	} else if (fake.commit_match[0] && fake.in_tx &&
+	           strstr(text, fake.commit_match)) {
+		db_commit(err);
+	}
 	return 0;
 }
 
@@ -290,6 +307,20 @@ static int f_rollback(strata_conn *c, strata_error *err)
 	fake.calls.rollback++;
 	trace("rollback");
 	db_rollback();
+	return 0;
+}
+
+static int f_tx_state(strata_conn *c)
+{
+	(void)c;
+	return fake.in_tx ? STRATA_TX_OPEN : STRATA_TX_NONE;
+}
+
+static int f_session_reset(strata_conn *c, strata_error *err)
+{
+	(void)c;
+	(void)err;
+	fake.session_resets++;
 	return 0;
 }
 
@@ -444,7 +475,9 @@ static const char *const nodl_schemes[] = { "fake-nodl", NULL };
 	.history_list = f_history_list,                 \
 	.history_insert = f_history_insert,             \
 	.history_update = f_history_update,             \
-	.history_delete = f_history_delete
+	.history_delete = f_history_delete,             \
+	.tx_state = f_tx_state,                         \
+	.session_reset = f_session_reset
 
 static const strata_driver fake_driver = {
 	FAKE_SLOTS,

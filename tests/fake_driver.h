@@ -13,7 +13,9 @@
  * update / delete / list semantics of driver.h) and the "schema": the log
  * of statement texts that were committed. Statements of an open
  * transaction are pending and vanish on rollback, together with the
- * history changes made since begin.
+ * history changes made since begin. The statements BEGIN, COMMIT and
+ * ROLLBACK (exactly those words) open, commit and roll back as the slots
+ * do, and tx_state reports whether a transaction is open.
  *
  * Tests inspect `fake` directly (call counters, rows, committed
  * statements, the trace of slot calls) and script it (failing statements,
@@ -69,6 +71,10 @@ typedef struct fake_db {
 	char fail_sqlstate[6];   /* reported as err->sqlstate ("42000" if "") */
 	int fail_in_tx_only;     /* fail only inside a transaction */
 	int fail_lock;           /* lock returns STRATA_ELOCK */
+	char commit_match[256];  /* a statement containing this commits the
+	                            open transaction implicitly, as MySQL's
+	                            DDL does (after it ran, with it) */
+	int session_resets;      /* session_reset calls */
 
 	/* private: the history as it was at begin */
 	strata_history_row snap[FAKE_MAX_ROWS];

@@ -86,6 +86,7 @@
 #define MY_STMT_CACHE 4             /* insert, update, delete, spare */
 #define MY_CONNECT_TIMEOUT 10       /* seconds, unless the URL says */
 #define MY_ER_LOCK_WAIT_TIMEOUT 1205
+#define MY_ER_LOCK_DEADLOCK 1213    /* rolls the whole transaction back */
 /* errnos after which the connection is gone: server shutdown, connection
  * killed (KILL), server gone away, lost during a query (client library:
  * CR_SERVER_GONE_ERROR, CR_SERVER_LOST, CR_SERVER_LOST_EXTENDED), and
@@ -152,6 +153,9 @@ typedef struct my_conn {
 	} cache[MY_STMT_CACHE];
 	struct timespec tx_start; /* when begin() ran */
 	int in_tx;
+	int aborted;              /* the last statement's error rolled back
+	                             the transaction (deadlock, lost
+	                             connection): tx_state */
 } my_conn;
 
 /* A value bound to a prepared statement's placeholder. */
@@ -1005,11 +1009,40 @@ static int my_exec(strata_conn *conn, const char *sql, size_t len,
 	if (len == 0)
 		return 0;
 	int rc = my_query_len(c->db, sql, len, err);
+	c->aborted = rc == STRATA_ECONNLOST ||
+	             (rc && err->native_code == MY_ER_LOCK_DEADLOCK);
 	if (rc == STRATA_ESQL)
 		my_error_position(err, sql, len);
 	else if (!rc)
 		my_log_warnings(c);
 	return rc;
+}
+
+/* tx_state: the server status flag of the last reply (an error reply
+ * carries none: the errors that roll the transaction back are noted). */
+static int my_tx_state(strata_conn *conn)
+{
+	my_conn *c = (my_conn *)conn;
+	if (c->aborted)
+		return STRATA_TX_ABORTED;
+	return (c->db->server_status & SERVER_STATUS_IN_TRANS) ? STRATA_TX_OPEN
+	                                                       : STRATA_TX_NONE;
+}
+
+/* session_reset: back to the database of the URL after a migration's USE
+ * (the client library follows the current database from the server's
+ * session state reports, so that an unchanged one costs nothing). */
+static int my_session_reset(strata_conn *conn, strata_error *err)
+{
+	my_conn *c = (my_conn *)conn;
+	if (!c->database[0] || (c->db->db && strcmp(c->db->db, c->database) == 0))
+		return 0;
+	strata_conn_log(&c->base, STRATA_LOG_DEBUG,
+	                "mysql: back to database %s (the last migration left %s)",
+	                c->database, c->db->db && *c->db->db ? c->db->db : "none");
+	if (mysql_select_db(c->db, c->database))
+		return my_fail(c->db, err);
+	return 0;
 }
 
 static int my_begin(strata_conn *conn, strata_error *err)
@@ -1421,7 +1454,10 @@ static char *my_quote_into(char *d, const char *s)
 	return d;
 }
 
-static int my_name_parse(my_name *n, const char *table, strata_error *err)
+/* Splits "schema.table" or "table"; a bare table is qualified with the
+ * database resolved at open, so that a migration's USE cannot move it. */
+static int my_name_parse(const my_conn *c, my_name *n, const char *table,
+                         strata_error *err)
 {
 	memset(n, 0, sizeof(*n));
 	if (!table || !*table)
@@ -1430,14 +1466,17 @@ static int my_name_parse(my_name *n, const char *table, strata_error *err)
 	if (dot && (dot == table || !dot[1]))
 		return strata_error_set(err, STRATA_EINVAL,
 		                        "bad history table name \"%s\"", table);
+	int schema = dot || c->database[0];
 	if (dot) {
 		n->schema = strndup(table, (size_t)(dot - table));
 		n->table = strdup(dot + 1);
 	} else {
 		n->table = strdup(table);
+		if (schema)
+			n->schema = strdup(c->database);
 	}
-	n->quoted = malloc(strlen(table) * 2 + 8);
-	if (!n->table || !n->quoted || (dot && !n->schema)) {
+	n->quoted = malloc((strlen(table) + strlen(c->database)) * 2 + 8);
+	if (!n->table || !n->quoted || (schema && !n->schema)) {
 		my_name_free(n);
 		return my_nomem(err);
 	}
@@ -1466,7 +1505,7 @@ static int my_history_ensure(strata_conn *conn, const char *table,
 {
 	my_conn *c = (my_conn *)conn;
 	my_name n;
-	int rc = my_name_parse(&n, table, err);
+	int rc = my_name_parse(c, &n, table, err);
 	if (rc)
 		return rc;
 	char *sql = my_history_sql(&n,
@@ -1598,7 +1637,7 @@ static int my_history_list(strata_conn *conn, const char *table,
 	*count = 0;
 	*exists = 0;
 	my_name n;
-	int rc = my_name_parse(&n, table, err);
+	int rc = my_name_parse(c, &n, table, err);
 	if (rc)
 		return rc;
 	rc = my_history_exists(c, &n, exists, err);
@@ -1691,7 +1730,7 @@ static int my_history_write(my_conn *c, const char *table, const char *fmt,
 		p[0].s = version;
 	}
 	my_name n;
-	int rc = my_name_parse(&n, table, err);
+	int rc = my_name_parse(c, &n, table, err);
 	if (rc)
 		return rc;
 	char *sql = my_history_sql(&n, fmt);
@@ -1745,64 +1784,6 @@ static int my_history_delete(strata_conn *conn, const char *table,
 		return strata_error_set(err, STRATA_ENOTFOUND,
 		                        "no row for version %s in history table %s",
 		                        version, table);
-	return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* One transactional migration                                          */
-/* ------------------------------------------------------------------ */
-
-/* Rolls back after a failure without touching the first error. */
-static void my_abort(my_conn *c)
-{
-	strata_error scratch;
-	memset(&scratch, 0, sizeof(scratch));
-	/* with the connection gone the server rolled back already; the
-	 * error that says so is the one to report */
-	if (my_rollback(&c->base, &scratch))
-		strata_conn_log(&c->base,
-		                scratch.code == STRATA_ECONNLOST ? STRATA_LOG_DEBUG
-		                                                 : STRATA_LOG_WARN,
-		                "rollback failed: %s", scratch.message);
-}
-
-static int my_apply_tx(strata_conn *conn, const char *table,
-                       const strata_stmt *stmts, size_t n,
-                       strata_history_op op, const strata_history_row *row,
-                       strata_error *err)
-{
-	my_conn *c = (my_conn *)conn;
-	if (!row || !row->version)
-		return strata_error_set(err, STRATA_EINVAL,
-		                        "apply_tx without a history row");
-	if (op != STRATA_HISTORY_INSERT && op != STRATA_HISTORY_DELETE)
-		return strata_error_set(err, STRATA_EINVAL,
-		                        "unknown history operation %d", (int)op);
-	int rc = my_begin(conn, err);
-	if (rc)
-		return rc;
-	for (size_t i = 0; i < n; i++) {
-		if (stmts[i].flags & STRATA_STMT_COPY_IN)
-			rc = strata_error_set(err, STRATA_EUNSUPPORTED,
-			                      "COPY FROM stdin is not supported by MySQL");
-		else
-			rc = my_exec(conn, stmts[i].sql, stmts[i].len, err);
-		if (rc) {
-			err->statement = (long)i + 1;
-			my_abort(c);
-			return rc;
-		}
-	}
-	if (op == STRATA_HISTORY_INSERT)
-		rc = my_history_insert(conn, table, row, err);
-	else
-		rc = my_history_delete(conn, table, row->version, err);
-	if (!rc)
-		rc = my_commit(conn, err);
-	if (rc) {
-		err->statement = 0;
-		my_abort(c);
-	}
 	return rc;
 }
 
@@ -2103,9 +2084,10 @@ const strata_driver strata_driver_mysql = {
 	.history_insert = my_history_insert,
 	.history_update = my_history_update,
 	.history_delete = my_history_delete,
-	.apply_tx = my_apply_tx,
 	.dump_schema = my_dump_schema,
 	.create_database = my_create_database,
 	.drop_database = my_drop_database,
 	.server_version = my_server_version,
+	.tx_state = my_tx_state,
+	.session_reset = my_session_reset,
 };

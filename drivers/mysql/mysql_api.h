@@ -22,7 +22,8 @@
 	X(mysql_free_result) X(mysql_get_server_info) \
 	X(mysql_get_ssl_cipher) X(mysql_init) X(mysql_next_result) \
 	X(mysql_num_fields) X(mysql_num_rows) X(mysql_optionsv) \
-	X(mysql_real_connect) X(mysql_real_query) X(mysql_sqlstate) \
+	X(mysql_real_connect) X(mysql_real_query) X(mysql_select_db) \
+	X(mysql_sqlstate) \
 	X(mysql_ssl_set) X(mysql_stmt_affected_rows) \
 	X(mysql_stmt_bind_param) X(mysql_stmt_bind_result) \
 	X(mysql_stmt_close) X(mysql_stmt_errno) X(mysql_stmt_error) \
@@ -51,6 +52,7 @@ STRATA_DYNLIB(my, my_load, MYSQL_SYMBOLS, "the MySQL client library",
 #define mysql_optionsv           (my.mysql_optionsv)
 #define mysql_real_connect       (my.mysql_real_connect)
 #define mysql_real_query         (my.mysql_real_query)
+#define mysql_select_db          (my.mysql_select_db)
 #define mysql_sqlstate           (my.mysql_sqlstate)
 #define mysql_ssl_set            (my.mysql_ssl_set)
 #define mysql_stmt_affected_rows (my.mysql_stmt_affected_rows)

@@ -128,6 +128,11 @@ typedef struct pg_conn {
 	int schema_configured; /* `schema` came from the configuration: the
 	                          session's search_path is that schema alone,
 	                          which history_ensure creates when missing */
+	char *search_path;   /* the session's search_path after set-up, which
+	                        session_reset gives back; owned */
+	int touched;         /* a migration's SQL ran since the last reset */
+	int reset_pending;   /* session_reset was asked for: the next round
+	                        trip sets search_path back first */
 	char *password;      /* from the URL, only to scrub messages; owned */
 	int locked;          /* the lock session holds `lock_key` */
 	int64_t lock_key;
@@ -142,13 +147,15 @@ typedef struct pg_url {
 	char *password;      /* the decoded password, to scrub; owned, NULL */
 } pg_url;
 
-/* A history table name split and quoted. `quoted` ("schema"."table" or
- * "table") is ready for SQL and for to_regclass(). Owned here, released
- * with pg_name_free(); `schema` is NULL when unqualified. */
+/* A history table name split and quoted. `quoted` ("schema"."table", or
+ * "table" when the session has no current schema) is ready for SQL and
+ * for to_regclass(). Owned here, released with pg_name_free(); `schema`
+ * is NULL when unqualified. */
 typedef struct pg_name {
 	char *quoted;
 	char *schema;
 	char *table;
+	int implied;         /* `schema` is the session's, not the name's */
 } pg_name;
 
 /* A growing string. */
@@ -651,19 +658,26 @@ static void pg_ms(char *out, size_t size, double seconds)
 	snprintf(out, size, "%.0fms", ms < 1 ? 1.0 : ms);
 }
 
-/* Remembers current_schema() for the lock key. */
+/* Remembers current_schema(), which names the history table and its lock
+ * key, and the search_path that every migration starts from. */
 static int pg_read_schema(pg_conn *c, strata_error *err)
 {
 	PGresult *res = NULL;
-	int rc = pg_params(c->db, "SELECT current_schema()", 0, NULL, &res, err);
+	int rc = pg_params(c->db, "SELECT pg_catalog.current_schema(), "
+	                   "pg_catalog.current_setting('search_path')",
+	                   0, NULL, &res, err);
 	if (rc)
 		return rc;
 	const char *s = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)
 	                ? PQgetvalue(res, 0, 0) : "";
+	const char *path = PQntuples(res) > 0 && !PQgetisnull(res, 0, 1)
+	                   ? PQgetvalue(res, 0, 1) : "";
 	free(c->schema);
+	free(c->search_path);
 	c->schema = strdup(s);
+	c->search_path = strdup(path);
 	PQclear(res);
-	return c->schema ? 0 : pg_nomem(err);
+	return c->schema && c->search_path ? 0 : pg_nomem(err);
 }
 
 /* Schema, timeouts and notices of a fresh main session. */
@@ -682,7 +696,7 @@ static int pg_setup(pg_conn *c, const strata_conn_config *cfg,
 		}
 		c->schema_configured = 1;
 		int rc = pg_set(c, "search_path", q, err);
-		free(q);
+		c->search_path = q;
 		if (rc)
 			return rc;
 	}
@@ -740,6 +754,7 @@ static void pg_close(strata_conn *conn)
 	free(c->url);
 	free(c->app_name);
 	free(c->schema);
+	free(c->search_path);
 	if (c->password) {
 		memset(c->password, 0, strlen(c->password));
 		free(c->password);
@@ -870,11 +885,73 @@ static int pg_run(PGconn *db, const char *sql, size_t len,
 	return rc;
 }
 
+/* The statement that gives the session its search_path from set-up back
+ * ("SELECT pg_catalog.set_config('search_path', '...', false)"),
+ * malloc'd; NULL when out of memory. */
+static char *pg_reset_sql(pg_conn *c)
+{
+	const char *path = c->search_path ? c->search_path : "";
+	char *lit = PQescapeLiteral(c->db, path, strlen(path));
+	if (!lit)
+		return NULL;
+	pg_buf b = { 0 };
+	pg_buf_str(&b, "SELECT pg_catalog.set_config('search_path', ");
+	pg_buf_str(&b, lit);
+	pg_buf_str(&b, ", false)");
+	PQfreemem(lit);
+	if (b.oom) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+/* Runs a pending session reset on its own, before a migration's first
+ * statement that could not carry it. */
+static int pg_reset_flush(pg_conn *c, strata_error *err)
+{
+	if (!c->reset_pending)
+		return 0;
+	c->reset_pending = 0;
+	return pg_set(c, "search_path", c->search_path ? c->search_path : "", err);
+}
+
+/* session_reset: a migration may have run SET search_path (pg_dump's
+ * header sets it to ''); the next one starts from set-up's. The work is
+ * done on the next round trip (pg_begin, apply_tx carry it along). */
+static int pg_session_reset(strata_conn *conn, strata_error *err)
+{
+	(void)err;
+	pg_conn *c = (pg_conn *)conn;
+	if (c->touched) {
+		c->reset_pending = 1;
+		c->touched = 0;
+	}
+	return 0;
+}
+
+/* tx_state: libpq tracks it from every reply, no round trip. */
+static int pg_tx_state(strata_conn *conn)
+{
+	switch (PQtransactionStatus(((pg_conn *)conn)->db)) {
+	case PQTRANS_IDLE:
+		return STRATA_TX_NONE;
+	case PQTRANS_ACTIVE: case PQTRANS_INTRANS:
+		return STRATA_TX_OPEN;
+	default:  /* PQTRANS_INERROR, PQTRANS_UNKNOWN (connection bad) */
+		return STRATA_TX_ABORTED;
+	}
+}
+
 static int pg_exec(strata_conn *conn, const char *sql, size_t len,
                    strata_error *err)
 {
 	pg_conn *c = (pg_conn *)conn;
 	long failed_at;
+	int rc = pg_reset_flush(c, err);
+	if (rc)
+		return rc;
+	c->touched = 1;
 	return pg_run(c->db, sql, len, NULL, &failed_at, err);
 }
 
@@ -888,6 +965,10 @@ static int pg_exec_stmt(strata_conn *conn, const strata_stmt *stmt,
 		return strata_error_set(err, STRATA_EINVAL,
 		                        "COPY data block too large (%zu bytes)",
 		                        stmt->data_len);
+	int rc = pg_reset_flush(c, err);
+	if (rc)
+		return rc;
+	c->touched = 1;
 	return pg_run(c->db, stmt->sql, stmt->len, copy, &failed_at, err);
 }
 
@@ -895,9 +976,27 @@ static int pg_exec_stmt(strata_conn *conn, const strata_stmt *stmt,
 /* Transactions                                                         */
 /* ------------------------------------------------------------------ */
 
+/* BEGIN, carrying a pending session reset in the same round trip. */
 static int pg_begin(strata_conn *conn, strata_error *err)
 {
-	return pg_exec_own(((pg_conn *)conn)->db, "BEGIN", err);
+	pg_conn *c = (pg_conn *)conn;
+	if (!c->reset_pending)
+		return pg_exec_own(c->db, "BEGIN", err);
+	char *reset = pg_reset_sql(c);
+	pg_buf b = { 0 };
+	if (reset) {
+		pg_buf_str(&b, reset);
+		pg_buf_str(&b, "; BEGIN");
+	}
+	free(reset);
+	if (!reset || b.oom) {
+		free(b.s);
+		return pg_nomem(err);
+	}
+	c->reset_pending = 0;
+	int rc = pg_exec_own(c->db, b.s, err);
+	free(b.s);
+	return rc;
 }
 
 static int pg_rollback(strata_conn *conn, strata_error *err)
@@ -943,10 +1042,13 @@ static void pg_name_free(pg_name *n)
 	memset(n, 0, sizeof(*n));
 }
 
-/* Splits "schema.table" or "table" and quotes each part. */
-static int pg_name_parse(PGconn *db, pg_name *n, const char *table,
+/* Splits "schema.table" or "table" and quotes each part. A bare table
+ * is qualified with the schema resolved at open (c->schema), so that a
+ * migration's SET search_path cannot move it. */
+static int pg_name_parse(pg_conn *c, pg_name *n, const char *table,
                          strata_error *err)
 {
+	PGconn *db = c->db;
 	memset(n, 0, sizeof(*n));
 	const char *dot = table ? strchr(table, '.') : NULL;
 	if (!table || !*table || (dot && (dot == table || !dot[1] ||
@@ -955,11 +1057,16 @@ static int pg_name_parse(PGconn *db, pg_name *n, const char *table,
 		                        "invalid history table name \"%s\" (expected table or schema.table)",
 		                        table ? table : "");
 	n->table = strdup(dot ? dot + 1 : table);
-	if (dot)
+	if (dot) {
 		n->schema = strndup(table, (size_t)(dot - table));
+	} else if (c->schema && c->schema[0]) {
+		n->schema = strdup(c->schema);
+		n->implied = 1;
+	}
+	int want_schema = dot || n->implied;
 	char *qt = n->table ? pg_quote_ident(db, n->table) : NULL;
 	char *qs = n->schema ? pg_quote_ident(db, n->schema) : NULL;
-	if (qt && (!dot || qs)) {
+	if (qt && (!want_schema || qs)) {
 		pg_buf b = { 0 };
 		if (qs) {
 			pg_buf_str(&b, qs);
@@ -995,7 +1102,7 @@ static int pg_name_params(pg_conn *c, const char *table, const char *fmt,
                           PGresult **out, strata_error *err)
 {
 	pg_name n;
-	int rc = pg_name_parse(c->db, &n, table, err);
+	int rc = pg_name_parse(c, &n, table, err);
 	if (rc)
 		return rc;
 	char *sql = pg_name_sql(&n, fmt);
@@ -1016,10 +1123,10 @@ static int pg_history_ensure(strata_conn *conn, const char *table,
 {
 	pg_conn *c = (pg_conn *)conn;
 	pg_name n;
-	int rc = pg_name_parse(c->db, &n, table, err);
+	int rc = pg_name_parse(c, &n, table, err);
 	if (rc)
 		return rc;
-	if (n.schema)
+	if (n.schema && !n.implied)
 		rc = pg_schema_create(c->db, n.schema, err);
 	else if (c->schema_configured)
 		rc = pg_schema_create(c->db, c->schema, err);
@@ -1050,7 +1157,7 @@ static int pg_history_exists(pg_conn *c, const char *table, int *exists,
                              strata_error *err)
 {
 	pg_name n;
-	int rc = pg_name_parse(c->db, &n, table, err);
+	int rc = pg_name_parse(c, &n, table, err);
 	if (rc)
 		return rc;
 	PGresult *res = NULL;
@@ -1345,7 +1452,7 @@ static int pg_buf_history(pg_buf *b, pg_conn *c, const char *table,
 		rc = strata_error_set(err, STRATA_EINVAL,
 		                      "unknown history operation %d", (int)op);
 	if (!rc)
-		rc = pg_name_parse(c->db, &n, table, err);
+		rc = pg_name_parse(c, &n, table, err);
 	if (rc)
 		return rc;
 	if (op == STRATA_HISTORY_INSERT) {
@@ -1422,6 +1529,7 @@ typedef struct pg_tx_text {
 	pg_buf b;
 	size_t *start;        /* n + 3 byte offsets (part i, same order) */
 	size_t n;
+	long lead;            /* results before BEGIN's: a session reset */
 } pg_tx_text;
 
 static int pg_tx_text_build(pg_tx_text *tx, pg_conn *c, const char *table,
@@ -1435,6 +1543,17 @@ static int pg_tx_text_build(pg_tx_text *tx, pg_conn *c, const char *table,
 	if (!tx->start)
 		return pg_nomem(err);
 	tx->start[0] = 0;
+	if (c->reset_pending) {
+		/* the session's search_path back, in the same round trip */
+		char *reset = pg_reset_sql(c);
+		if (!reset)
+			return pg_nomem(err);
+		pg_buf_str(&tx->b, reset);
+		pg_buf_str(&tx->b, ";\n");
+		free(reset);
+		tx->lead = 1;
+		c->reset_pending = 0;
+	}
 	/* inside the caller's transaction a savepoint takes BEGIN's place,
 	 * so that the text has the same shape (one result before the first
 	 * statement, one after the history change) */
@@ -1497,7 +1616,7 @@ static void pg_tx_locate(const pg_tx_text *tx, const strata_stmt *stmts,
 	if (pos > 0)
 		part = pg_tx_part_of_offset(tx, (size_t)pos - 1);
 	else
-		part = pg_tx_part_of_result(stmts, tx->n, failed_at);
+		part = pg_tx_part_of_result(stmts, tx->n, failed_at - tx->lead);
 	err->position = 0;
 	err->statement = 0;
 	if (part >= 1 && part <= tx->n) {
@@ -1581,6 +1700,7 @@ static int pg_apply_tx(strata_conn *conn, const char *table,
 			return pg_apply_stepwise(c, table, stmts, n, op, row, err);
 		}
 	pg_tx_text tx;
+	c->touched = 1;
 	int rc = pg_tx_text_build(&tx, c, table, stmts, n, op, row, in_tx, err);
 	if (rc) {
 		pg_tx_text_free(&tx);
@@ -2271,4 +2391,6 @@ const strata_driver strata_driver_postgres = {
 	.drop_database = pg_drop_database,
 	.server_version = pg_server_version,
 	.exec_stmt = pg_exec_stmt,
+	.tx_state = pg_tx_state,
+	.session_reset = pg_session_reset,
 };

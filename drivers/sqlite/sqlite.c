@@ -1215,6 +1215,15 @@ static int sq_history_delete(strata_conn *conn, const char *table,
 /* One transactional migration                                          */
 /* ------------------------------------------------------------------ */
 
+/* tx_state: SQLite knows without asking anyone. An error that makes
+ * SQLite roll back by itself (SQLITE_FULL, SQLITE_IOERR, an OR ROLLBACK
+ * conflict) leaves it in autocommit mode: no transaction. */
+static int sq_tx_state(strata_conn *conn)
+{
+	return sqlite3_get_autocommit(((sq_conn *)conn)->db) ? STRATA_TX_NONE
+	                                                     : STRATA_TX_OPEN;
+}
+
 /* Rolls back after a failure without touching the first error. */
 static void sq_abort(sq_conn *c)
 {
@@ -1422,4 +1431,5 @@ const strata_driver strata_driver_sqlite = {
 	.create_database = sq_create_database,
 	.drop_database = sq_drop_database,
 	.server_version = sq_server_version,
+	.tx_state = sq_tx_state,
 };

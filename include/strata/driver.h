@@ -106,11 +106,18 @@ typedef struct strata_conn_config {
 #define STRATA_STMT_NO_TX 0x01u  /* cannot run inside a transaction */
 #define STRATA_STMT_DDL 0x04u    /* a schema statement (CREATE, ALTER, DROP,
                                     RENAME, TRUNCATE, GRANT...), which
-                                    MySQL commits implicitly */
+                                    MySQL commits implicitly; in the MySQL
+                                    dialect also EXECUTE and CALL, which
+                                    may run one */
 #define STRATA_STMT_COPY_IN 0x02u /* COPY ... FROM stdin: `data` holds rows */
 #define STRATA_STMT_TX_CONTROL 0x08u /* BEGIN, START TRANSACTION, COMMIT,
                                        ROLLBACK, END, SAVEPOINT, RELEASE:
                                        the migration manages transactions */
+#define STRATA_STMT_TX_OPENS 0x10u /* with TX_CONTROL: BEGIN, START
+                                     TRANSACTION */
+#define STRATA_STMT_TX_ENDS 0x20u  /* with TX_CONTROL: COMMIT, END, ABORT,
+                                     ROLLBACK (not ROLLBACK TO a savepoint),
+                                     PREPARE TRANSACTION */
 
 /* One statement of a migration, as split by src/sql. */
 typedef struct strata_stmt {
