@@ -2272,6 +2272,309 @@ bad_schema_unsupported() {
 }
 
 # ------------------------------------------------------------------------
+# A migration that takes over its session (issue 13)
+# ------------------------------------------------------------------------
+
+# A lone COMMIT (END, ROLLBACK) in a transactional migration is refused
+# before anything runs, with file:line and the format's own marker.
+test_tx_control_refused() {
+	mig ${V1}_lone_commit <<EOF
+-- migrate:up
+create table ${P}users (id integer primary key);
+COMMIT;
+select * from ${P}nosuch;
+-- migrate:down
+drop table ${P}users;
+EOF
+	s up
+	expect_error 3 "${V1}_lone_commit\.sql:3:1: COMMIT would end the transaction .*-- migrate:up transaction:false"
+	expect_untouched
+	s status
+	expect_out "^$V1 +lone_commit +pending"
+	# ROLLBACK, END (not MySQL's: there END closes a compound statement)
+	local word
+	for word in ROLLBACK END "START TRANSACTION"; do
+		[[ $BACKEND == mysql && $word == END ]] && continue
+		rm -f "$MIG"/*.sql
+		mig ${V1}_lone <<EOF
+-- migrate:up
+create table ${P}users (id integer primary key);
+$word;
+-- migrate:down
+drop table ${P}users;
+EOF
+		s up
+		expect_error 3 "${V1}_lone\.sql:3:1: $word would .*transaction:false"
+		expect_untouched
+	done
+	# the hint speaks each format's language: goose, golang-migrate pairs
+	rm -f "$MIG"/*.sql
+	mig ${V1}_goose <<EOF
+-- +goose Up
+create table ${P}users (id integer primary key);
+COMMIT;
+-- +goose Down
+drop table ${P}users;
+EOF
+	s up
+	expect_error 3 "${V1}_goose\.sql:3:1: .*-- \+goose NO TRANSACTION"
+	rm -f "$MIG"/*.sql
+	printf 'create table %susers (id integer primary key);\ncommit;\n' "$P" >"$MIG/${V1}_pair.up.sql"
+	printf 'drop table %susers;\n' "$P" >"$MIG/${V1}_pair.down.sql"
+	s up
+	expect_error 3 "${V1}_pair\.up\.sql:2:1: .*-- strata:transaction:false"
+	expect_untouched
+	# and a pair marked so runs it as written
+	printf -- '-- strata:transaction:false\nbegin;\ncreate table %susers (id integer primary key);\ncommit;\n' "$P" >"$MIG/${V1}_pair.up.sql"
+	s up
+	expect_rc 0
+	expect_eq "$(hist "state, statements_done" $V1)" "applied|3" "history row of the marked pair"
+}
+
+# Its own BEGIN ... COMMIT blocks: refused in a transactional migration;
+# with transaction:false each block lands or not, and the history names
+# the statement before the failing block's BEGIN.
+test_tx_own_blocks() {
+	mig ${V1}_blocks <<EOF
+-- migrate:up
+BEGIN;
+create table ${P}users (id integer primary key);
+COMMIT;
+BEGIN;
+create table ${P}posts (id integer primary key);
+insert into ${P}nosuch values (1);
+COMMIT;
+-- migrate:down
+drop table ${P}posts;
+drop table ${P}users;
+EOF
+	s up
+	expect_error 3 "${V1}_blocks\.sql:4:1: COMMIT would end"
+	expect_untouched
+	sed -i 's/^-- migrate:up$/-- migrate:up transaction:false/' "$MIG/${V1}_blocks.sql"
+	s up
+	expect_error 8 "${V1}_blocks\.sql:7(:[0-9]+)?: .*statement 6 of 7"
+	expect_eq "$(table_exists "${P}users")" 1 "first block's table"
+	if [[ $BACKEND == mysql ]]; then
+		# MySQL commits the CREATE TABLE by itself, ending the block:
+		# it landed, and the history says so
+		expect_eq "$(hist "state, statements_done" $V1)" "failed|5" "history row"
+		expect_eq "$(table_exists "${P}posts")" 1 "failed block's table"
+	else
+		# the failed block rolled back; the history resumes at its BEGIN
+		expect_eq "$(hist "state, statements_done" $V1)" "failed|3" "history row"
+		expect_eq "$(table_exists "${P}posts")" 0 "failed block's table"
+	fi
+	sed -i "s/insert into ${P}nosuch values (1);/create table ${P}tags (id integer primary key);/" "$MIG/${V1}_blocks.sql"
+	s repair --resume
+	expect_rc 0
+	expect_eq "$(hist "state, statements_done, statements_total" $V1)" "applied|7|7" "history row after resume"
+	for tbl in users posts tags; do
+		expect_eq "$(table_exists "${P}$tbl")" 1 "table ${P}$tbl"
+	done
+}
+
+# BEGIN; ...; COMMIT; around the whole part (golang-migrate's advice) is
+# strata's own transaction: a failure leaves nothing.
+test_tx_wrapper() {
+	mig ${V1}_wrapped <<EOF
+-- migrate:up
+BEGIN;
+create table ${P}users (id integer primary key);
+insert into ${P}users values (1);
+COMMIT;
+-- migrate:down
+BEGIN;
+drop table ${P}users;
+COMMIT;
+EOF
+	mig ${V2}_wrapped_bad <<EOF
+-- migrate:up
+BEGIN;
+insert into ${P}users values (2);
+insert into ${P}nosuch values (1);
+COMMIT;
+-- migrate:down
+select 1;
+EOF
+	s up
+	expect_error 8 "${V2}_wrapped_bad\.sql:4(:[0-9]+)?: .*statement 2 of 2"
+	expect_eq "$(hist state $V1)" "applied" "first migration"
+	expect_eq "$(hist_rows)" 1 "history rows"
+	expect_eq "$(q "select count(*) from ${P}users")" 1 "rows of the wrapped migration"
+	rm "$MIG/${V2}_wrapped_bad.sql"
+	s down
+	expect_rc 0
+	expect_eq "$(table_exists "${P}users")" 0 "table after down"
+}
+
+# A transaction:false migration's own ROLLBACK without a transaction
+# (SQLite refuses it) fails with file:line and is recorded as failed.
+test_tx_notx_rollback() {
+	[[ $BACKEND == sqlite ]] || { skip "SQLite's ROLLBACK without a transaction is an error"; return; }
+	mig ${V1}_rb <<EOF
+-- migrate:up transaction:false
+create table ${P}users (id integer primary key);
+ROLLBACK;
+-- migrate:down
+drop table ${P}users;
+EOF
+	s up
+	expect_error 8 "${V1}_rb\.sql:3:1: cannot rollback .*statement 2 of 2"
+	expect_eq "$(hist "state, statements_done" $V1)" "failed|1" "history row"
+}
+
+# PostgreSQL: SET search_path (pg_dump's header) in one migration moves
+# neither the history table nor the next migration's unqualified names.
+test_pg_search_path() {
+	[[ $BACKEND == postgres ]] || { skip "search_path is PostgreSQL's"; return; }
+	local schema
+	schema=$(q "select current_schema()")
+	mig ${V1}_dump_header <<EOF
+-- migrate:up
+SELECT pg_catalog.set_config('search_path', '', false);
+CREATE TABLE ${schema}.${P}users (id integer primary key);
+-- migrate:down
+SELECT pg_catalog.set_config('search_path', '', false);
+DROP TABLE ${schema}.${P}users;
+EOF
+	mig ${V2}_unqualified <<EOF
+-- migrate:up
+create table ${P}posts (id integer primary key);
+-- migrate:down
+drop table ${P}posts;
+EOF
+	mig ${V3}_nontx <<EOF
+-- migrate:up transaction:false
+create schema ${P}x;
+set search_path = ${P}x;
+create table ${P}tags (id integer primary key);
+-- migrate:down
+drop schema ${P}x cascade;
+EOF
+	mig 20240104000000_after <<EOF
+-- migrate:up
+create table ${P}tags (id integer primary key);
+-- migrate:down
+drop table ${P}tags;
+EOF
+	s up
+	expect_rc 0
+	expect_eq "$(hist_rows)" 4 "history rows"
+	expect_eq "$(q "select count(*) from information_schema.tables where table_schema = '$schema' and table_name in ('${P}posts', '${P}users', '${P}tags')")" 3 "tables in $schema"
+	# the third one's own search_path holds for its own statements
+	expect_eq "$(q "select count(*) from information_schema.tables where table_schema = '${P}x' and table_name = '${P}tags'")" 1 "${P}tags in ${P}x"
+	s status
+	expect_rc 0
+	expect_out "4 applied, 0 pending"
+	s down --all
+	expect_rc 0
+	expect_eq "$(hist_rows)" 0 "history rows after down --all"
+	# with --schema the same
+	local other=${P}s
+	s --schema "$other" up --to $V2
+	expect_rc 0
+	expect_eq "$(q "select count(*) from information_schema.tables where table_schema = '$other' and table_name in ('$H', '${P}posts')")" 2 "history and ${P}posts in $other"
+	s --schema "$other" status
+	expect_out "2 applied, 2 pending"
+	q "drop schema \"$other\" cascade; drop table if exists ${schema}.${P}users" >/dev/null
+}
+
+# MySQL/MariaDB: USE in one migration moves neither the history table
+# nor the next migration's unqualified names.
+test_mysql_use() {
+	[[ $BACKEND == mysql ]] || { skip "USE is MySQL's"; return; }
+	local here other=${P}other
+	here=$(q "select database()")
+	q "create database \`$other\`"
+	mig ${V1}_use <<EOF
+-- migrate:up
+USE \`$other\`;
+create table ${P}users (id integer primary key);
+-- migrate:down
+USE \`$other\`;
+drop table ${P}users;
+EOF
+	mig ${V2}_unqualified <<EOF
+-- migrate:up
+create table ${P}posts (id integer primary key);
+-- migrate:down
+drop table ${P}posts;
+EOF
+	s up
+	expect_rc 0
+	expect_eq "$(hist_rows)" 2 "history rows in $here"
+	expect_eq "$(q "select count(*) from information_schema.tables where table_schema = '$other'")" 1 "tables in $other"
+	expect_eq "$(q "select count(*) from information_schema.tables where table_schema = '$here' and table_name = '${P}posts'")" 1 "${P}posts in $here"
+	s status
+	expect_out "2 applied, 0 pending"
+	s down --all
+	expect_rc 0
+	expect_eq "$(hist_rows)" 0 "history rows after down --all"
+	expect_eq "$(q "select count(*) from information_schema.tables where table_schema in ('$here', '$other') and table_name in ('${P}users', '${P}posts')")" 0 "tables after down --all"
+	q "drop database \`$other\`"
+}
+
+# MySQL/MariaDB: DDL through PREPARE/EXECUTE commits by itself: it runs
+# statement by statement with its progress, up and down.
+test_mysql_execute_ddl() {
+	[[ $BACKEND == mysql ]] || { skip "implicit commits are MySQL's"; return; }
+	mig ${V1}_execute <<EOF
+-- migrate:up
+SET @s = 'CREATE TABLE ${P}users (id int)'; PREPARE p FROM @s; EXECUTE p;
+SELECT * FROM ${P}nosuch;
+-- migrate:down
+SET @s = 'DROP TABLE ${P}users'; PREPARE p FROM @s; EXECUTE p;
+SELECT * FROM ${P}nosuch;
+EOF
+	s up
+	expect_error 8 "${V1}_execute\.sql:3(:[0-9]+)?: .*statement 4 of 4"
+	expect_eq "$(hist "state, statements_done" $V1)" "failed|3" "history row"
+	expect_eq "$(table_exists "${P}users")" 1 "table made by EXECUTE"
+	sed -i "0,/SELECT \* FROM ${P}nosuch;/s//SELECT 1;/" "$MIG/${V1}_execute.sql"
+	s repair --resume
+	expect_rc 0
+	expect_eq "$(hist "state, statements_done" $V1)" "applied|4" "history row after resume"
+	s down
+	expect_error 8 "${V1}_execute\.sql:6(:[0-9]+)?: .*statement 4 of 4"
+	expect_eq "$(hist "state, statements_done" $V1)" "revert_failed|3" "history row after the failed down"
+	expect_eq "$(table_exists "${P}users")" 0 "table dropped by EXECUTE"
+	sed -i "s/SELECT \* FROM ${P}nosuch;/SELECT 1;/" "$MIG/${V1}_execute.sql"
+	# the resume runs the 4th statement only: the DROP does not run again
+	s repair --resume
+	expect_rc 0
+	expect_eq "$(hist_rows)" 0 "history rows after the resumed down"
+}
+
+# MySQL/MariaDB: a statement the splitter cannot see through (a compound
+# statement with DDL) ends strata's transaction; strata notices, warns
+# and records exactly what landed.
+test_mysql_implicit_commit_noticed() {
+	[[ $BACKEND == mysql ]] || { skip "implicit commits are MySQL's"; return; }
+	mig ${V1}_compound <<EOF
+-- migrate:up
+BEGIN NOT ATOMIC
+  CREATE TABLE ${P}users (id int);
+END;
+insert into ${P}users values (1);
+select * from ${P}nosuch;
+-- migrate:down
+drop table ${P}users;
+EOF
+	s up
+	expect_rc 8
+	expect_err "statement 1 \(line 2\) ended the transaction"
+	expect_err "${V1}_compound\.sql:6(:[0-9]+)?: .*statement 3 of 3"
+	expect_eq "$(hist "state, statements_done" $V1)" "failed|1" "history row"
+	expect_eq "$(q "select count(*) from ${P}users")" 0 "rows (the insert shared the failed transaction)"
+	sed -i "s/select \* from ${P}nosuch;/select 1;/" "$MIG/${V1}_compound.sql"
+	s repair --resume
+	expect_rc 0
+	expect_eq "$(hist "state, statements_done" $V1)" "applied|3" "history row after resume"
+	expect_eq "$(q "select count(*) from ${P}users")" 1 "rows after resume"
+}
+
+# ------------------------------------------------------------------------
 
 echo "# strata CLI tests: backend $BACKEND, binary $STRATA"
 start=$(date +%s)
@@ -2353,6 +2656,14 @@ t "bad input: SQL syntax error (8, file:line)" bad_sql_syntax
 t "bad input: applied file changed (6)" bad_changed_applied_file
 t "bad input: --schema where the driver has none (11)" bad_schema_unsupported
 t "standard output unwritable (1)" bad_output_unwritable
+t "transaction control in a transactional migration is refused (3, file:line)" test_tx_control_refused
+t "own BEGIN ... COMMIT blocks: refused, or with transaction:false exact" test_tx_own_blocks
+t "BEGIN ... COMMIT around the whole part is strata's transaction" test_tx_wrapper
+t "SQLite: transaction:false ROLLBACK fails with file:line (8)" test_tx_notx_rollback
+t "PostgreSQL: SET search_path moves neither history nor the next migration" test_pg_search_path
+t "MySQL: USE moves neither history nor the next migration" test_mysql_use
+t "MySQL: DDL through EXECUTE is recorded statement by statement" test_mysql_execute_ddl
+t "MySQL: an implicit commit the splitter cannot see is noticed" test_mysql_implicit_commit_noticed
 
 echo "1..$N"
 echo "# $((N - failed - skipped)) passed, $failed failed, $skipped skipped in $(($(date +%s) - start)) s"
