@@ -926,6 +926,138 @@ START_TEST(test_tx_failed_statement)
 }
 END_TEST
 
+/* tx_state: what the core asks after each statement of a migration. */
+START_TEST(test_tx_state)
+{
+	conf_start(_i);
+	const strata_driver *d = ctx.drv;
+	ck_assert_msg(d->version >= 2 && d->tx_state, "%s has no tx_state", d->name);
+	strata_conn *c = conf_open();
+	strata_error err;
+	conf_create_probe(c, ctx.probe);
+	ck_assert_int_eq(d->tx_state(c), STRATA_TX_NONE);
+	conf_begin(c);
+	ck_assert_int_eq(d->tx_state(c), STRATA_TX_OPEN);
+	conf_exec_on_ok(c, "INSERT INTO %s (id) VALUES (1)", ctx.probe);
+	ck_assert_int_eq(d->tx_state(c), STRATA_TX_OPEN);
+	conf_commit(c);
+	ck_assert_int_eq(d->tx_state(c), STRATA_TX_NONE);
+	/* a migration's own transaction control through exec */
+	conf_exec_ok(c, "BEGIN");
+	ck_assert_int_eq(d->tx_state(c), STRATA_TX_OPEN);
+	conf_exec_ok(c, "COMMIT");
+	ck_assert_int_eq(d->tx_state(c), STRATA_TX_NONE);
+	/* a failed statement: PostgreSQL aborts the transaction */
+	conf_begin(c);
+	int rc = conf_exec(c, "INSERT INTO " CONF_NO_TABLE " (id) VALUES (1)", &err);
+	conf_fails(rc, &err, STRATA_ESQL, "exec of a missing table in a transaction");
+	int st = d->tx_state(c);
+	if (d->dialect == STRATA_DIALECT_POSTGRES)
+		ck_assert_int_eq(st, STRATA_TX_ABORTED);
+	else
+		ck_assert_int_ne(st, STRATA_TX_NONE);
+	conf_rollback(c);
+	ck_assert_int_eq(d->tx_state(c), STRATA_TX_NONE);
+	if (d->dialect == STRATA_DIALECT_MYSQL) {
+		/* DDL the splitter cannot see (a compound statement's) commits
+		 * implicitly: the driver notices */
+		char q[256], sql[512];
+		conf_quote(q, sizeof(q), ctx.probe2);
+		snprintf(sql, sizeof(sql), "BEGIN NOT ATOMIC CREATE TABLE %s (id INT); END", q);
+		conf_begin(c);
+		conf_exec_on_ok(c, "INSERT INTO %s (id) VALUES (2)", ctx.probe);
+		conf_exec_ok(c, sql);
+		ck_assert_int_eq(d->tx_state(c), STRATA_TX_NONE);
+		conf_rollback(c);
+		ck_assert(conf_has_row(c, ctx.probe, 2));  /* committed with it */
+		/* and so does DDL run through EXECUTE */
+		conf_begin(c);
+		snprintf(sql, sizeof(sql), "PREPARE strata_p FROM 'DROP TABLE %s'", q);
+		conf_exec_ok(c, sql);
+		ck_assert_int_eq(d->tx_state(c), STRATA_TX_OPEN);
+		conf_exec_ok(c, "EXECUTE strata_p");
+		ck_assert_int_eq(d->tx_state(c), STRATA_TX_NONE);
+		conf_rollback(c);
+		ck_assert(!conf_table_exists(c, ctx.probe2));
+	}
+	if (conf_is_sqlite()) {
+		/* SQLite ends the transaction itself on OR ROLLBACK */
+		conf_begin(c);
+		rc = conf_exec_on(c, "INSERT OR ROLLBACK INTO %s (id) VALUES (1)",
+		                  ctx.probe, &err);
+		conf_fails(rc, &err, STRATA_ESQL, "INSERT OR ROLLBACK of a duplicate");
+		ck_assert_int_eq(d->tx_state(c), STRATA_TX_NONE);
+		conf_rollback(c);
+	}
+	ctx.drv->close(c);
+}
+END_TEST
+
+/* A migration's SET search_path / USE moves neither the history table
+ * (named fully qualified) nor, after session_reset, the next
+ * migration's unqualified names. */
+START_TEST(test_session_moved)
+{
+	conf_start(_i);
+	const strata_driver *d = ctx.drv;
+	strata_conn *c = conf_open();
+	strata_error err = { 0 };
+	conf_ensure(c, ctx.hist);
+	strata_history_row r = conf_row("1", "moved", STRATA_STATE_RUNNING);
+	conf_insert(c, ctx.hist, &r);
+	char other[96];
+	snprintf(other, sizeof(other), "%s_db", ctx.base);
+	char q[256], sql[512];
+	conf_quote(q, sizeof(q), other);
+	switch (d->dialect) {
+	case STRATA_DIALECT_POSTGRES:
+		/* pg_dump's header */
+		conf_exec_ok(c, "SELECT pg_catalog.set_config('search_path', '', false)");
+		break;
+	case STRATA_DIALECT_MYSQL:
+		snprintf(sql, sizeof(sql), "CREATE DATABASE %s", q);
+		conf_exec_ok(c, sql);
+		snprintf(sql, sizeof(sql), "USE %s", q);
+		conf_exec_ok(c, sql);
+		break;
+	default:
+		/* SQLite has nothing of the kind; the history still works */
+		break;
+	}
+	/* the history is where it was */
+	r.state = STRATA_STATE_APPLIED;
+	conf_ok(d->history_update(c, ctx.hist, &r, &err), &err,
+	        "history_update after the session moved");
+	size_t n;
+	strata_history_row *rows = conf_list(c, ctx.hist, &n);
+	ck_assert_uint_eq(n, 1);
+	conf_row_check(&rows[0], &r);
+	strata_history_rows_free(rows, n);
+	if (d->version >= 2 && d->session_reset) {
+		conf_ok(d->session_reset(c, &err), &err, "session_reset");
+		/* the next statement runs where the session started */
+		conf_begin(c);
+		conf_create_probe(c, ctx.probe);
+		conf_commit(c);
+		ck_assert(conf_table_exists(c, ctx.probe));
+	} else {
+		ck_assert_msg(d->dialect == STRATA_DIALECT_SQLITE,
+		              "%s has no session_reset", d->name);
+	}
+	ctx.drv->close(c);
+	/* a fresh session sees the probe in the default place */
+	c = conf_open();
+	if (d->version >= 2 && d->session_reset)
+		ck_assert(conf_table_exists(c, ctx.probe));
+	conf_ok(d->history_delete(c, ctx.hist, "1", &err), &err, "history_delete");
+	if (d->dialect == STRATA_DIALECT_MYSQL) {
+		snprintf(sql, sizeof(sql), "DROP DATABASE %s", q);
+		conf_exec_ok(c, sql);
+	}
+	ctx.drv->close(c);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* The history table                                                    */
 /* ------------------------------------------------------------------ */
@@ -1730,6 +1862,7 @@ static TCase *conf_tcase(int i)
 		test_driver_struct, test_open_close, test_open_unreachable,
 		test_exec, test_exec_errors,
 		test_tx_commit, test_tx_rollback, test_tx_failed_statement,
+		test_tx_state, test_session_moved,
 		test_history_missing, test_history_ensure_twice,
 		test_history_round_trip, test_history_errors,
 		test_history_schema_qualified, test_history_quoted_name,
