@@ -2574,6 +2574,39 @@ EOF
 	expect_eq "$(q "select count(*) from ${P}users")" 1 "rows after resume"
 }
 
+# MySQL/MariaDB: the DDL before a DML statement has its own progress
+# update, so that a kill during that DML finds it recorded and the next
+# up resumes by itself, without a question.
+test_mysql_kill_after_ddl() {
+	[[ $BACKEND == mysql ]] || { skip "DDL commits implicitly only on MySQL"; return; }
+	mig ${V1}_ddl_then_dml <<EOF
+-- migrate:up
+create table ${P}users (id integer primary key);
+select sleep(2);
+insert into ${P}users values (1);
+-- migrate:down
+drop table ${P}users;
+EOF
+	"$STRATA" -u "$URL" -d "$MIG" "${TABLE_ARGS[@]}" up >"$T/killed.out" 2>&1 &
+	local pid=$! i done_now=
+	# wait (up to 20 s) until the row says the DDL is done, then kill
+	for ((i = 0; i < 200; i++)); do
+		done_now=$(hist statements_done $V1 2>/dev/null)
+		[[ $done_now == 1 ]] && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	expect_eq "$done_now" 1 "statements_done while the DML after the DDL runs"
+	expect_eq "$(hist "state, statements_done" $V1)" "running|1" "history row after the kill"
+	s up
+	expect_rc 0
+	expect_err "resuming there"
+	expect_eq "$(hist "state, statements_done" $V1)" "applied|3" "history row after the resume"
+	expect_eq "$(q "select count(*) from ${P}users")" 1 "rows"
+}
+
 # ------------------------------------------------------------------------
 
 echo "# strata CLI tests: backend $BACKEND, binary $STRATA"
@@ -2664,6 +2697,7 @@ t "PostgreSQL: SET search_path moves neither history nor the next migration" tes
 t "MySQL: USE moves neither history nor the next migration" test_mysql_use
 t "MySQL: DDL through EXECUTE is recorded statement by statement" test_mysql_execute_ddl
 t "MySQL: an implicit commit the splitter cannot see is noticed" test_mysql_implicit_commit_noticed
+t "MySQL: killed during DML after DDL, up resumes without a question" test_mysql_kill_after_ddl
 
 echo "1..$N"
 echo "# $((N - failed - skipped)) passed, $failed failed, $skipped skipped in $(($(date +%s) - start)) s"
