@@ -503,17 +503,46 @@ int strata_source_add_dir(strata_source *src, const char *dir,
 
 /* ------------------------------------------------------------ splitting */
 
-/* Whether statement `st` starts with the keyword `word` (any case). */
-static int stmt_starts_with(const strata_stmt *st, const char *word)
+/* 1 when the statement is exactly one of forms (each a space-separated
+ * word list, any case), with nothing but white space between the words:
+ * the bare BEGIN and COMMIT of a whole-part wrapper, which strata may
+ * replace by its own. */
+static int stmt_is_bare(const strata_stmt *st, const char *const *forms)
 {
-	size_t k = strlen(word);
-	if (st->len < k || strncasecmp(st->sql, word, k) != 0)
-		return 0;
-	if (st->len == k)
-		return 1;
-	unsigned char c = (unsigned char)st->sql[k];
-	return !(isalnum(c) || c == '_' || c == '$');
+	for (; *forms; forms++) {
+		const char *f = *forms;
+		size_t i = 0;
+		int ok = 1;
+		while (ok && *f) {
+			while (i < st->len && isspace((unsigned char)st->sql[i]))
+				i++;
+			size_t k = strcspn(f, " ");
+			if (st->len - i < k || strncasecmp(st->sql + i, f, k) != 0)
+				ok = 0;
+			i += k;
+			f += k;
+			while (*f == ' ')
+				f++;
+			if (ok && i < st->len && !isspace((unsigned char)st->sql[i]) &&
+			    st->sql[i] != ';')
+				ok = 0;
+		}
+		while (ok && i < st->len &&
+		       (isspace((unsigned char)st->sql[i]) || st->sql[i] == ';'))
+			i++;
+		if (ok && i == st->len)
+			return 1;
+	}
+	return 0;
 }
+
+static const char *const bare_begin[] = {
+	"BEGIN", "BEGIN WORK", "BEGIN TRANSACTION", "START TRANSACTION", NULL
+};
+static const char *const bare_commit[] = {
+	"COMMIT", "COMMIT WORK", "COMMIT TRANSACTION", "END", "END WORK",
+	"END TRANSACTION", NULL
+};
 
 /* How a migration of this kind says "no transaction", for the hint of a
  * refusal. */
@@ -543,8 +572,8 @@ int strata_part_check_tx(strata_part *p, const strata_migration *m, int down,
 	/* BEGIN; ...; COMMIT; around the whole part, as golang-migrate's
 	 * documentation advises: strata's own transaction is that one */
 	if (n >= 2 && (p->stmts[0].flags & opens) && (p->stmts[n - 1].flags & ends) &&
-	    (stmt_starts_with(&p->stmts[n - 1], "COMMIT") ||
-	     stmt_starts_with(&p->stmts[n - 1], "END"))) {
+	    stmt_is_bare(&p->stmts[0], bare_begin) &&
+	    stmt_is_bare(&p->stmts[n - 1], bare_commit)) {
 		from = 1;
 		to = n - 1;
 	}
@@ -581,6 +610,11 @@ int strata_part_check_tx(strata_part *p, const strata_migration *m, int down,
 		/* the wrapper is not sent: strata's BEGIN and COMMIT take its place */
 		memmove(p->stmts, p->stmts + 1, (n - 2) * sizeof(*p->stmts));
 		p->nstmts = n - 2;
+		if (p->nstmts == 0) {
+			/* BEGIN; COMMIT; and nothing else: an empty part */
+			free(p->stmts);
+			p->stmts = NULL;
+		}
 		p->own_wrapper = 1;
 	}
 	return 0;

@@ -1892,6 +1892,43 @@ START_TEST(test_own_wrapper_dropped)
 }
 END_TEST
 
+START_TEST(test_wrapper_must_be_bare)
+{
+	/* only a bare BEGIN is a wrapper strata may drop: a BEGIN that runs
+	 * into another statement (a missing ';') or sets an isolation level
+	 * is refused, never dropped with what follows it */
+	write_file("1_wrapped.sql",
+	           "-- migrate:up\n"
+	           "BEGIN\n"
+	           "  create table a (id int);\n"
+	           "create table b (id int);\n"
+	           "COMMIT;\n");
+	open_url("fake:test");
+	load();
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_EPARSE);
+	ck_assert_int_eq(err.line, 2);
+	ck_assert_int_eq(fake.statements_run, 0);
+	write_file("1_wrapped.sql",
+	           "-- migrate:up\n"
+	           "BEGIN ISOLATION LEVEL SERIALIZABLE;\n"
+	           "create table b (id int);\n"
+	           "COMMIT;\n");
+	load();
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_EPARSE);
+	ck_assert_int_eq(err.line, 2);
+	ck_assert_int_eq(fake.statements_run, 0);
+	/* BEGIN WORK; and END TRANSACTION; around nothing: an empty part */
+	write_file("1_wrapped.sql",
+	           "-- migrate:up\n"
+	           "begin  work ;\n"
+	           "END\tTRANSACTION;\n");
+	load();
+	ck_assert_int_eq(up(0, NULL, NULL), 0);
+	ck_assert_int_eq(fake_row("1")->statements_total, 0);
+	ck_assert_int_eq(fake_committed("END"), 0);
+}
+END_TEST
+
 START_TEST(test_implicit_commit_taken_over)
 {
 	/* a statement that commits the transaction strata opened (MySQL: DDL
@@ -2014,6 +2051,7 @@ Suite *engine_suite(void)
 	tcase_add_test(tc, test_user_transaction_left_open);
 	tcase_add_test(tc, test_transaction_control_refused);
 	tcase_add_test(tc, test_own_wrapper_dropped);
+	tcase_add_test(tc, test_wrapper_must_be_bare);
 	tcase_add_test(tc, test_implicit_commit_taken_over);
 	tcase_add_test(tc, test_dml_groups_between_ddl);
 	tcase_add_test(tc, test_no_transactional_ddl_dml_failure);
