@@ -3,6 +3,7 @@
  * progress, single-transaction runs, dry runs, redo, repair, baseline. */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,29 @@ static const char *current_user(void)
 	else
 		snprintf(name, sizeof(name), "uid %ld", (long)geteuid());
 	return name;
+}
+
+/* Puts the text of `fmt` in front of err->message; returns err->code. */
+static int error_prefix(strata_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int error_prefix(strata_error *err, const char *fmt, ...)
+{
+	char head[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(head, sizeof(head), fmt, ap);
+	va_end(ap);
+	strbuf sb = STRBUF_INIT;
+	strbuf_puts(&sb, head);
+	strbuf_puts(&sb, err->message);
+	if (!sb.oom) {
+		size_t n = sb.len < sizeof(err->message) ? sb.len : sizeof(err->message) - 1;
+		memcpy(err->message, sb.buf, n);
+		err->message[n] = '\0';
+	}
+	strbuf_release(&sb);
+	return err->code;
 }
 
 static strata_error *use_err(strata_error *err, strata_error *local)
@@ -91,7 +115,7 @@ static int begin_run(strata *db, strata_history *h, strata_error *err)
 		return strata_error_set(err, STRATA_EPLAN,
 		                        "the history table has format %d, newer than this strata understands (%d); upgrade strata",
 		                        h->view.format, STRATA_HISTORY_FORMAT);
-	if (!rc && h->view.format == 0) {
+	if (!rc && h->view.format < STRATA_HISTORY_FORMAT) {
 		strata_history_row fmt = { 0 };
 		char num[16];
 		snprintf(num, sizeof(num), "%d", STRATA_HISTORY_FORMAT);
@@ -100,7 +124,26 @@ static int begin_run(strata *db, strata_history *h, strata_error *err)
 		fmt.checksum = (char *)"";
 		fmt.state = STRATA_STATE_PENDING;
 		fmt.applied_by = (char *)"strata " STRATA_VERSION_STRING;
-		rc = d->history_insert(db->conn, db->table, &fmt, err);
+		if (h->view.format == 0) {
+			rc = d->history_insert(db->conn, db->table, &fmt, err);
+		} else if (d->version < 2 || !d->history_upgrade) {
+			/* a driver that cannot upgrade keeps its own layout, and
+			 * the format row keeps saying which one it is */
+			return rc;
+		} else {
+			/* an older layout: brought up to date in place, under the
+			 * lock, then the format row says so */
+			int from = h->view.format;
+			rc = d->history_upgrade(db->conn, db->table, from, err);
+			if (rc)
+				return error_prefix(err, "upgrading history table %s from format %d: ",
+				                           db->table, from);
+			rc = d->history_update(db->conn, db->table, &fmt, err);
+			if (!rc)
+				strata_log(db, STRATA_LOG_INFO,
+				           "history table %s upgraded from format %d to %d",
+				           db->table, from, STRATA_HISTORY_FORMAT);
+		}
 		if (!rc)
 			h->view.format = STRATA_HISTORY_FORMAT;
 	}
@@ -423,18 +466,10 @@ static int reset_session(strata *db, strata_error *err)
  * table. Returns err->code. */
 static int history_error(const step_ctx *s, strata_error *err)
 {
-	strbuf sb = STRBUF_INIT;
-	strbuf_printf(&sb, "could not record migration %s%s%s in history table %s: %s",
-	              s->version, s->name && *s->name ? "_" : "",
-	              s->name ? s->name : "", s->db->table, err->message);
-	if (!sb.oom) {
-		size_t n = sb.len < sizeof(err->message) ? sb.len : sizeof(err->message) - 1;
-		memcpy(err->message, sb.buf, n);
-		err->message[n] = '\0';
-	}
-	strbuf_release(&sb);
 	snprintf(err->version, sizeof(err->version), "%s", s->version);
-	return err->code;
+	return error_prefix(err, "could not record migration %s%s%s in history table %s: ",
+	                    s->version, s->name && *s->name ? "_" : "",
+	                    s->name ? s->name : "", s->db->table);
 }
 
 /* After a lock wait expired (attempt 1, 2, ...): whether to try again;

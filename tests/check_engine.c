@@ -395,11 +395,38 @@ START_TEST(test_format_row_inserted_once)
 	ck_assert_int_eq(down(0, NULL, NULL), 0);
 	const strata_history_row *f = fake_row(STRATA_HISTORY_FORMAT_ROW);
 	ck_assert_ptr_nonnull(f);
-	ck_assert_str_eq(f->name, "1");
+	char num[16];
+	snprintf(num, sizeof(num), "%d", STRATA_HISTORY_FORMAT);
+	ck_assert_str_eq(f->name, num);
 	ck_assert_int_eq(f->state, STRATA_STATE_PENDING);
 	ck_assert_int_eq(fake_traced("insert(~format,meta)"), 1);
+	ck_assert_int_eq(fake_traced("upgrade"), 0);
 	ck_assert_uint_eq(fake.nrows, 2); /* the format row and 1 */
 	ck_assert_int_eq(fake.calls.history_ensure, 3);
+}
+END_TEST
+
+START_TEST(test_format_upgraded)
+{
+	/* a table of format 1 (whole milliseconds): the driver upgrades it
+	 * under the lock, then the format row says so, once */
+	strata_history_row f = { 0 };
+	f.version = (char *)STRATA_HISTORY_FORMAT_ROW;
+	f.name = (char *)"1";
+	f.checksum = (char *)"";
+	f.state = STRATA_STATE_PENDING;
+	fake_put_row(&f);
+	write_simple("1", "a");
+	open_url("fake:test");
+	load();
+	ck_assert_int_eq(up(0, NULL, NULL), 0);
+	ck_assert_int_eq(fake_traced("lock ensure list upgrade(1) update(~format,meta,0)"), 1);
+	char num[16];
+	snprintf(num, sizeof(num), "%d", STRATA_HISTORY_FORMAT);
+	ck_assert_str_eq(fake_row(STRATA_HISTORY_FORMAT_ROW)->name, num);
+	ck_assert_int_eq(fake_row("1")->state, STRATA_STATE_APPLIED);
+	ck_assert_int_eq(down(0, NULL, NULL), 0);
+	ck_assert_int_eq(fake_traced("upgrade"), 1);
 }
 END_TEST
 
@@ -2021,6 +2048,7 @@ Suite *engine_suite(void)
 	tcase_add_test(tc, test_up_count_and_target);
 	tcase_add_test(tc, test_up_null_err_and_options);
 	tcase_add_test(tc, test_format_row_inserted_once);
+	tcase_add_test(tc, test_format_upgraded);
 	tcase_add_test(tc, test_events_in_order);
 	suite_add_tcase(s, tc);
 

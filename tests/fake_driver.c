@@ -316,6 +316,16 @@ static int f_tx_state(strata_conn *c)
 	return fake.in_tx ? STRATA_TX_OPEN : STRATA_TX_NONE;
 }
 
+static int f_history_upgrade(strata_conn *c, const char *table, int from,
+                             strata_error *err)
+{
+	(void)c;
+	(void)table;
+	(void)err;
+	trace("upgrade(%d)", from);
+	return 0;
+}
+
 static int f_session_reset(strata_conn *c, strata_error *err)
 {
 	(void)c;
@@ -477,7 +487,8 @@ static const char *const nodl_schemes[] = { "fake-nodl", NULL };
 	.history_update = f_history_update,             \
 	.history_delete = f_history_delete,             \
 	.tx_state = f_tx_state,                         \
-	.session_reset = f_session_reset
+	.session_reset = f_session_reset,               \
+	.history_upgrade = f_history_upgrade
 
 static const strata_driver fake_driver = {
 	FAKE_SLOTS,

@@ -153,6 +153,7 @@ typedef struct my_conn {
 	} cache[MY_STMT_CACHE];
 	struct timespec tx_start; /* when begin() ran */
 	int in_tx;
+	char ms[32];              /* the duration bound to a history write */
 	int aborted;              /* the last statement's error rolled back
 	                             the transaction (deadlock, lost
 	                             connection): tx_state */
@@ -1518,10 +1519,30 @@ static int my_history_ensure(strata_conn *conn, const char *table,
 		"statements_total INT NOT NULL DEFAULT 0, "
 		"down_sql LONGTEXT, "
 		"applied_at DATETIME(3) NOT NULL, "
-		"duration_ms BIGINT NOT NULL DEFAULT 0, "
+		"duration_ms DOUBLE NOT NULL DEFAULT 0, "
 		"applied_by VARCHAR(255), "
 		"last_error TEXT"
 		") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+	my_name_free(&n);
+	if (!sql)
+		return my_nomem(err);
+	rc = my_query(c->db, sql, err);
+	free(sql);
+	return rc;
+}
+
+/* history_upgrade: format 1 kept duration_ms in whole milliseconds. */
+static int my_history_upgrade(strata_conn *conn, const char *table, int from,
+                              strata_error *err)
+{
+	my_conn *c = (my_conn *)conn;
+	if (from >= 2)
+		return 0;
+	my_name n;
+	int rc = my_name_parse(c, &n, table, err);
+	if (rc)
+		return rc;
+	char *sql = my_history_sql(&n, "ALTER TABLE %s MODIFY duration_ms DOUBLE NOT NULL DEFAULT 0");
 	my_name_free(&n);
 	if (!sql)
 		return my_nomem(err);
@@ -1574,7 +1595,7 @@ static int my_row_read(MYSQL_ROW r, unsigned long *lens,
 	}
 	row->statements_done = r[4] ? strtol(r[4], NULL, 10) : 0;
 	row->statements_total = r[5] ? strtol(r[5], NULL, 10) : 0;
-	row->duration = r[8] ? (double)strtoll(r[8], NULL, 10) / 1000.0 : 0;
+	row->duration = r[8] ? strtod(r[8], NULL) / 1000.0 : 0;
 	int rc = 0;
 	if (!state || strata_history_state_parse(state, &row->state) != 0)
 		rc = strata_error_set(err, STRATA_EINTERNAL,
@@ -1682,7 +1703,7 @@ static double my_tx_elapsed(const my_conn *c)
 /* Fills p[0..10): name, checksum, state, done, total, down_sql,
  * duration_ms, applied_by, last_error, version (the order of the
  * placeholders in both the insert and the update). */
-static void my_row_params(const my_conn *c, my_param *p,
+static void my_row_params(my_conn *c, my_param *p,
                           const strata_history_row *row, const char *state)
 {
 	const char *by = row->applied_by;
@@ -1700,8 +1721,9 @@ static void my_row_params(const my_conn *c, my_param *p,
 	p[4].is_int = 1;
 	p[4].i = row->statements_total;
 	p[5].s = row->down_sql;
-	p[6].is_int = 1;
-	p[6].i = secs > 0 ? (long long)(secs * 1000.0 + 0.5) : 0;
+	/* milliseconds to the microsecond, as text (the column is DOUBLE) */
+	snprintf(c->ms, sizeof(c->ms), "%.3f", secs > 0 ? secs * 1000.0 : 0.0);
+	p[6].s = c->ms;
 	p[7].s = by;
 	p[8].s = row->last_error;
 	p[9].s = row->version;
@@ -2090,4 +2112,5 @@ const strata_driver strata_driver_mysql = {
 	.server_version = my_server_version,
 	.tx_state = my_tx_state,
 	.session_reset = my_session_reset,
+	.history_upgrade = my_history_upgrade,
 };

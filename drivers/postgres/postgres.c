@@ -111,7 +111,7 @@
  * a --single-transaction, when this migration's part began), computed by
  * the server. */
 #define PG_TX_ELAPSED_MS \
-	"(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::bigint"
+	"(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::float8"
 #define PG_HISTORY_COLUMNS \
 	"version, name, checksum, state, statements_done, statements_total, " \
 	"down_sql, applied_at, duration_ms, applied_by, last_error"
@@ -1140,7 +1140,7 @@ static int pg_history_ensure(strata_conn *conn, const char *table,
 		"statements_total integer NOT NULL DEFAULT 0, "
 		"down_sql text, "
 		"applied_at timestamptz NOT NULL DEFAULT now(), "
-		"duration_ms bigint NOT NULL DEFAULT 0, "
+		"duration_ms double precision NOT NULL DEFAULT 0, "
 		"applied_by text, "
 		"last_error text)");
 	if (!rc && !sql)
@@ -1200,7 +1200,7 @@ static int pg_row_read(const PGresult *res, int r, strata_history_row *row,
 	}
 	row->statements_done = atol(PQgetvalue(res, r, 4));
 	row->statements_total = atol(PQgetvalue(res, r, 5));
-	row->duration = (double)atoll(PQgetvalue(res, r, 8)) / 1000.0;
+	row->duration = strtod(PQgetvalue(res, r, 8), NULL) / 1000.0;
 	int rc = 0;
 	if (row->version && strcmp(row->version, STRATA_HISTORY_FORMAT_ROW) == 0)
 		row->state = STRATA_STATE_PENDING;
@@ -1285,7 +1285,8 @@ static int pg_state_text(const strata_history_row *row, const char **out,
 	return 0;
 }
 
-/* Fills `t` from `row`: $8 is the duration in ms, -1 for "since BEGIN". */
+/* Fills `t` from `row`: $8 is the duration in ms (to the microsecond),
+ * -1 for "since BEGIN". */
 static int pg_row_text_fill(pg_row_text *t, const strata_history_row *row,
                             strata_error *err)
 {
@@ -1298,11 +1299,10 @@ static int pg_row_text_fill(pg_row_text *t, const strata_history_row *row,
 	const char *by = row->applied_by;
 	if (!by || !*by)
 		by = getenv("USER");
-	long long ms = row->duration < 0 ? -1 :
-	               (long long)(row->duration * 1000.0 + 0.5);
+	double ms = row->duration < 0 ? -1.0 : row->duration * 1000.0;
 	snprintf(t->done, sizeof(t->done), "%ld", row->statements_done);
 	snprintf(t->total, sizeof(t->total), "%ld", row->statements_total);
-	snprintf(t->ms, sizeof(t->ms), "%lld", ms);
+	snprintf(t->ms, sizeof(t->ms), "%.3f", ms);
 	t->v[0] = row->version;
 	t->v[1] = row->name ? row->name : "";
 	t->v[2] = row->checksum;
@@ -1317,7 +1317,7 @@ static int pg_row_text_fill(pg_row_text *t, const strata_history_row *row,
 }
 
 #define PG_DURATION_EXPR(ms) \
-	"CASE WHEN " ms "::bigint < 0 THEN " PG_TX_ELAPSED_MS " ELSE " ms "::bigint END"
+	"CASE WHEN " ms "::float8 < 0 THEN " PG_TX_ELAPSED_MS " ELSE " ms "::float8 END"
 #define PG_INSERT_SQL \
 	"INSERT INTO %s (" PG_HISTORY_COLUMNS ") VALUES ($1, $2, $3, $4, " \
 	"$5::integer, $6::integer, $7, clock_timestamp(), " \
@@ -1328,6 +1328,17 @@ static int pg_row_text_fill(pg_row_text *t, const strata_history_row *row,
 	"down_sql = $7, applied_at = clock_timestamp(), duration_ms = " \
 	PG_DURATION_EXPR("$8") ", applied_by = coalesce($9::text, session_user::text), " \
 	"last_error = $10 WHERE version = $1"
+
+/* history_upgrade: format 1 kept duration_ms in whole milliseconds. */
+static int pg_history_upgrade(strata_conn *conn, const char *table, int from,
+                              strata_error *err)
+{
+	if (from >= 2)
+		return 0;
+	return pg_name_params((pg_conn *)conn, table,
+	                      "ALTER TABLE %s ALTER COLUMN duration_ms TYPE double precision",
+	                      0, NULL, NULL, err);
+}
 
 static int pg_history_insert(strata_conn *conn, const char *table,
                              const strata_history_row *row, strata_error *err)
@@ -2393,4 +2404,5 @@ const strata_driver strata_driver_postgres = {
 	.exec_stmt = pg_exec_stmt,
 	.tx_state = pg_tx_state,
 	.session_reset = pg_session_reset,
+	.history_upgrade = pg_history_upgrade,
 };

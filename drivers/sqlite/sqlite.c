@@ -908,7 +908,7 @@ static int sq_history_ensure(strata_conn *conn, const char *table,
 		"statements_total INTEGER NOT NULL DEFAULT 0, "
 		"down_sql TEXT, "
 		"applied_at TEXT NOT NULL, "
-		"duration_ms INTEGER NOT NULL DEFAULT 0, "
+		"duration_ms REAL NOT NULL DEFAULT 0, "
 		"applied_by TEXT, "
 		"last_error TEXT)");
 	rc = sql ? sq_exec_own(c, sql, err) : sq_nomem(err);
@@ -990,7 +990,7 @@ static int sq_row_read(sqlite3_stmt *st, strata_history_row *row,
 	}
 	row->statements_done = (long)sqlite3_column_int64(st, 4);
 	row->statements_total = (long)sqlite3_column_int64(st, 5);
-	row->duration = (double)sqlite3_column_int64(st, 8) / 1000.0;
+	row->duration = sqlite3_column_double(st, 8) / 1000.0;
 	int rc = 0;
 	if (row->version && strcmp(row->version, STRATA_HISTORY_FORMAT_ROW) == 0)
 		row->state = STRATA_STATE_PENDING;
@@ -1104,7 +1104,7 @@ static int sq_bind_row(sqlite3_stmt *st, const strata_history_row *row,
 		by = getenv("USER");
 	if (!by || !*by)
 		by = "unknown";
-	double ms = row->duration > 0 ? row->duration * 1000.0 + 0.5 : 0.0;
+	double ms = row->duration > 0 ? row->duration * 1000.0 : 0.0;
 	int rc = sqlite3_bind_text(st, 1, row->version, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(st, 2, row->name ? row->name : "", -1, SQLITE_STATIC);
@@ -1119,7 +1119,7 @@ static int sq_bind_row(sqlite3_stmt *st, const strata_history_row *row,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(st, 7, row->down_sql, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 8, (sqlite3_int64)ms);
+		rc = sqlite3_bind_double(st, 8, ms);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(st, 9, by, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)

@@ -16,7 +16,8 @@
 #ifdef STRATA_DLOPEN
 
 #define SQLITE_SYMBOLS(X) \
-	X(sqlite3_bind_int64) X(sqlite3_bind_text) X(sqlite3_busy_timeout) \
+	X(sqlite3_bind_double) X(sqlite3_bind_int64) X(sqlite3_bind_text) \
+	X(sqlite3_busy_timeout) X(sqlite3_column_double) \
 	X(sqlite3_changes) X(sqlite3_close) X(sqlite3_close_v2) \
 	X(sqlite3_column_int) X(sqlite3_column_int64) \
 	X(sqlite3_column_text) X(sqlite3_column_type) \
@@ -32,6 +33,7 @@ STRATA_DYNLIB(sq, sq_load, SQLITE_SYMBOLS, "the SQLite library",
               STRATA_SQLITE_SONAME)
 
 /* From here on the driver's calls go through the table. */
+#define sqlite3_bind_double           (sq.sqlite3_bind_double)
 #define sqlite3_bind_int64            (sq.sqlite3_bind_int64)
 #define sqlite3_bind_text             (sq.sqlite3_bind_text)
 #define sqlite3_busy_timeout          (sq.sqlite3_busy_timeout)
@@ -39,6 +41,7 @@ STRATA_DYNLIB(sq, sq_load, SQLITE_SYMBOLS, "the SQLite library",
 #define sqlite3_close                 (sq.sqlite3_close)
 #define sqlite3_close_v2              (sq.sqlite3_close_v2)
 #define sqlite3_column_int            (sq.sqlite3_column_int)
+#define sqlite3_column_double         (sq.sqlite3_column_double)
 #define sqlite3_column_int64          (sq.sqlite3_column_int64)
 #define sqlite3_column_text           (sq.sqlite3_column_text)
 #define sqlite3_column_type           (sq.sqlite3_column_type)

@@ -180,13 +180,14 @@ typedef enum strata_history_op {
  *   statements_done, statements_total   integer
  *   down_sql       text, nullable
  *   applied_at     text or timestamp, UTC
- *   duration_ms    integer
+ *   duration_ms    floating point: milliseconds, fractions kept
+ *                  (format 1: integer)
  *   applied_by     text, nullable
  *   last_error     text, nullable
  * plus a format row: version "~format", state "meta", name = format number.
  * `table` may be "schema.table": quote each part, never paste it.
  */
-#define STRATA_HISTORY_FORMAT 1
+#define STRATA_HISTORY_FORMAT 2
 #define STRATA_HISTORY_FORMAT_ROW "~format"
 
 struct strata_driver {

@@ -32,6 +32,10 @@ if [[ -z ${STRATA:-} ]]; then
 	fi
 fi
 BACKEND=${STRATA_CLI_BACKEND:-${STRATA_TEST_URL_KIND:-sqlite}}
+# the history table format this build writes (its '~format' row's name)
+FORMAT=$(sed -n 's/^#define STRATA_HISTORY_FORMAT \([0-9][0-9]*\)$/\1/p' \
+	"$here/../../include/strata/driver.h")
+[[ -n $FORMAT ]] || { echo "test_cli.sh: no STRATA_HISTORY_FORMAT in include/strata/driver.h" >&2; exit 99; }
 RUNID=$$$((RANDOM % 1000))
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/strata-cli.XXXXXX") || exit 99
@@ -555,7 +559,7 @@ test_up_all() {
 	expect_no_err
 	expect_eq "$(hist_rows)" 3 "history rows"
 	expect_eq "$(hist "name, state, statements_done, statements_total" $V2)" "create_posts|applied|2|2" "history row of $V2"
-	expect_eq "$(hist "state, name" '~format')" "meta|1" "format row"
+	expect_eq "$(hist "state, name" '~format')" "meta|$FORMAT" "format row"
 	hist checksum $V1 | grep -Eq '^sha256:[0-9a-f]{64}$' || fail "checksum of $V1: $(hist checksum $V1)"
 	hist down_sql $V3 | grep -q "drop table ${P}tags" || fail "down SQL of $V3 not stored"
 	hist applied_at $V1 | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}' || fail "applied_at of $V1: $(hist applied_at $V1)"
@@ -2607,6 +2611,38 @@ EOF
 	expect_eq "$(q "select count(*) from ${P}users")" 1 "rows"
 }
 
+# A history table of format 1 (duration_ms in whole milliseconds) is
+# upgraded in place by the first run that takes the lock; its rows stay.
+test_history_format_upgrade() {
+	local ts=text ms=bigint dt=timestamptz
+	case $BACKEND in
+	sqlite) ms=INTEGER dt=TEXT ;;
+	mysql) ts="varchar(255)" ms=BIGINT dt="DATETIME(3)" ;;
+	esac
+	[[ $BACKEND == sqlite ]] && mkdir -p "$(dirname "$DB")" && : >"$DB"
+	q "create table $H (version $ts not null primary key, name $ts not null, checksum $ts, state $ts not null, statements_done integer not null default 0, statements_total integer not null default 0, down_sql $ts, applied_at $dt not null, duration_ms $ms not null default 0, applied_by $ts, last_error $ts)"
+	q "insert into $H (version, name, checksum, state, applied_at, duration_ms) values ('~format', '1', '', 'meta', '2024-01-01 00:00:00', 0)"
+	q "insert into $H (version, name, checksum, state, statements_done, statements_total, applied_at, duration_ms) values ('$V1', 'create_users', '', 'applied', 1, 1, '2024-01-01 00:00:00', 7)"
+	std_migrations
+	s status
+	expect_rc 0
+	expect_out "1 applied, 2 pending"
+	s up
+	expect_rc 0
+	expect_eq "$(hist name '~format')" "$FORMAT" "format row after the upgrade"
+	expect_eq "$(hist_rows)" 3 "history rows"
+	case $BACKEND in
+	postgres) expect_eq "$(q "select data_type from information_schema.columns where table_name = '$H' and column_name = 'duration_ms' and table_schema = current_schema()")" "double precision" "duration_ms type" ;;
+	mysql) expect_eq "$(q "select data_type from information_schema.columns where table_name = '$H' and column_name = 'duration_ms' and table_schema = database()")" "double" "duration_ms type" ;;
+	esac
+	expect_eq "$(q "select duration_ms from $H where version = '$V1'" | sed 's/\.0*$//')" 7 "the old row's duration"
+	s status --json
+	expect_rc 0
+	s up
+	expect_rc 0
+	expect_eq "$(hist name '~format')" "$FORMAT" "format row after the next run"
+}
+
 # ------------------------------------------------------------------------
 
 echo "# strata CLI tests: backend $BACKEND, binary $STRATA"
@@ -2698,6 +2734,7 @@ t "MySQL: USE moves neither history nor the next migration" test_mysql_use
 t "MySQL: DDL through EXECUTE is recorded statement by statement" test_mysql_execute_ddl
 t "MySQL: an implicit commit the splitter cannot see is noticed" test_mysql_implicit_commit_noticed
 t "MySQL: killed during DML after DDL, up resumes without a question" test_mysql_kill_after_ddl
+t "a history table of format 1 is upgraded in place" test_history_format_upgrade
 
 echo "1..$N"
 echo "# $((N - failed - skipped)) passed, $failed failed, $skipped skipped in $(($(date +%s) - start)) s"
