@@ -14,7 +14,13 @@
 #   - a statement-by-statement one, restarted in a statement that shares a
 #     transaction with its progress update: exit 12, the row running or
 #     failed at that statement with the effects of the ones before; the
-#     next up resumes by itself and the effects are there once.
+#     next up resumes by itself and the effects are there once;
+#   - restarted in the statement right after a DDL one (statement by
+#     statement; on MySQL also a transactional migration whose DDL
+#     commits implicitly): the row records the DDL as done and the next
+#     up resumes by itself.
+# It counts the resumes that stopped with the in-doubt question (exit 7):
+# with no DDL in flight at any restart, there must be none.
 # The fault placement and helpers are those of test_faults.sh (lib.sh).
 #
 # Environment: STRATA (the binary), top_srcdir (for scripts/servers.sh).
@@ -69,6 +75,15 @@ restart_when() {
 	wait_bg
 }
 
+# resumed WHAT NAME: the plain `up` NAME resumed by itself (exit 0); one
+# that stopped with the in-doubt question (exit 7) is counted.
+RESUMES=0 QUESTIONS=0
+resumed() {
+	RESUMES=$((RESUMES + 1))
+	[ "$RC" = 7 ] && QUESTIONS=$((QUESTIONS + 1))
+	expect_rc "$1: the next up resumes by itself" "$2" 0
+}
+
 v=$(V 2)   # every case's migration under test
 for BACKEND in $BACKENDS; do
 	case $BACKEND in
@@ -120,13 +135,65 @@ for BACKEND in $BACKENDS; do
 	expect_eq "$BACKEND: restart during a stepwise migration: effects of statements 1-2 only" "$(rows r3_t)" "1"
 	set_secs r3 0
 	run r3b up
-	expect_rc "$BACKEND: restart during a stepwise migration: the next up resumes and completes" r3b 0
+	resumed "$BACKEND: restart during a stepwise migration" r3b
 	expect_eq "$BACKEND: restart during a stepwise migration: then applied" "$(hist "$v")" "applied|4"
 	expect_eq "$BACKEND: restart during a stepwise migration: effects exactly once" "$(rows r3_t)" "1,2"
+
+	# ---- 10. the statement right after a DDL one, restarted (the DDL's
+	# progress is written with it, not deferred to a later commit).
+	case_begin "${BACKEND}_rddl"
+	set_secs r4 30
+	migration "${v}_ddl_restart.sql" <<-EOF
+	-- migrate:up transaction:false
+	CREATE TABLE r4_t (id int);
+	$(sleep_sql r4)
+	INSERT INTO r4_t VALUES (1);
+	-- migrate:down
+	DROP TABLE r4_t;
+	EOF
+	run_bg r4 up
+	restart_when "$(in_sleep r4)" "statement after a DDL"
+	expect_connlost r4 "$BACKEND: restart after a DDL statement"
+	expect_interrupted_row "$v" 1 "$BACKEND: restart after a DDL statement"
+	set_secs r4 0
+	run r4b up
+	resumed "$BACKEND: restart after a DDL statement" r4b
+	expect_eq "$BACKEND: restart after a DDL statement: then applied" "$(hist "$v")" "applied|3"
+	expect_eq "$BACKEND: restart after a DDL statement: effects exactly once" "$(rows r4_t)" "1"
+
+	# ---- 11. MySQL: a transactional migration whose DDL commits
+	# implicitly; strata takes over and records it, so a restart in the
+	# next statement resumes without a question.
+	if [ "$BACKEND" = mysql ]; then
+		case_begin "${BACKEND}_rimpl"
+		set_secs r5 30
+		migration "${v}_implicit_restart.sql" <<-EOF
+		-- migrate:up
+		INSERT INTO fx_ctl VALUES ('r5_before', 0);
+		CREATE TABLE r5_t (id int);
+		$(sleep_sql r5)
+		INSERT INTO r5_t VALUES (1);
+		-- migrate:down
+		DROP TABLE r5_t;
+		EOF
+		run_bg r5 up
+		restart_when "$(in_sleep r5)" "statement after an implicit commit"
+		expect_connlost r5 "$BACKEND: restart after an implicit commit"
+		expect_interrupted_row "$v" 2 "$BACKEND: restart after an implicit commit"
+		expect_eq "$BACKEND: restart after an implicit commit: the DML before the DDL landed" \
+			"$(q "SELECT COUNT(*) FROM fx_ctl WHERE k = 'r5_before'")" 1
+		set_secs r5 0
+		run r5b up
+		resumed "$BACKEND: restart after an implicit commit" r5b
+		expect_eq "$BACKEND: restart after an implicit commit: then applied" "$(hist "$v")" "applied|4"
+		expect_eq "$BACKEND: restart after an implicit commit: effects exactly once" "$(rows r5_t)" "1"
+	fi
 
 	db_teardown
 done
 BACKEND=
+echo "# resumes after a restart: $RESUMES, of which needed a question: $QUESTIONS"
+expect_eq "no resume needed a question (no DDL was in flight)" "$QUESTIONS" 0
 
 echo "1..$N"
 [ "$FAILED" -eq 0 ]
