@@ -119,6 +119,9 @@ static int valid_name(const char *s)
 	return 1;
 }
 
+/* The longest NAME `strata new` takes. */
+#define CLI_NEW_NAME_MAX 200
+
 int cli_check_new(cli_ctx *ctx)
 {
 	const cli_options *o = ctx->o;
@@ -130,7 +133,15 @@ int cli_check_new(cli_ctx *ctx)
 			cli_errorf(ctx->out, "new needs a NAME, e.g. strata new create_users");
 		return CLI_EXIT_USAGE;
 	}
-	if (strlen(o->args[0]) > 200 || !valid_name(o->args[0])) {
+	size_t len = strlen(o->args[0]);
+	if (len > CLI_NEW_NAME_MAX) {
+		/* the file name (version, '_', name, ".down.sql") must stay
+		 * under the 255 bytes most file systems allow */
+		cli_errorf(ctx->out, "bad migration name: too long (%zu characters, at most %d)",
+		           len, CLI_NEW_NAME_MAX);
+		return CLI_EXIT_USAGE;
+	}
+	if (!valid_name(o->args[0])) {
 		cli_errorf(ctx->out, "bad migration name '%s': use letters, digits, _ and - only",
 		           o->args[0]);
 		return CLI_EXIT_USAGE;

@@ -491,6 +491,11 @@ test_new() {
 	expect_error 2 "bad migration name 'bad name!'"
 	run -d "$dir" new ../escape
 	expect_error 2 "bad migration name"
+	run -d "$dir" new "$(printf 'a%.0s' {1..300})"
+	expect_error 2 "bad migration name: too long \\(300 characters, at most 200\\)"
+	run -d "$T/long" new "$(printf 'a%.0s' {1..200})"
+	expect_rc 0
+	expect_eq "$(find "$T/long" -type f | wc -l | tr -d ' ')" 1 "files after a 200-letter name"
 	run -d "$dir" new
 	expect_error 2 "new needs a NAME"
 	run -d "$dir" new one two
