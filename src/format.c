@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,24 @@ void strata_format_classify(strata_file_name *out, const char *filename,
 	out->kind = kind;
 }
 
+/* A failure reading the file at `path`: the message says what, err->file
+ * says which (printed once, in front). Returns `code`. */
+static int read_error(strata_error *err, int code, const char *path,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int read_error(strata_error *err, int code, const char *path,
+                      const char *fmt, ...)
+{
+	char msg[sizeof(err->message)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	strata_error_set(err, code, "%s", msg);
+	snprintf(err->file, sizeof(err->file), "%s", path);
+	return code;
+}
+
 int strata_read_file_at(char **out, size_t *len, int dirfd, const char *name,
                         const char *path, strata_error *err)
 {
@@ -151,42 +170,42 @@ int strata_read_file_at(char **out, size_t *len, int dirfd, const char *name,
 	 * for a writer forever; it is refused below as not a regular file */
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
-		return strata_error_set(err, STRATA_EIO, "cannot open %s: %s",
-		                        path, strerror(errno));
+		return read_error(err, STRATA_EIO, path, "cannot open it: %s",
+		                  strerror(errno));
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return strata_error_set(err, STRATA_EIO, "%s is not a regular file",
-		                        path);
+		return read_error(err, STRATA_EIO, path, "not a regular file");
 	}
 	/* O_NONBLOCK stays: it changes nothing for a regular file's reads,
 	 * and clearing it cost two system calls per migration file */
 	if ((unsigned long long)st.st_size > STRATA_MAX_FILE) {
 		close(fd);
-		return strata_error_set(err, STRATA_EIO,
-		                        "%s is too large (%lld bytes; the limit is %u MiB)",
-		                        path, (long long)st.st_size,
-		                        STRATA_MAX_FILE / (1024u * 1024u));
+		return read_error(err, STRATA_EIO, path,
+		                  "too large (%lld bytes; the limit is %u MiB)",
+		                  (long long)st.st_size, STRATA_MAX_FILE / (1024u * 1024u));
 	}
 	size_t cap = (size_t)st.st_size + 1, used = 0;
 	char *buf = malloc(cap);
 	if (!buf) {
 		close(fd);
-		return strata_error_set(err, STRATA_ENOMEM, "out of memory reading %s", path);
+		return read_error(err, STRATA_ENOMEM, path, "out of memory reading it");
 	}
 	for (;;) {
 		if (used + 1 >= cap) {
 			if (cap > STRATA_MAX_FILE) {
 				free(buf);
 				close(fd);
-				return strata_error_set(err, STRATA_EIO, "%s is too large", path);
+				return read_error(err, STRATA_EIO, path,
+				                  "too large (over %u MiB)",
+				                  STRATA_MAX_FILE / (1024u * 1024u));
 			}
 			char *p = realloc(buf, cap * 2);
 			if (!p) {
 				free(buf);
 				close(fd);
-				return strata_error_set(err, STRATA_ENOMEM,
-				                        "out of memory reading %s", path);
+				return read_error(err, STRATA_ENOMEM, path,
+				                  "out of memory reading it");
 			}
 			buf = p;
 			cap *= 2;
@@ -198,8 +217,8 @@ int strata_read_file_at(char **out, size_t *len, int dirfd, const char *name,
 			int e = errno;
 			free(buf);
 			close(fd);
-			return strata_error_set(err, STRATA_EIO, "cannot read %s: %s",
-			                        path, strerror(e));
+			return read_error(err, STRATA_EIO, path, "cannot read it: %s",
+			                  strerror(e));
 		}
 		if (r == 0)
 			break;
