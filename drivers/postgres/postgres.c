@@ -526,6 +526,36 @@ static void pg_on_notice(void *arg, const PGresult *res)
 /* Connections                                                          */
 /* ------------------------------------------------------------------ */
 
+/*
+ * The SQLSTATE of a refused connection, from libpq's message: libpq keeps
+ * the server's code of a startup failure to itself, and says "FATAL:" in
+ * English unless the server's lc_messages is set otherwise. "" when the
+ * server did not answer or is not ready (worth waiting for), else a code
+ * of class 28 or 3D, so that `wait` does not wait for a server that is
+ * already up but will never let us in: 28P01 only for a password the
+ * server checked and refused, 3D000 for a missing database, 28000 for a
+ * missing role, a pg_hba.conf refusal, or a password the server asked
+ * for and we did not have.
+ */
+static const char *pg_refusal(PGconn *conn, const char *line)
+{
+	const char *fatal = strstr(line, "FATAL:");
+	if (fatal) {
+		if (strstr(fatal, "password authentication failed"))
+			return "28P01";
+		if (strstr(fatal, "database \"") && strstr(fatal, "does not exist"))
+			return "3D000";
+		if (strstr(fatal, "starting up") || strstr(fatal, "shutting down") ||
+		    strstr(fatal, "in recovery") || strstr(fatal, "too many") ||
+		    strstr(fatal, "remaining connection slots"))
+			return "";
+		return "28000";
+	}
+	if (PQconnectionNeedsPassword(conn))
+		return "28000";
+	return PQconnectionUsedPassword(conn) ? "28000" : "";
+}
+
 /* Connects to `url` (a libpq URI); `dbname` (may be NULL) replaces the
  * database named in it. ECONNECT with libpq's message on one line
  * (EURL for an option value libpq refuses). */
@@ -552,11 +582,7 @@ static int pg_connect(PGconn **out, const char *url, const char *app,
 		return 0;
 	char line[1024];
 	pg_one_line(line, sizeof(line), PQerrorMessage(*out));
-	/* the server answered but refused us: say so, so that `wait`
-	 * does not wait for a server that is already up */
-	const char *refused = PQconnectionNeedsPassword(*out) ||
-	                      PQconnectionUsedPassword(*out) ? "28P01"
-	                    : strstr(line, "does not exist") ? "3D000" : "";
+	const char *refused = pg_refusal(*out, line);
 	PQfinish(*out);
 	*out = NULL;
 	/* libpq checks option values (port=abc, sslmode=bogus) only now */

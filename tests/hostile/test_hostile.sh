@@ -568,7 +568,11 @@ url: mysql closed port, password       | needs mysql | -u "mysql://u:${SECRET}@1
 # an unencoded '/' in the password: see "postgres '/' in the password"
 url: create, '/' in the password       | needs postgres | -u "postgres://u:${SECRET}/x@127.0.0.1:1/db" create | 4 | malformed PostgreSQL URL | raw
 url: wait on a closed port, password   | needs postgres | -u "postgres://u:${SECRET}@127.0.0.1:1/db" wait --wait-timeout 0.2 | 5 | no connection to the database within | raw ml
-url: postgres wrong password           | pg; PW_URL=$(wrong_pw_url "$PG_URL") | -u "$PW_URL" -d "$MIG" up | 5 | cannot connect to PostgreSQL: .*password authentication failed | raw
+url: postgres wrong password           | pg; PW_URL=$(wrong_pw_url "$PG_URL") | -u "$PW_URL" -d "$MIG" up | 5 | cannot connect to PostgreSQL: .*password authentication failed for user "strata" \(SQLSTATE 28P01\)$ | raw
+# the SQLSTATE of a refused login is read from the server's FATAL line
+# (libpq keeps the code to itself): 28P01 only for a refused password
+url: postgres missing database         | pg; PW_URL=$(with_db "$PG_URL" strata_no_such_db) | -u "$PW_URL" -d "$MIG" up | 5 | database "strata_no_such_db" does not exist \(SQLSTATE 3D000\)$ | raw
+url: postgres password not supplied    | pg; PW_URL=$(sed -E 's#//([^:@/]*):[^@/]*@#//\1@#' <<<"$PG_URL"); export PGPASSFILE=$T/none | -u "$PW_URL" -d "$MIG" up | 5 | no password supplied \(SQLSTATE 28000\)$ | raw
 url: mysql wrong password with a #     | my; PW_URL=$(wrong_pw_url "$MY_URL") | -u "$PW_URL" -d "$MIG" up | 5 | Access denied | raw
 url: -v shows no password              | pg; file 20240101000003_x.sql '-- migrate:up\nselect $q$ never ends;\n' | -v up | 3 | _x\.sql:2:[0-9]+: .*dollar | ml
 # with an unencoded '/' in the password libpq reads the password as the
