@@ -1178,6 +1178,20 @@ static int sq_history_insert(strata_conn *conn, const char *table,
 		row, NULL, &changes, err);
 }
 
+/* history_upgrade: format 1 declared duration_ms INTEGER. SQLite keeps a
+ * fractional value in an INTEGER column as it is (REAL storage, since it
+ * cannot be converted without loss), and reads it back with
+ * sqlite3_column_double, so a format-1 table needs no change. */
+static int sq_history_upgrade(strata_conn *conn, const char *table, int from,
+                              strata_error *err)
+{
+	(void)conn;
+	(void)table;
+	(void)from;
+	(void)err;
+	return 0;
+}
+
 static int sq_history_update(strata_conn *conn, const char *table,
                              const strata_history_row *row, strata_error *err)
 {
@@ -1425,6 +1439,7 @@ const strata_driver strata_driver_sqlite = {
 	.history_list = sq_history_list,
 	.history_insert = sq_history_insert,
 	.history_update = sq_history_update,
+	.history_upgrade = sq_history_upgrade,
 	.history_delete = sq_history_delete,
 	.apply_tx = sq_apply_tx,
 	.dump_schema = sq_dump_schema,
