@@ -1501,15 +1501,28 @@ static char *my_history_sql(const my_name *n, const char *fmt)
 /* History: ensure and list                                             */
 /* ------------------------------------------------------------------ */
 
-static int my_history_ensure(strata_conn *conn, const char *table,
-                             strata_error *err)
+/* Runs fmt, with its one %s replaced by the history table's quoted
+ * name, as a statement of the driver's own. */
+static int my_history_exec(my_conn *c, const char *table, const char *fmt,
+                           strata_error *err)
 {
-	my_conn *c = (my_conn *)conn;
 	my_name n;
 	int rc = my_name_parse(c, &n, table, err);
 	if (rc)
 		return rc;
-	char *sql = my_history_sql(&n,
+	char *sql = my_history_sql(&n, fmt);
+	my_name_free(&n);
+	if (!sql)
+		return my_nomem(err);
+	rc = my_query(c->db, sql, err);
+	free(sql);
+	return rc;
+}
+
+static int my_history_ensure(strata_conn *conn, const char *table,
+                             strata_error *err)
+{
+	return my_history_exec((my_conn *)conn, table,
 		"CREATE TABLE IF NOT EXISTS %s ("
 		"version VARCHAR(64) NOT NULL PRIMARY KEY, "
 		"name VARCHAR(255) NOT NULL, "
@@ -1522,33 +1535,18 @@ static int my_history_ensure(strata_conn *conn, const char *table,
 		"duration_ms DOUBLE NOT NULL DEFAULT 0, "
 		"applied_by VARCHAR(255), "
 		"last_error TEXT"
-		") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
-	my_name_free(&n);
-	if (!sql)
-		return my_nomem(err);
-	rc = my_query(c->db, sql, err);
-	free(sql);
-	return rc;
+		") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4", err);
 }
 
 /* history_upgrade: format 1 kept duration_ms in whole milliseconds. */
 static int my_history_upgrade(strata_conn *conn, const char *table, int from,
                               strata_error *err)
 {
-	my_conn *c = (my_conn *)conn;
 	if (from >= 2)
 		return 0;
-	my_name n;
-	int rc = my_name_parse(c, &n, table, err);
-	if (rc)
-		return rc;
-	char *sql = my_history_sql(&n, "ALTER TABLE %s MODIFY duration_ms DOUBLE NOT NULL DEFAULT 0");
-	my_name_free(&n);
-	if (!sql)
-		return my_nomem(err);
-	rc = my_query(c->db, sql, err);
-	free(sql);
-	return rc;
+	return my_history_exec((my_conn *)conn, table,
+	                       "ALTER TABLE %s MODIFY duration_ms DOUBLE NOT NULL DEFAULT 0",
+	                       err);
 }
 
 static int my_history_exists(my_conn *c, const my_name *n, int *exists,
