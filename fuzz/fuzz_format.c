@@ -500,7 +500,7 @@ static void check_name(const char *data, size_t len)
 	char *name = malloc(n + 1);
 	/* exactly what strata_format_classify() documents, so that ASan
 	 * sees any write past it */
-	char *scratch = malloc(n + 2);
+	char *scratch = malloc(2 * n + 2);
 	if (!name || !scratch)
 		abort();
 	memcpy(name, data, n);
@@ -509,8 +509,12 @@ static void check_name(const char *data, size_t len)
 	strata_format_classify(&fn, name, scratch);
 	int sql = n >= 4 && strcmp(name + n - 4, ".sql") == 0;
 	int sql_any_case = n >= 4 && strcasecmp(name + n - 4, ".sql") == 0;
-	if (name[0] == '.' || !sql_any_case)
+	if (name[0] == '.')
 		FUZZ_REQUIRE(fn.kind == STRATA_FILE_IGNORED);
+	else if (!sql_any_case)
+		/* named like a migration: refused, or MikroORM's class */
+		FUZZ_REQUIRE(fn.kind == STRATA_FILE_IGNORED || fn.kind == STRATA_FILE_BAD ||
+		             fn.kind == STRATA_FILE_MIKRO);
 	else if (!sql)
 		FUZZ_REQUIRE(fn.kind == STRATA_FILE_BAD); /* "x.SQL" */
 	else
@@ -520,8 +524,28 @@ static void check_name(const char *data, size_t len)
 		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
 			FUZZ_REQUIRE(fn.kind == STRATA_FILE_IGNORED ||
 			             fn.kind == STRATA_FILE_BAD);
+	if (fn.kind == STRATA_FILE_BAD)
+		FUZZ_REQUIRE(fn.why || sql);
 	if (fn.kind == STRATA_FILE_IGNORED || fn.kind == STRATA_FILE_BAD) {
 		FUZZ_REQUIRE(fn.version == NULL && fn.name == NULL);
+	} else if (fn.kind == STRATA_FILE_MIKRO) {
+		/* Migration<version>[_x].ext, named by its base name */
+		size_t nn = strlen(fn.name);
+		FUZZ_REQUIRE(strata_version_valid(fn.version, strlen(fn.version)));
+		FUZZ_REQUIRE(nn < n && memcmp(name, fn.name, nn) == 0 && name[nn] == '.' &&
+		             !strchr(name + nn + 1, '.'));
+		FUZZ_REQUIRE(is_concat(fn.name, "Migration", fn.version, "") ||
+		             (strncmp(fn.name, "Migration", 9) == 0 &&
+		              strncmp(fn.name + 9, fn.version, strlen(fn.version)) == 0 &&
+		              fn.name[9 + strlen(fn.version)] == '_'));
+	} else if (fn.dialect || fn.autocommit) {
+		/* pop: <version>_<name>[.<dialect>][.autocommit].up/down.sql */
+		const char *suffix = fn.kind == STRATA_FILE_PAIR_UP ? ".up.sql" : ".down.sql";
+		FUZZ_REQUIRE(fn.kind == STRATA_FILE_PAIR_UP || fn.kind == STRATA_FILE_PAIR_DOWN);
+		size_t lv = strlen(fn.version), ln = strlen(fn.name), ls = strlen(suffix);
+		FUZZ_REQUIRE(n > lv + 1 + ln + ls && memcmp(name, fn.version, lv) == 0 &&
+		             name[lv] == '_' && memcmp(name + lv + 1, fn.name, ln) == 0 &&
+		             name[lv + 1 + ln] == '.' && strcmp(name + n - ls, suffix) == 0);
 	} else {
 		FUZZ_REQUIRE(fn.version && fn.name);
 		FUZZ_REQUIRE(strata_version_valid(fn.version, strlen(fn.version)));

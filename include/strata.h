@@ -235,16 +235,50 @@ int strata_source_new(strata_source **out, strata_error *err);
 void strata_source_free(strata_source *src);
 
 /*
- * Reads every migration in directory `dir`: native files
- * (20240702105919_name.sql with -- migrate:up / -- migrate:down, or
- * Migration20240702105919.sql) and golang-migrate pairs
- * (000001_name.up.sql + 000001_name.down.sql). Files are read whole here;
- * statements are split later, with the dialect of the database.
+ * Reads every migration in directory `dir` (call it once per directory to
+ * merge several: migrations merge by version). Formats, told apart by
+ * their names:
+ *   - native files 20240702105919_name.sql with -- migrate:up / -- migrate:down
+ *     (dbmate; also Migration20240702105919.sql), goose's -- +goose Up files;
+ *   - pairs 000001_name.up.sql + 000001_name.down.sql (golang-migrate), with
+ *     pop's [.{dialect}][.autocommit] parts (a file for the database's
+ *     dialect wins over an untagged one; other dialects' files are left out;
+ *     see strata_source_set_database);
+ *   - Flyway's V1_2__name.sql / U1_2__name.sql, and V0001.Name.up.sql;
+ *   - MikroORM classes Migration20240702105919.ts / .js whose up() and down()
+ *     only call this.addSql() with string literals;
+ *   - diesel's folders 2017-08-31-210424_name/ with up.sql, down.sql and
+ *     metadata.toml.
+ * A file or folder that looks like a migration (leading version digits,
+ * Flyway's V/U/R prefixes, Migration<digits>, <version>_<name>/) but cannot
+ * be run is an error naming it, unless strata_source_ignore() leaves it out.
+ * Files are read whole here; statements are split later, with the dialect
+ * of the database.
  * Errors: STRATA_EIO (missing dir, unreadable file), STRATA_EPARSE (bad file;
- * file and line set), STRATA_EPLAN (two migrations with one version).
+ * file and line set), STRATA_EPLAN (two migrations with one version, also
+ * across directories).
  */
 int strata_source_add_dir(strata_source *src, const char *dir,
                           strata_error *err);
+
+/*
+ * Names the driver ("postgres", "mysql", "sqlite") whose database the
+ * migrations are for, before strata_source_add_dir(): it chooses pop's
+ * dialect-tagged files. Without it a directory with such files is refused.
+ */
+int strata_source_set_database(strata_source *src, const char *driver,
+                               strata_error *err);
+
+/*
+ * Leaves out of later strata_source_add_dir() calls the files and folders
+ * whose name matches `pattern` (fnmatch(3): "*.go", "0003_seed.sql"), so
+ * that a directory with a file strata would refuse can still be used.
+ */
+int strata_source_ignore(strata_source *src, const char *pattern,
+                         strata_error *err);
+
+/* How many directories strata_source_add_dir() read into `src`. */
+size_t strata_source_dir_count(const strata_source *src);
 
 /* SQL collector handed to a C migration's up() and down(). */
 typedef struct strata_sql strata_sql;
@@ -430,6 +464,9 @@ typedef struct strata_status_entry {
 	long statements_done;
 	long statements_total;     /* 0 when unknown */
 	const char *last_error;    /* NULL when none */
+	const char *dir;           /* the directory it was read from, as given
+	                              to strata_source_add_dir; NULL when
+	                              missing or a C migration */
 } strata_status_entry;
 
 typedef struct strata_status strata_status;

@@ -89,27 +89,149 @@ static int split_dotted(char *b, const char **version, const char **name)
 	return 0;
 }
 
+/* pop's dialect parts, as its CanonicalDialect() spells them, and the
+ * driver each stands for. */
+static const struct pop_dialect {
+	const char *tag;
+	const char *driver;
+} pop_dialects[] = {
+	{ "postgres", "postgres" }, { "postgresql", "postgres" },
+	{ "pg", "postgres" }, { "pgx", "postgres" },
+	{ "mysql", "mysql" },
+	{ "sqlite3", "sqlite" }, { "sqlite", "sqlite" },
+	{ "cockroach", "cockroach" }, { "cockroachdb", "cockroach" },
+	{ "crdb", "cockroach" },
+	{ "mssql", "mssql" },
+};
+
+/* Strips pop's [.{dialect}][.autocommit] from the end of `b` (a pair's
+ * name without .up.sql / .down.sql, modified in place). A last part that
+ * is no dialect pop knows stays in the name, as golang-migrate reads it. */
+static void strip_pop_parts(char *b, strata_file_name *out)
+{
+	size_t n = strlen(b);
+	static const char ac[] = ".autocommit";
+	if (n > sizeof(ac) - 1 && strcmp(b + n - (sizeof(ac) - 1), ac) == 0) {
+		out->autocommit = 1;
+		n -= sizeof(ac) - 1;
+		b[n] = '\0';
+	}
+	char *dot = strrchr(b, '.');
+	if (!dot || !strchr(b, '_') || dot < strchr(b, '_'))
+		return;
+	for (size_t i = 0; i < sizeof(pop_dialects) / sizeof(pop_dialects[0]); i++)
+		if (strcmp(dot + 1, pop_dialects[i].tag) == 0) {
+			out->dialect = pop_dialects[i].driver;
+			*dot = '\0';
+			return;
+		}
+}
+
+/* 1 when `name` starts the way a migration's name does: version digits,
+ * Flyway's V<digits> / U<digits> / R__, MikroORM's Migration<digits>. */
+static int looks_like_migration(const char *name)
+{
+	return isdigit((unsigned char)name[0]) ||
+	       ((name[0] == 'V' || name[0] == 'U') && isdigit((unsigned char)name[1])) ||
+	       strncmp(name, "R__", 3) == 0 ||
+	       (strncmp(name, "Migration", 9) == 0 && isdigit((unsigned char)name[9]));
+}
+
+static int bad(strata_file_name *out, const char *why)
+{
+	out->kind = STRATA_FILE_BAD;
+	out->version = out->name = NULL;
+	out->why = why;
+	return 0;
+}
+
+/* MikroORM's Migration<digits>[_<name>].ts / .js (.mjs, .cjs): the version
+ * is the digits, the name the file's base name (what MikroORM records).
+ * `ext` points at the extension's dot. */
+static int classify_mikro(strata_file_name *out, const char *filename,
+                          const char *ext, char *scratch)
+{
+	size_t d = 9;
+	while (isdigit((unsigned char)filename[d]))
+		d++;
+	if (filename + d != ext && filename[d] != '_')
+		return bad(out, "a MikroORM migration's name is Migration<version>[_<name>] "
+		                "followed by .ts or .js");
+	size_t base = (size_t)(ext - filename);
+	memcpy(scratch, filename + 9, d - 9);
+	scratch[d - 9] = '\0';
+	memcpy(scratch + d - 9 + 1, filename, base);
+	scratch[d - 9 + 1 + base] = '\0';
+	if (!strata_version_valid(scratch, d - 9))
+		return bad(out, "a MikroORM migration's version is too long (at most 63 digits)");
+	out->kind = STRATA_FILE_MIKRO;
+	out->version = scratch;
+	out->name = scratch + d - 9 + 1;
+	return 0;
+}
+
+/* A file whose name looks like a migration but is not a .sql file:
+ * MikroORM's classes, or refused with the reason. */
+static void classify_other(strata_file_name *out, const char *filename,
+                           char *scratch)
+{
+	const char *ext = strrchr(filename, '.');
+	if (ext && (strcmp(ext, ".map") == 0 ||
+	            (strcmp(ext, ".ts") == 0 && ext - filename > 2 &&
+	             strncmp(ext - 2, ".d", 2) == 0)))
+		return; /* a compiler's source map or declarations, not code */
+	if (!looks_like_migration(filename))
+		return;
+	int js = ext && (strcmp(ext, ".ts") == 0 || strcmp(ext, ".js") == 0 ||
+	                 strcmp(ext, ".mjs") == 0 || strcmp(ext, ".cjs") == 0 ||
+	                 strcmp(ext, ".mts") == 0 || strcmp(ext, ".cts") == 0);
+	if (js && strncmp(filename, "Migration", 9) == 0 &&
+	    isdigit((unsigned char)filename[9])) {
+		classify_mikro(out, filename, ext, scratch);
+		return;
+	}
+	if (!ext)
+		bad(out, "named like a migration but has no extension; strata reads .sql "
+		         "files and MikroORM's Migration<version>.ts/.js");
+	else if (strcasecmp(ext, ".sql") == 0)
+		bad(out, "a migration file name must end in .sql, in lowercase");
+	else if (strcmp(ext, ".go") == 0)
+		bad(out, "a Go migration (goose's): strata runs SQL migrations, not Go code; "
+		         "rewrite it in SQL, or leave it out on purpose with --ignore");
+	else if (strcmp(ext, ".fizz") == 0)
+		bad(out, "a pop fizz migration: strata does not translate fizz; write it as "
+		         "{version}_{name}.up.sql / .down.sql");
+	else if (js)
+		bad(out, "a JavaScript/TypeScript migration that is not a MikroORM "
+		         "Migration<version> class: strata runs no JavaScript");
+	else
+		bad(out, "named like a migration but strata reads only .sql files and "
+		         "MikroORM's Migration<version>.ts/.js");
+}
+
 void strata_format_classify(strata_file_name *out, const char *filename,
                             char *scratch)
 {
 	size_t n = strlen(filename);
+	memset(out, 0, sizeof(*out));
 	out->kind = STRATA_FILE_IGNORED;
-	out->version = out->name = NULL;
 	if (filename[0] == '.')
 		return;
-	if (!ends_with(filename, n, ".sql")) {
-		/* "x.SQL" would be skipped without a word: refused instead */
-		if (n >= 4 && strcasecmp(filename + n - 4, ".sql") == 0)
-			out->kind = STRATA_FILE_BAD;
+	int sql = ends_with(filename, n, ".sql");
+	if (!sql && !looks_like_migration(filename) &&
+	    !(n >= 4 && strcasecmp(filename + n - 4, ".sql") == 0))
 		return;
-	}
 	/* a control character (newline, ESC) in a name would reach the
 	 * terminal through status and the history table */
 	for (const char *c = filename; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-			out->kind = STRATA_FILE_BAD;
+			bad(out, "a control character in a migration file name");
 			return;
 		}
+	if (!sql) {
+		classify_other(out, filename, scratch);
+		return;
+	}
 	strata_file_kind kind = STRATA_FILE_NATIVE;
 	size_t base = n - 4;
 	if (ends_with(filename, n, ".up.sql")) {
@@ -137,12 +259,87 @@ void strata_format_classify(strata_file_name *out, const char *filename,
 		out->kind = kind;
 		return;
 	}
+	if (kind != STRATA_FILE_NATIVE && isdigit((unsigned char)b[0]))
+		strip_pop_parts(b, out);
 	if (split_version_name(b, &out->version, &out->name)) {
-		out->kind = STRATA_FILE_BAD;
-		out->version = out->name = NULL;
+		bad(out, NULL);
 		return;
 	}
 	out->kind = kind;
+}
+
+void strata_format_classify_dir(strata_file_name *out, const char *dirname,
+                                char *scratch)
+{
+	memset(out, 0, sizeof(*out));
+	out->kind = STRATA_FILE_IGNORED;
+	if (!isdigit((unsigned char)dirname[0]))
+		return;
+	const char *us = strchr(dirname, '_');
+	size_t v = strspn(dirname, "0123456789-");
+	if (!us || dirname + v != us || us[1] == '\0')
+		return; /* not <version>_<name>: a folder of something else */
+	for (const char *c = dirname; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			bad(out, "a control character in a migration folder name");
+			return;
+		}
+	size_t k = 0;
+	for (const char *c = dirname; c < us; c++)
+		if (*c != '-')
+			scratch[k++] = *c;
+	scratch[k] = '\0';
+	if (!strata_version_valid(scratch, k)) {
+		bad(out, "a migration folder's version is too long (at most 63 digits)");
+		return;
+	}
+	strcpy(scratch + k + 1, us + 1);
+	out->kind = STRATA_FILE_DIESEL;
+	out->version = scratch;
+	out->name = scratch + k + 1;
+}
+
+int strata_format_diesel_metadata(int *in_tx, const char *text, size_t len,
+                                  const char *path, strata_error *err)
+{
+	*in_tx = 1;
+	const char *p = text, *end = text + len;
+	int line = 1;
+	for (; p < end; line++) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *lend = eol ? eol : end;
+		const char *q = p;
+		while (q < lend && (*q == ' ' || *q == '\t'))
+			q++;
+		static const char key[] = "run_in_transaction";
+		if ((size_t)(lend - q) >= sizeof(key) - 1 &&
+		    memcmp(q, key, sizeof(key) - 1) == 0) {
+			q += sizeof(key) - 1;
+			while (q < lend && (*q == ' ' || *q == '\t'))
+				q++;
+			if (q < lend && *q == '=') {
+				q++;
+				while (q < lend && (*q == ' ' || *q == '\t'))
+					q++;
+				const char *e = q;
+				while (e < lend && *e != ' ' && *e != '\t' && *e != '\r' && *e != '#')
+					e++;
+				if (e - q == 5 && memcmp(q, "false", 5) == 0)
+					*in_tx = 0;
+				else if (e - q == 4 && memcmp(q, "true", 4) == 0)
+					*in_tx = 1;
+				else {
+					strata_error_set(err, STRATA_EPARSE,
+					                 "run_in_transaction wants true or false");
+					snprintf(err->file, sizeof(err->file), "%s", path);
+					err->line = line;
+					return STRATA_EPARSE;
+				}
+			}
+		}
+		p = eol ? eol + 1 : end;
+	}
+	return 0;
 }
 
 /* A failure reading the file at `path`: the message says what, err->file

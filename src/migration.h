@@ -40,6 +40,9 @@ typedef struct strata_migration {
 	int has_down;
 	int goose;             /* its markers are goose's (-- +goose Up) */
 	int plain;             /* files without markers (pairs, Flyway) */
+	int diesel;            /* a diesel folder (metadata.toml) */
+	const char *dir;       /* the directory it was read from (owned by
+	                          the source), NULL for C migrations */
 	const strata_c_migration *c; /* the C migration, else NULL */
 	int c_built;           /* 1 + the dialect the C parts were built for */
 } strata_migration;
@@ -49,6 +52,11 @@ struct strata_source {
 	size_t n;
 	size_t cap;
 	strata_dialect prepared_for; /* dialect the C parts were built for */
+	char *database;           /* strata_source_set_database, or NULL */
+	char **ignore;            /* strata_source_ignore patterns */
+	size_t nignore;
+	char **dirs;              /* the directories read, in order */
+	size_t ndirs;
 };
 
 /* Frees a part's text and statements and clears it. */

@@ -112,11 +112,12 @@ static int survey_dir(survey *s, const char *dir, strata_error *err)
 	if (!d)
 		return errno == ENOENT ? 0 : eio(err, "cannot read migrations directory", dir, errno);
 	struct dirent *de;
-	char scratch[sizeof(de->d_name) + 2];
+	char scratch[2 * sizeof(de->d_name) + 2];
 	while ((de = readdir(d)) != NULL) {
 		strata_file_name fn;
 		strata_format_classify(&fn, de->d_name, scratch);
 		if (fn.kind == STRATA_FILE_IGNORED || fn.kind == STRATA_FILE_BAD ||
+		    fn.kind == STRATA_FILE_MIKRO ||
 		    strlen(fn.version) >= sizeof(s->version) ||
 		    strlen(de->d_name) >= sizeof(s->file))
 			continue;

@@ -5,11 +5,14 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "format.h"
 #include "migration.h"
@@ -67,7 +70,68 @@ void strata_source_free(strata_source *src)
 	for (size_t i = 0; i < src->n; i++)
 		strata_migration_free(src->items[i]);
 	free(src->items);
+	for (size_t i = 0; i < src->nignore; i++)
+		free(src->ignore[i]);
+	free(src->ignore);
+	for (size_t i = 0; i < src->ndirs; i++)
+		free(src->dirs[i]);
+	free(src->dirs);
+	free(src->database);
 	free(src);
+}
+
+int strata_source_set_database(strata_source *src, const char *driver,
+                               strata_error *err)
+{
+	strata_error local = { 0 };
+	if (!err)
+		err = &local;
+	if (!src || !driver || !*driver)
+		return strata_error_set(err, STRATA_EINVAL, "no driver name given");
+	char *d = strdup(driver);
+	if (!d)
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	free(src->database);
+	src->database = d;
+	return 0;
+}
+
+/* Appends a copy of `s` to the array *v of *n strings. */
+static int push_string(char ***v, size_t *n, const char *s, strata_error *err)
+{
+	char *c = strdup(s);
+	char **p = c ? realloc(*v, (*n + 1) * sizeof(*p)) : NULL;
+	if (!p) {
+		free(c);
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	}
+	p[(*n)++] = c;
+	*v = p;
+	return 0;
+}
+
+int strata_source_ignore(strata_source *src, const char *pattern,
+                         strata_error *err)
+{
+	strata_error local = { 0 };
+	if (!err)
+		err = &local;
+	if (!src || !pattern || !*pattern)
+		return strata_error_set(err, STRATA_EINVAL, "no pattern given");
+	return push_string(&src->ignore, &src->nignore, pattern, err);
+}
+
+size_t strata_source_dir_count(const strata_source *src)
+{
+	return src ? src->ndirs : 0;
+}
+
+static int ignored(const strata_source *src, const char *name)
+{
+	for (size_t i = 0; i < src->nignore; i++)
+		if (fnmatch(src->ignore[i], name, 0) == 0)
+			return 1;
+	return 0;
 }
 
 size_t strata_source_count(const strata_source *src)
@@ -183,12 +247,6 @@ static char *path_join(const char *dir, const char *name)
 /* Why strata_format_classify() found `name` bad, for the message. */
 static const char *bad_name_reason(const char *name)
 {
-	size_t n = strlen(name);
-	for (const char *c = name; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			return "a control character in a migration file name";
-	if (n >= 4 && strcmp(name + n - 4, ".sql") != 0)
-		return "a migration file name must end in .sql, in lowercase";
 	if (strncmp(name, "R__", 3) == 0)
 		return "repeatable migrations (Flyway's R__name.sql) are not supported: give it a version (V1__name.sql)";
 	return "cannot tell the version from the file name (expected VERSION_name.sql, "
@@ -212,37 +270,82 @@ static int open_dir(DIR **out, const char *dir, strata_error *err)
 	                        dir, strerror(e));
 }
 
-/* Reads the directory's migration files (sorted, bad names refused). */
-static int scan_dir(dir_entry **out, size_t *n, DIR *d, const char *dir,
-                    strata_error *err)
+/* The error for the entry `name` of `dir`: `msg`, and its path. */
+static int entry_error(strata_error *err, int code, const char *dir,
+                       const char *name, const char *msg)
+{
+	char *p = path_join(dir, name);
+	strata_error_set(err, code, "%s", msg);
+	if (p)
+		snprintf(err->file, sizeof(err->file), "%s", p);
+	free(p);
+	return code;
+}
+
+/* 1 when the entry `de` of the directory open as `dfd` is a folder. */
+static int is_folder(int dfd, const struct dirent *de)
+{
+	if (de->d_type == DT_DIR)
+		return 1;
+	if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
+		return 0;
+	struct stat st;
+	return fstatat(dfd, de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Reads the directory's migration files and folders (sorted; names that
+ * look like migrations but cannot be run refused; pop files of other
+ * dialects left out). */
+static int scan_dir(dir_entry **out, size_t *n, const strata_source *src,
+                    DIR *d, const char *dir, strata_error *err)
 {
 	dir_entry *v = NULL;
 	size_t cnt = 0, cap = 0;
 	int rc = 0;
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || ignored(src, de->d_name))
+			continue;
 		size_t len = strlen(de->d_name);
 		/* the name, then scratch space for strata_format_classify() */
-		char *fname = malloc(2 * len + 3);
+		char *fname = malloc(3 * len + 3);
 		if (!fname) {
 			rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
 			break;
 		}
 		memcpy(fname, de->d_name, len + 1);
 		strata_file_name fn;
-		strata_format_classify(&fn, fname, fname + len + 1);
+		if (is_folder(dirfd(d), de))
+			strata_format_classify_dir(&fn, fname, fname + len + 1);
+		else
+			strata_format_classify(&fn, fname, fname + len + 1);
 		if (fn.kind == STRATA_FILE_IGNORED) {
 			free(fname);
 			continue;
 		}
 		if (fn.kind == STRATA_FILE_BAD) {
-			char *p = path_join(dir, fname);
-			rc = strata_error_set(err, STRATA_EPARSE, "%s", bad_name_reason(fname));
-			if (p)
-				snprintf(err->file, sizeof(err->file), "%s", p);
-			free(p);
+			rc = entry_error(err, STRATA_EPARSE, dir, fname,
+			                 fn.why ? fn.why : bad_name_reason(fname));
 			free(fname);
 			break;
+		}
+		if (fn.kind == STRATA_FILE_MIKRO) {
+			rc = entry_error(err, STRATA_EPARSE, dir, fname,
+			                 "MikroORM migration classes are not read yet");
+			free(fname);
+			break;
+		}
+		if (fn.dialect && !src->database) {
+			rc = entry_error(err, STRATA_EPARSE, dir, fname,
+			                 "a pop migration for one dialect, but the database is "
+			                 "not known (strata_source_set_database)");
+			free(fname);
+			break;
+		}
+		if (fn.dialect && strcmp(fn.dialect, src->database) != 0) {
+			/* pop: another database's file, not a migration for this one */
+			free(fname);
+			continue;
 		}
 		if (cnt == cap) {
 			size_t nc = cap ? cap * 2 : 64;
@@ -349,7 +452,8 @@ static int plain_no_tx(const char *text, size_t len)
  * (may be NULL) of the directory open as `dirfd`; their paths are
  * m->file and m->down_file. */
 static int load_pair(strata_migration *m, int dirfd, const char *up_name,
-                     const char *down_name, strata_error *err)
+                     const char *down_name, int up_autocommit,
+                     int down_autocommit, strata_error *err)
 {
 	const char *up_path = m->file, *down_path = m->down_file;
 	char *up = NULL, *down = NULL;
@@ -376,12 +480,13 @@ static int load_pair(strata_migration *m, int dirfd, const char *up_name,
 		return rc;
 	}
 	own_part(&m->up, up, up_len, m->file);
-	m->up.no_transaction = plain_no_tx(m->up.text, m->up.len);
+	m->up.no_transaction = up_autocommit || plain_no_tx(m->up.text, m->up.len);
 	m->has_up = 1;
 	m->plain = 1;
 	if (down) {
 		own_part(&m->down, down, down_len, m->down_file);
-		m->down.no_transaction = plain_no_tx(m->down.text, m->down.len);
+		m->down.no_transaction = down_autocommit ||
+		                         plain_no_tx(m->down.text, m->down.len);
 		m->has_down = 1;
 	}
 	return 0;
@@ -414,6 +519,56 @@ static int duplicate(strata_error *err, const char *dir, const dir_entry *a,
 	return STRATA_EPLAN;
 }
 
+/* Builds a diesel migration from the folder `folder` (its path `fpath`)
+ * of the directory open as `dirfd`: up.sql, down.sql when there is one,
+ * and metadata.toml's run_in_transaction. */
+static int load_diesel(strata_migration *m, int dirfd, const char *folder,
+                       const char *fpath, strata_error *err)
+{
+	int fd = openat(dirfd, folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		strata_error_set(err, STRATA_EIO, "cannot open the migration folder: %s",
+		                 strerror(e));
+		snprintf(err->file, sizeof(err->file), "%s", fpath);
+		return STRATA_EIO;
+	}
+	struct stat st;
+	int has_down = fstatat(fd, "down.sql", &st, 0) == 0;
+	int rc = 0;
+	if (fstatat(fd, "up.sql", &st, 0) != 0) {
+		rc = strata_error_set(err, STRATA_EPARSE,
+		                      "a folder named like a migration (diesel's <version>_<name>/) "
+		                      "without an up.sql");
+		snprintf(err->file, sizeof(err->file), "%s", fpath);
+	}
+	if (!rc) {
+		m->file = path_join(fpath, "up.sql");
+		m->down_file = has_down ? path_join(fpath, "down.sql") : NULL;
+		if (!m->file || (has_down && !m->down_file))
+			rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	}
+	if (!rc)
+		rc = load_pair(m, fd, "up.sql", has_down ? "down.sql" : NULL, 0, 0, err);
+	if (!rc && fstatat(fd, "metadata.toml", &st, 0) == 0) {
+		char *meta = path_join(fpath, "metadata.toml");
+		char *text = NULL;
+		size_t len = 0;
+		int in_tx = 1;
+		rc = meta ? load_text(&text, &len, fd, "metadata.toml", meta, err)
+		          : strata_error_set(err, STRATA_ENOMEM, "out of memory");
+		if (!rc)
+			rc = strata_format_diesel_metadata(&in_tx, text, len, meta, err);
+		if (!rc && !in_tx)
+			m->up.no_transaction = m->down.no_transaction = 1;
+		free(text);
+		free(meta);
+	}
+	m->diesel = 1;
+	close(fd);
+	return rc;
+}
+
 /* Turns the sorted entries of the directory `dir`, open as `dirfd`,
  * into migrations. */
 static int build_migrations(strata_source *src, const char *dir, int dirfd,
@@ -424,17 +579,21 @@ static int build_migrations(strata_source *src, const char *dir, int dirfd,
 		size_t j = i + 1;
 		while (j < n && strata_version_cmp(v[i].fn.version, v[j].fn.version) == 0)
 			j++;
-		const dir_entry *up = NULL, *down = NULL, *native = NULL;
+		/* `one`: the entry that is a whole migration (a native file, a
+		 * MikroORM class, a diesel folder); else a pair's up and down */
+		const dir_entry *up = NULL, *down = NULL, *one = NULL;
 		for (size_t k = i; k < j; k++) {
 			const dir_entry *e = &v[k];
-			const dir_entry **slot = e->fn.kind == STRATA_FILE_NATIVE ? &native
-			                       : e->fn.kind == STRATA_FILE_PAIR_UP ? &up : &down;
-			if (*slot)
+			const dir_entry **slot = e->fn.kind == STRATA_FILE_PAIR_UP ? &up
+			                       : e->fn.kind == STRATA_FILE_PAIR_DOWN ? &down : &one;
+			if (*slot && (*slot)->fn.dialect && !e->fn.dialect)
+				continue; /* pop: the file for this database wins */
+			if (*slot && !(!(*slot)->fn.dialect && e->fn.dialect))
 				return duplicate(err, dir, *slot, e);
 			*slot = e;
 		}
-		if (native && (up || down))
-			return duplicate(err, dir, native, up ? up : down);
+		if (one && (up || down))
+			return duplicate(err, dir, one, up ? up : down);
 		if (down && !up) {
 			char *p = path_join(dir, down->fname);
 			strata_error_set(err, STRATA_EPARSE,
@@ -447,18 +606,28 @@ static int build_migrations(strata_source *src, const char *dir, int dirfd,
 		if (up && down && strcmp(up->fn.name, down->fn.name) != 0)
 			return duplicate(err, dir, up, down);
 		strata_migration *m = NULL;
-		int rc = new_migration(&m, native ? native : up, err);
+		int rc = new_migration(&m, one ? one : up, err);
 		if (rc)
 			return rc;
-		m->file = path_join(dir, native ? native->fname : up->fname);
-		if (down)
-			m->down_file = path_join(dir, down->fname);
-		if (!m->file || (down && !m->down_file)) {
-			strata_migration_free(m);
-			return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+		m->dir = src->dirs[src->ndirs - 1];
+		int diesel = one && one->fn.kind == STRATA_FILE_DIESEL;
+		char *fpath = diesel ? path_join(dir, one->fname) : NULL;
+		if (diesel) {
+			rc = fpath ? load_diesel(m, dirfd, one->fname, fpath, err)
+			           : strata_error_set(err, STRATA_ENOMEM, "out of memory");
+			free(fpath);
+		} else {
+			m->file = path_join(dir, one ? one->fname : up->fname);
+			if (down)
+				m->down_file = path_join(dir, down->fname);
+			if (!m->file || (down && !m->down_file))
+				rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+			else if (one)
+				rc = load_native(m, dirfd, one->fname, m->file, err);
+			else
+				rc = load_pair(m, dirfd, up->fname, down ? down->fname : NULL,
+				               up->fn.autocommit, down && down->fn.autocommit, err);
 		}
-		rc = native ? load_native(m, dirfd, native->fname, m->file, err)
-		            : load_pair(m, dirfd, up->fname, down ? down->fname : NULL, err);
 		if (!rc)
 			rc = strata_source_insert(src, m, err);
 		else
@@ -486,13 +655,16 @@ int strata_source_add_dir(strata_source *src, const char *dir,
 	if (!S_ISDIR(st.st_mode))
 		return strata_error_set(err, STRATA_EIO,
 		                        "%s is not a directory", dir);
+	int rc = push_string(&src->dirs, &src->ndirs, dir, err);
+	if (rc)
+		return rc;
 	DIR *d;
-	int rc = open_dir(&d, dir, err);
+	rc = open_dir(&d, dir, err);
 	if (rc)
 		return rc;
 	dir_entry *v = NULL;
 	size_t n = 0;
-	rc = scan_dir(&v, &n, d, dir, err);
+	rc = scan_dir(&v, &n, src, d, dir, err);
 	/* the files are opened relative to the directory, still open */
 	if (!rc)
 		rc = build_migrations(src, dir, dirfd(d), v, n, err);
@@ -556,6 +728,8 @@ static const char *no_tx_words(const strata_migration *m, int down)
 		            : "call strata_sql_no_transaction(q) in its up function";
 	if (m->goose)
 		return "add the annotation -- +goose NO TRANSACTION";
+	if (m->diesel)
+		return "write run_in_transaction = false in the folder's metadata.toml";
 	if (m->plain)
 		return "add the line -- strata:transaction:false before its first statement";
 	return down ? "write -- migrate:down transaction:false"

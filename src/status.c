@@ -82,6 +82,7 @@ static void merge(strata_status *st, const strata_source *src,
 			e->version = m->version;
 			e->name = m->name;
 			e->file = m->file;
+			e->dir = m->dir;
 			e->state = STRATA_STATE_PENDING;
 			e->out_of_order = newest && strata_version_cmp(m->version, newest) < 0;
 			st->pending++;
@@ -99,6 +100,7 @@ static void merge(strata_status *st, const strata_source *src,
 			e->version = m->version;
 			e->name = m->name;
 			e->file = m->file;
+			e->dir = m->dir;
 			if (e->state == STRATA_STATE_APPLIED && r->checksum &&
 			    r->checksum[0] && m->checksum[0] &&
 			    strcmp(r->checksum, m->checksum) != 0)

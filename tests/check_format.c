@@ -106,6 +106,95 @@ START_TEST(test_classify_other_tools)
 }
 END_TEST
 
+/* pop's dialect and .autocommit parts, MikroORM's classes, diesel's
+ * folders, and names that look like migrations but cannot be run. */
+START_TEST(test_classify_layouts)
+{
+	char s[512];
+	strata_file_name fn = classify("20190101000000_users.postgres.up.sql", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_PAIR_UP);
+	ck_assert_str_eq(fn.version, "20190101000000");
+	ck_assert_str_eq(fn.name, "users");
+	ck_assert_str_eq(fn.dialect, "postgres");
+	ck_assert_int_eq(fn.autocommit, 0);
+	fn = classify("1_users.pg.autocommit.down.sql", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_PAIR_DOWN);
+	ck_assert_str_eq(fn.dialect, "postgres");
+	ck_assert_int_eq(fn.autocommit, 1);
+	ck_assert_str_eq(fn.name, "users");
+	fn = classify("1_users.autocommit.up.sql", s);
+	ck_assert_ptr_null(fn.dialect);
+	ck_assert_int_eq(fn.autocommit, 1);
+	ck_assert_str_eq(classify("1_x.sqlite3.up.sql", s).dialect, "sqlite");
+	ck_assert_str_eq(classify("1_x.sqlite.up.sql", s).dialect, "sqlite");
+	ck_assert_str_eq(classify("1_x.mysql.up.sql", s).dialect, "mysql");
+	ck_assert_str_eq(classify("1_x.crdb.up.sql", s).dialect, "cockroach");
+	/* a last part pop does not know stays in the name (golang-migrate) */
+	fn = classify("1_init.schema.up.sql", s);
+	ck_assert_ptr_null(fn.dialect);
+	ck_assert_str_eq(fn.name, "init.schema");
+	fn = classify("12345678901234567890_big.up.sql", s);
+	ck_assert_str_eq(fn.version, "12345678901234567890");
+
+	fn = classify("Migration20240702105919.ts", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_MIKRO);
+	ck_assert_str_eq(fn.version, "20240702105919");
+	ck_assert_str_eq(fn.name, "Migration20240702105919");
+	fn = classify("Migration20240702105919_add_users.js", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_MIKRO);
+	ck_assert_str_eq(fn.version, "20240702105919");
+	ck_assert_str_eq(fn.name, "Migration20240702105919_add_users");
+	ck_assert_int_eq(classify("Migration20240702105919.d.ts", s).kind, STRATA_FILE_IGNORED);
+	ck_assert_int_eq(classify("Migration20240702105919.js.map", s).kind, STRATA_FILE_IGNORED);
+	ck_assert_int_eq(classify("Migration20240702105919x.ts", s).kind, STRATA_FILE_BAD);
+
+	const char *bad_names[] = { "00002_seed.go", "1_x.up.fizz", "V4__x.txt", "R__x.yml",
+	                            "20240101_x.ts", "4_x", "00001_X.SQL", "Migration1.py", NULL };
+	for (int i = 0; bad_names[i]; i++) {
+		fn = classify(bad_names[i], s);
+		ck_assert_msg(fn.kind == STRATA_FILE_BAD && fn.why, "%s", bad_names[i]);
+	}
+	ck_assert(strstr(classify("00002_seed.go", s).why, "Go migration"));
+	ck_assert(strstr(classify("1_x.up.fizz", s).why, "fizz"));
+	const char *ignored[] = { "README.md", "embed.go", "schema.rb", "index.ts", ".keep",
+	                          "Makefile", NULL };
+	for (int i = 0; ignored[i]; i++)
+		ck_assert_msg(classify(ignored[i], s).kind == STRATA_FILE_IGNORED, "%s", ignored[i]);
+
+	strata_format_classify_dir(&fn, "2017-08-31-210424_create_posts", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_DIESEL);
+	ck_assert_str_eq(fn.version, "20170831210424");
+	ck_assert_str_eq(fn.name, "create_posts");
+	strata_format_classify_dir(&fn, "00000000000000_diesel_initial_setup", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_DIESEL);
+	ck_assert_str_eq(fn.version, "00000000000000");
+	strata_format_classify_dir(&fn, "src", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_IGNORED);
+	strata_format_classify_dir(&fn, "2024", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_IGNORED);
+	strata_format_classify_dir(&fn, "2024_", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_IGNORED);
+}
+END_TEST
+
+START_TEST(test_diesel_metadata)
+{
+	strata_error err = { 0 };
+	int in_tx = -1;
+	const char *t = "# x\nrun_in_transaction = false # no\n";
+	ck_assert_int_eq(strata_format_diesel_metadata(&in_tx, t, strlen(t), "m.toml", &err), 0);
+	ck_assert_int_eq(in_tx, 0);
+	t = "run_in_transaction=true\n";
+	ck_assert_int_eq(strata_format_diesel_metadata(&in_tx, t, strlen(t), "m.toml", &err), 0);
+	ck_assert_int_eq(in_tx, 1);
+	t = "\n\nrun_in_transaction = \"no\"\n";
+	ck_assert_int_eq(strata_format_diesel_metadata(&in_tx, t, strlen(t), "m.toml", &err),
+	                 STRATA_EPARSE);
+	ck_assert_int_eq(err.line, 3);
+	ck_assert_str_eq(err.file, "m.toml");
+}
+END_TEST
+
 /* ------------------------------------------------------------ parse */
 
 static int parse(strata_migration *m, const char *text, strata_error *err)
@@ -425,6 +514,8 @@ Suite *format_suite(void)
 	TCase *tc = tcase_create("files");
 	tcase_add_test(tc, test_classify);
 	tcase_add_test(tc, test_classify_other_tools);
+	tcase_add_test(tc, test_classify_layouts);
+	tcase_add_test(tc, test_diesel_metadata);
 	tcase_add_test(tc, test_parse_sections);
 	tcase_add_test(tc, test_parse_options_crlf_bom);
 	tcase_add_test(tc, test_parse_errors);

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -174,20 +175,67 @@ static void strata_options_for(const cli_ctx *ctx, strata_options *so)
 	so->event_data = ctx->out;
 }
 
-/* The migrations directory, read on a thread of its own. */
+/* The migrations directories, read on a thread of their own. */
 typedef struct dir_job {
-	const char *dir;
+	const cli_options *o;
+	const char *driver;     /* the URL's driver: chooses pop's files */
 	strata_source *src;
 	strata_error err;
 	int rc;
 } dir_job;
 
+static int has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/* Adds the directories `pattern` names: itself, or each directory its
+ * glob matches (in order), at least one. */
+static int add_dirs(strata_source *src, const char *pattern, strata_error *err)
+{
+	if (!has_glob(pattern))
+		return strata_source_add_dir(src, pattern, err);
+	glob_t g;
+	int grc = glob(pattern, GLOB_MARK, NULL, &g);
+	if (grc == GLOB_NOSPACE)
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	size_t found = 0;
+	int rc = 0;
+	for (size_t i = 0; grc == 0 && !rc && i < g.gl_pathc; i++) {
+		size_t n = strlen(g.gl_pathv[i]);
+		if (n < 2 || g.gl_pathv[i][n - 1] != '/')
+			continue; /* GLOB_MARK: a directory's match ends in '/' */
+		g.gl_pathv[i][n - 1] = '\0';
+		found++;
+		rc = strata_source_add_dir(src, g.gl_pathv[i], err);
+	}
+	if (grc == 0)
+		globfree(&g);
+	if (!rc && !found)
+		rc = strata_error_set(err, STRATA_EIO,
+		                      "no migrations directory matches '%s'", pattern);
+	return rc;
+}
+
 static void *dir_read(void *arg)
 {
 	dir_job *j = arg;
+	const cli_options *o = j->o;
 	j->rc = strata_source_new(&j->src, &j->err);
-	if (!j->rc)
-		j->rc = strata_source_add_dir(j->src, j->dir, &j->err);
+	if (!j->rc && j->driver)
+		j->rc = strata_source_set_database(j->src, j->driver, &j->err);
+	for (int i = 0; !j->rc && i < o->nignores; i++)
+		j->rc = strata_source_ignore(j->src, o->ignores[i], &j->err);
+	if (!j->rc && !o->ndirs)
+		j->rc = strata_source_add_dir(j->src, o->dir, &j->err);
+	for (int i = 0; !j->rc && i < o->ndirs; i++) {
+		/* the same directory twice would be two copies of each migration */
+		int seen = 0;
+		for (int k = 0; k < i; k++)
+			seen |= strcmp(o->dirs[k], o->dirs[i]) == 0;
+		if (!seen)
+			j->rc = add_dirs(j->src, o->dirs[i], &j->err);
+	}
 #ifdef __GLIBC__
 	/* the thread's own malloc arena keeps the pages of the buffers the
 	 * scan freed, where the main thread cannot reuse them: give them
@@ -205,10 +253,10 @@ static void *dir_read(void *arg)
  * created for a bad directory, so the database is opened only if it
  * exists, and created (a new SQLite file) once the directory is good. */
 static int open_with_dir(cli_ctx *ctx, const strata_options *so,
-                         strata_error *err)
+                         const char *driver, strata_error *err)
 {
 	const cli_options *o = ctx->o;
-	dir_job job = { .dir = o->dir };
+	dir_job job = { .o = o, .driver = driver };
 	pthread_t t;
 	int orc = STRATA_ENOTFOUND;
 	strata_error oerr = { 0 };
@@ -242,7 +290,7 @@ int cli_connect(cli_ctx *ctx, int with_dir)
 		strata_options so;
 		strata_options_for(ctx, &so);
 		if (with_dir)
-			rc = open_with_dir(ctx, &so, &err);
+			rc = open_with_dir(ctx, &so, drv->name, &err);
 		else
 			rc = strata_open(&ctx->db, o->url, &so, &err);
 	}
@@ -255,9 +303,10 @@ int cli_connect(cli_ctx *ctx, int with_dir)
 		char red[1024], msg[2048];
 		strata_url_redact(red, sizeof(red), o->url);
 		if (with_dir)
-			snprintf(msg, sizeof(msg), "connected to %s (%s driver); %zu migration%s in %s",
+			snprintf(msg, sizeof(msg), "connected to %s (%s driver); %zu migration%s in %s%s",
 			         red, strata_driver_name(ctx->db), strata_source_count(ctx->src),
-			         plural(strata_source_count(ctx->src)), o->dir);
+			         plural(strata_source_count(ctx->src)), o->dir,
+			         strata_source_dir_count(ctx->src) > 1 ? " and other directories" : "");
 		else
 			snprintf(msg, sizeof(msg), "connected to %s (%s driver)",
 			         red, strata_driver_name(ctx->db));
@@ -283,6 +332,10 @@ int cmd_new(cli_ctx *ctx)
 	const cli_options *o = ctx->o;
 	strata_error err = { 0 };
 	char *paths = NULL;
+	if (o->ndirs > 1 || has_glob(o->dir)) {
+		cli_errorf(ctx->out, "new writes into one directory: give one --dir, not a glob");
+		return CLI_EXIT_USAGE;
+	}
 	int rc = strata_new_migration(&paths, o->dir, o->args[0], &err);
 	if (rc)
 		return cli_report(ctx->out, &err);
@@ -366,7 +419,8 @@ int cmd_status(cli_ctx *ctx)
 	if (rc)
 		return cli_report(ctx->out, &err);
 	int code = ctx->o->json ? cli_status_json(ctx->out, st)
-	                        : cli_status_table(ctx->out, st);
+	                        : cli_status_table(ctx->out, st,
+	                                           strata_source_dir_count(ctx->src) > 1);
 	if (code == CLI_EXIT_OK && ctx->o->exit_code && strata_status_pending(st) > 0)
 		code = CLI_EXIT_PENDING;
 	strata_status_free(st);

@@ -33,7 +33,8 @@ enum {
 	OPT_STATEMENT_TIMEOUT,
 	OPT_DDL_LOCK_TIMEOUT,
 	OPT_DDL_LOCK_RETRIES,
-	OPT_FILE
+	OPT_FILE,
+	OPT_IGNORE
 };
 
 static const struct option long_options[] = {
@@ -61,6 +62,7 @@ static const struct option long_options[] = {
 	{ "ddl-lock-timeout", required_argument, NULL, OPT_DDL_LOCK_TIMEOUT },
 	{ "ddl-lock-retries", required_argument, NULL, OPT_DDL_LOCK_RETRIES },
 	{ "file", required_argument, NULL, OPT_FILE },
+	{ "ignore", required_argument, NULL, OPT_IGNORE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -162,14 +164,20 @@ static int seconds_option(const char *name, const char *arg, double *val,
 	return 0;
 }
 
-static int add_arg(cli_options *o, char *arg)
+/* Appends `s` to the array *v of *n strings. Returns 0 or -1. */
+static int add_to(char ***v, int *n, char *s)
 {
-	char **p = realloc(o->args, (size_t)(o->nargs + 1) * sizeof(*p));
+	char **p = realloc(*v, (size_t)(*n + 1) * sizeof(*p));
 	if (!p)
 		return -1;
-	o->args = p;
-	o->args[o->nargs++] = arg;
+	*v = p;
+	p[(*n)++] = s;
 	return 0;
+}
+
+static int add_arg(cli_options *o, char *arg)
+{
+	return add_to(&o->args, &o->nargs, arg);
 }
 
 int cli_options_parse(cli_options *o, int argc, char **argv,
@@ -210,7 +218,22 @@ int cli_options_parse(cli_options *o, int argc, char **argv,
 				snprintf(msg, msgsize, "--dir wants a directory, not ''");
 				return CLI_EXIT_USAGE;
 			}
-			o->dir = optarg;
+			if (!o->ndirs)
+				o->dir = optarg;
+			if (add_to(&o->dirs, &o->ndirs, optarg)) {
+				snprintf(msg, msgsize, "out of memory");
+				return CLI_EXIT_INTERNAL;
+			}
+			break;
+		case OPT_IGNORE:
+			if (!*optarg) {
+				snprintf(msg, msgsize, "--ignore wants a file name or pattern, not ''");
+				return CLI_EXIT_USAGE;
+			}
+			if (add_to(&o->ignores, &o->nignores, optarg)) {
+				snprintf(msg, msgsize, "out of memory");
+				return CLI_EXIT_INTERNAL;
+			}
 			break;
 		case OPT_TABLE:
 			if (!*optarg) {
@@ -337,6 +360,12 @@ void cli_options_free(cli_options *o)
 	free(o->args);
 	o->args = NULL;
 	o->nargs = 0;
+	free(o->dirs);
+	o->dirs = NULL;
+	o->ndirs = 0;
+	free(o->ignores);
+	o->ignores = NULL;
+	o->nignores = 0;
 }
 
 int cli_use_color(const cli_options *o, FILE *f)
@@ -355,7 +384,11 @@ void cli_usage_options(FILE *f)
 	      "  -u, --url URL            database URL (default: $DATABASE_URL), e.g.\n"
 	      "                           sqlite:app.db, postgres://user@host/db,\n"
 	      "                           mysql://user@host/db\n"
-	      "  -d, --dir DIR            migrations directory (default: ./migrations)\n"
+	      "  -d, --dir DIR            migrations directory (default: ./migrations);\n"
+	      "                           repeat it, or give a glob in quotes\n"
+	      "                           ('src/modules/*/migrations'), to merge several\n"
+	      "      --ignore PATTERN     leave out of the directories the files and\n"
+	      "                           folders whose name matches PATTERN (\"*.go\")\n"
 	      "      --table NAME         history table (default: strata_migrations;\n"
 	      "                           schema.table allowed)\n"
 	      "      --schema NAME        schema for the history table and unqualified\n"

@@ -30,7 +30,12 @@ enum cli_exit {
  * strings point into argv or the environment. */
 typedef struct cli_options {
 	const char *url;           /* --url, else $DATABASE_URL; may be NULL */
-	const char *dir;           /* --dir, default "migrations" */
+	const char *dir;           /* the first --dir, default "migrations" */
+	char **dirs;               /* every --dir as given (globs unexpanded),
+	                              NULL when none was */
+	int ndirs;
+	char **ignores;            /* --ignore PATTERN, each */
+	int nignores;
 	const char *table;         /* --table, NULL = library default */
 	const char *schema;        /* --schema */
 	double lock_timeout;       /* --lock-timeout seconds */

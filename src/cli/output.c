@@ -317,12 +317,15 @@ static void put_cell(const char *s, int width)
 	}
 }
 
-int cli_status_table(cli_out *out, const strata_status *st)
+int cli_status_table(cli_out *out, const strata_status *st, int show_dir)
 {
 	size_t n = strata_status_count(st);
 	int wv = (int)strlen("VERSION"), wn = (int)strlen("NAME"), ws = (int)strlen("STATE");
+	int wd = (int)strlen("DIRECTORY");
 	for (size_t i = 0; i < n; i++) {
 		const strata_status_entry *e = strata_status_entry_at(st, i);
+		if (show_dir && width_of(e->dir) > wd)
+			wd = width_of(e->dir);
 		if (width_of(e->version) > wv)
 			wv = width_of(e->version);
 		if (width_of(e->name) > wn)
@@ -331,6 +334,8 @@ int cli_status_table(cli_out *out, const strata_status *st)
 			ws = (int)strlen(state_text(e));
 	}
 	int co = out->color_out;
+	if (show_dir)
+		printf("%-*s  ", wd, "DIRECTORY");
 	printf("%-*s  %-*s  %-*s  %s\n", wv, "VERSION", wn, "NAME", ws, "STATE", "APPLIED AT");
 	size_t applied = 0, problems = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -339,7 +344,11 @@ int cli_status_table(cli_out *out, const strata_status *st)
 			applied++;
 		else if (e->state != STRATA_STATE_PENDING)
 			problems++;
-		/* VERSION  NAME  STATE  APPLIED AT, the state in colour */
+		/* [DIRECTORY]  VERSION  NAME  STATE  APPLIED AT, the state in colour */
+		if (show_dir) {
+			put_cell(e->dir ? e->dir : "-", wd);
+			fputs("  ", stdout);
+		}
 		put_cell(e->version ? e->version : "-", wv);
 		fputs("  ", stdout);
 		put_cell(e->name && *e->name ? e->name : "-", wn);
@@ -402,7 +411,7 @@ static json_object *entry_json(const strata_status_entry *e)
 		}
 	}
 	if (!bad)
-		bad = add_str(obj, "file", e->file);
+		bad = add_str(obj, "file", e->file) || add_str(obj, "dir", e->dir);
 	if (!bad && has_row) {
 		bad = add_obj(obj, "statements_done", json_object_new_int64(e->statements_done)) ||
 		      (e->statements_total > 0

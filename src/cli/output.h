@@ -50,7 +50,8 @@ const char *cli_duration(char *buf, size_t size, double seconds);
 
 /* Status as a table with a footer, or as a JSON array. Return an exit
  * code (0, or CLI_EXIT_INTERNAL when out of memory). */
-int cli_status_table(cli_out *out, const strata_status *st);
+/* show_dir: a DIRECTORY column (the migrations came from several). */
+int cli_status_table(cli_out *out, const strata_status *st, int show_dir);
 int cli_status_json(cli_out *out, const strata_status *st);
 
 #endif /* STRATA_CLI_OUTPUT_H */

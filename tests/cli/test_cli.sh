@@ -201,9 +201,14 @@ run() {
 	err=$(cat "$T/stderr")
 }
 
-# s ARGS: run with the test's URL, migrations directory and table.
+# s ARGS: run with the test's URL, migrations directory (unless ARGS
+# name directories: -d merges several) and table.
 s() {
-	run -u "$URL" -d "$MIG" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} "$@"
+	local a dir=(-d "$MIG")
+	for a in "$@"; do
+		[[ $a == -d || $a == --dir || $a == --dir=* ]] && dir=()
+	done
+	run -u "$URL" ${dir[@]+"${dir[@]}"} ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} "$@"
 }
 
 fail() {
@@ -857,7 +862,7 @@ test_status_json() {
 	python3 - "$T/stdout" "$P" >"$T/py" 2>&1 <<'PY' || fail "JSON check failed: $(cat "$T/py")"
 import json, sys
 rows = json.load(open(sys.argv[1]))
-keys = {"version", "name", "state", "applied_at", "duration_ms", "file",
+keys = {"version", "name", "state", "applied_at", "duration_ms", "file", "dir",
         "statements_done", "statements_total", "last_error", "out_of_order"}
 assert isinstance(rows, list) and len(rows) == 4, rows
 for r in rows:
@@ -1421,6 +1426,180 @@ EOF
 	printf 'select 1;\n' >"$MIG/R__views.sql"
 	s status
 	expect_error 3 "R__views\.sql: repeatable migrations"
+}
+
+# -d more than once, or a glob: Medusa keeps one migrations folder per
+# module. The migrations merge by version; status shows each one's folder;
+# one version in two folders names both files.
+test_several_dirs() {
+	local a=$T/src/modules/alpha/migrations b=$T/src/modules/beta/migrations
+	mkdir -p "$a" "$b"
+	printf -- '-- migrate:up\ncreate table %sa1 (id integer);\n-- migrate:down\ndrop table %sa1;\n' "$P" "$P" \
+		>"$a/${V1}_a1.sql"
+	printf -- '-- migrate:up\ncreate table %sb2 (id integer);\n-- migrate:down\ndrop table %sb2;\n' "$P" "$P" \
+		>"$b/${V2}_b2.sql"
+	printf -- '-- migrate:up\ncreate table %sa3 (id integer);\n-- migrate:down\ndrop table %sa3;\n' "$P" "$P" \
+		>"$a/${V3}_a3.sql"
+	s -d "$T/src/modules/*/migrations" up
+	expect_rc 0
+	# by version across the folders, not folder by folder
+	expect_eq "$(grep -o '^applying [0-9]*' <<<"$out" | tr '\n' ' ')" \
+		"applying $V1 applying $V2 applying $V3 " "order of up"
+	s -d "$a" -d "$b" status
+	expect_rc 0
+	expect_out "^DIRECTORY +VERSION +NAME +STATE"
+	expect_out "^$b +$V2 +b2 +applied"
+	expect_out "^$a +$V3 +a3 +applied"
+	s -d "$a" status
+	expect_not_out "DIRECTORY"
+	s -d "$a" -d "$b" down --all
+	expect_rc 0
+	expect_eq "$(hist_rows)" 0 "history rows after down --all"
+	# a glob that matches nothing is an error, not an empty set
+	s -d "$T/src/nosuch/*/migrations" status
+	expect_error 3 "no migrations directory matches '.*/nosuch/\*/migrations'"
+	# the same version in two folders: both files named, nothing applied
+	cp "$a/${V1}_a1.sql" "$b/${V1}_again.sql"
+	s -d "$T/src/modules/*/migrations" up
+	expect_error 6 "two migrations have version $V1: .*alpha/migrations/${V1}_a1\.sql and .*beta/migrations/${V1}_again\.sql"
+	expect_eq "$(hist_rows)" 0 "history rows"
+	# new writes into one folder
+	s -d "$a" -d "$b" new x
+	expect_error 2 "new writes into one directory"
+}
+
+# pop: {version}_{name}[.{dialect}][.autocommit].{up,down}.sql. The file
+# for this database's dialect wins over the untagged one; other dialects'
+# files are not migrations here; .autocommit runs without a transaction;
+# versions past 2^64 keep their order.
+test_pop() {
+	local d
+	case $BACKEND in
+	postgres) d=postgres ;;
+	mysql) d=mysql ;;
+	*) d=sqlite3 ;;
+	esac
+	mkdir -p "$MIG"
+	local v1=20190101000000 v2=12345678901234567890 v3=99999999999999999999 v4=100000000000000000000
+	printf 'insert into %sno_such_table values (1);\n' "$P" >"$MIG/${v1}_users.up.sql"
+	printf 'create table %susers (id integer);\n' "$P" >"$MIG/${v1}_users.$d.up.sql"
+	printf 'drop table %susers;\n' "$P" >"$MIG/${v1}_users.down.sql"
+	printf 'create table %scockroach_only (id integer);\n' "$P" >"$MIG/${v1}_users.cockroach.up.sql"
+	printf 'create table %sbig1 (id integer);\n' "$P" >"$MIG/${v2}_big.up.sql"
+	printf 'drop table %sbig1;\n' "$P" >"$MIG/${v2}_big.down.sql"
+	printf 'create table %sbig3 (id integer);\n' "$P" >"$MIG/${v4}_bigger.up.sql"
+	printf 'drop table %sbig3;\n' "$P" >"$MIG/${v4}_bigger.down.sql"
+	# autocommit: statement by statement, so the first table stays
+	printf 'create table %sbig2 (id integer);\ninsert into %sno_such_table values (1);\n' "$P" "$P" \
+		>"$MIG/${v3}_auto.autocommit.up.sql"
+	printf 'drop table %sbig2;\n' "$P" >"$MIG/${v3}_auto.down.sql"
+	printf 'create table %sother (id integer);\n' "$P" >"$MIG/${v3}_auto.cockroach.autocommit.up.sql"
+	s up
+	expect_rc 8
+	expect_eq "$(grep -o '^applying [0-9]*' <<<"$out" | tr '\n' ' ')" \
+		"applying $v1 applying $v2 applying $v3 " "order of up"
+	expect_eq "$(table_exists "${P}users")$(table_exists "${P}big1")$(table_exists "${P}big2")" 111 \
+		"tables users, big1, big2 (autocommit: kept before the failure)"
+	expect_eq "$(table_exists "${P}cockroach_only")$(table_exists "${P}other")" 00 "other dialects' tables"
+	expect_eq "$(hist "state" "$v3")" failed "state of the autocommit migration"
+	expect_eq "$(hist "statements_done" "$v3")" 1 "statements done"
+	s repair --forget "$v3"
+	expect_rc 0
+	q "drop table ${P}big2"
+	printf 'create table %sbig2 (id integer);\n' "$P" >"$MIG/${v3}_auto.autocommit.up.sql"
+	s up
+	expect_rc 0
+	expect_eq "$(grep -o '^applying [0-9]*' <<<"$out" | tr '\n' ' ')" \
+		"applying $v3 applying $v4 " "order of the rest"
+	s down --all
+	expect_rc 0
+	expect_eq "$(hist_rows)" 0 "history rows"
+	expect_eq "$(table_exists "${P}users")$(table_exists "${P}big3")" 00 "tables after down"
+	# a fizz file is not silently skipped
+	echo 'create_table("x") {}' >"$MIG/20190102000000_x.up.fizz"
+	s up
+	expect_error 3 "20190102000000_x\.up\.fizz: a pop fizz migration"
+	expect_eq "$(hist_rows)" 0 "history rows"
+}
+
+# diesel: {version}_{name}/up.sql, down.sql, metadata.toml; the version
+# is the folder name's first part with the dashes dropped.
+test_diesel() {
+	local f1=$MIG/00000000000000_diesel_initial_setup f2=$MIG/2017-08-31-210424_create_posts
+	local f3=$MIG/2017-09-01-000000_no_tx
+	mkdir -p "$f1" "$f2" "$f3"
+	printf 'create table %ssetup (id integer);\n' "$P" >"$f1/up.sql"
+	printf 'drop table %ssetup;\n' "$P" >"$f1/down.sql"
+	printf 'create table %sposts (id integer);\ncreate table %scomments (id integer);\n' "$P" "$P" >"$f2/up.sql"
+	printf 'drop table %scomments;\ndrop table %sposts;\n' "$P" "$P" >"$f2/down.sql"
+	printf 'create table %snotx (id integer);\ninsert into %sno_such_table values (1);\n' "$P" "$P" >"$f3/up.sql"
+	printf 'drop table %snotx;\n' "$P" >"$f3/down.sql"
+	printf '# diesel\nrun_in_transaction = false\n' >"$f3/metadata.toml"
+	touch "$MIG/.keep"
+	s up
+	expect_rc 8
+	expect_eq "$(grep -o '^applying [0-9]*' <<<"$out" | tr '\n' ' ')" \
+		"applying 00000000000000 applying 20170831210424 applying 20170901000000 " "order of up"
+	expect_err "2017-09-01-000000_no_tx/up\.sql:2"
+	expect_eq "$(table_exists "${P}notx")" 1 "table created before the failure (no transaction)"
+	expect_eq "$(hist "state" 20170901000000)" failed "state of the folder without a transaction"
+	s repair --forget 20170901000000
+	rm -r "$f3"
+	q "drop table ${P}notx"
+	s status
+	expect_out "^20170831210424 +create_posts +applied"
+	s down
+	expect_rc 0
+	expect_eq "$(table_exists "${P}posts")$(table_exists "${P}comments")" 00 "tables after down"
+	s up
+	expect_rc 0
+	expect_eq "$(table_exists "${P}posts")" 1 "posts after up again"
+	# a folder named like a migration without up.sql is refused
+	mkdir "$MIG/2018-01-01-000000_empty"
+	touch "$MIG/2018-01-01-000000_empty/down.sql"
+	s up
+	expect_error 3 "2018-01-01-000000_empty: a folder named like a migration .* without an up\.sql"
+	printf 'run_in_transaction = maybe\n' >"$MIG/2018-01-01-000000_empty/metadata.toml"
+	printf 'select 1;\n' >"$MIG/2018-01-01-000000_empty/up.sql"
+	s up
+	expect_error 3 "2018-01-01-000000_empty/metadata\.toml:1: run_in_transaction wants true or false"
+}
+
+# A file that looks like a migration but is not one strata runs stops
+# everything before anything runs, status --exit-code too; --ignore
+# leaves it out on purpose; other files are ignored.
+test_never_silent() {
+	mkdir -p "$MIG"
+	printf -- '-- +goose Up\ncreate table %sg1 (id integer);\n-- +goose Down\ndrop table %sg1;\n' "$P" "$P" \
+		>"$MIG/00001_g1.sql"
+	printf 'package migrations\n' >"$MIG/00002_seed.go"
+	printf -- '-- +goose Up\ncreate table %sg3 (id integer);\n-- +goose Down\ndrop table %sg3;\n' "$P" "$P" \
+		>"$MIG/00003_g3.sql"
+	echo "notes" >"$MIG/README.md"
+	echo "package migrations" >"$MIG/embed.go"
+	echo "{}" >"$MIG/Migration20240101000000.js.map"
+	echo "export {};" >"$MIG/Migration20240101000000.d.ts"
+	s up
+	expect_error 3 "00002_seed\.go: a Go migration \(goose's\)"
+	expect_eq "$(table_exists "$H")$(table_exists "${P}g1")" 00 "nothing created"
+	s status --exit-code
+	expect_error 3 "00002_seed\.go"
+	s --ignore '*_seed.go' up
+	expect_rc 0
+	expect_out "^applied 2 migrations"
+	s --ignore '*_seed.go' status --exit-code
+	expect_rc 0
+	rm "$MIG/00002_seed.go"
+	local f
+	for f in V4__x.txt 00004_x.rb Migration20240101000000_x.py 4_x; do
+		: >"$MIG/$f"
+		s status
+		expect_error 3 "$f: named like a migration"
+		rm "$MIG/$f"
+	done
+	: >"$MIG/20240101_x.ts"
+	s status
+	expect_error 3 "20240101_x\.ts: a JavaScript/TypeScript migration that is not a MikroORM"
 }
 
 test_password_redacted() {
@@ -2691,6 +2870,10 @@ t "--quiet and --verbose" test_quiet_verbose
 t "DATABASE_URL, NO_COLOR, --no-color, colour on a terminal" test_env_and_colour
 t "golang-migrate pairs; other files ignored" test_golang_pairs
 t "goose files and Flyway names" test_goose_and_flyway
+t "-d more than once or a glob: folders merge by version" test_several_dirs
+t "pop: dialect files, .autocommit, 20-digit versions" test_pop
+t "diesel folders: up.sql, down.sql, metadata.toml" test_diesel
+t "a file named like a migration that cannot run stops everything; --ignore" test_never_silent
 t "SQLite PRAGMAs with transaction:false" test_sqlite_pragma_no_transaction
 t "a password in the URL is never printed" test_password_redacted
 t "wait: up at once, never up (5), bad URL at once (4)" test_wait
