@@ -522,6 +522,12 @@ static void check_name(const char *data, size_t len)
 			             fn.kind == STRATA_FILE_BAD);
 	if (fn.kind == STRATA_FILE_IGNORED || fn.kind == STRATA_FILE_BAD) {
 		FUZZ_REQUIRE(fn.version == NULL && fn.name == NULL);
+	} else if (fn.kind == STRATA_FILE_REPEATABLE) {
+		/* R__<name>.sql: the key is R__<name>, never a version */
+		FUZZ_REQUIRE(fn.version && fn.name && fn.name[0]);
+		FUZZ_REQUIRE(!strata_version_valid(fn.version, strlen(fn.version)));
+		FUZZ_REQUIRE(is_concat(fn.version, "R__", fn.name, ""));
+		FUZZ_REQUIRE(is_concat(name, "R__", fn.name, ".sql"));
 	} else {
 		FUZZ_REQUIRE(fn.version && fn.name);
 		FUZZ_REQUIRE(strata_version_valid(fn.version, strlen(fn.version)));

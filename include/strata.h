@@ -430,6 +430,12 @@ typedef struct strata_status_entry {
 	long statements_done;
 	long statements_total;     /* 0 when unknown */
 	const char *last_error;    /* NULL when none */
+	int repeatable;            /* a repeatable migration (Flyway's
+	                              R__name.sql), listed after the versioned
+	                              ones: `version` is its key "R__name" */
+	int changed;               /* repeatable and pending because its file
+	                              changed since it was applied (at
+	                              applied_at): up applies it again */
 } strata_status_entry;
 
 typedef struct strata_status strata_status;
@@ -441,9 +447,12 @@ typedef struct strata_status strata_status;
 int strata_status_get(strata_status **out, strata *db, strata_source *src,
                       strata_error *err);
 size_t strata_status_count(const strata_status *st);
-/* Entry i (0-based, ordered by version); valid until strata_status_free. */
+/* Entry i (0-based, ordered by version, then the repeatable migrations in
+ * the order up applies them); valid until strata_status_free. */
 const strata_status_entry *strata_status_entry_at(const strata_status *st,
                                                   size_t i);
+/* Pending entries: repeatable migrations that changed since they were
+ * applied count too. */
 size_t strata_status_pending(const strata_status *st);
 /* Entries that are changed, missing, failed or running. */
 size_t strata_status_problems(const strata_status *st);

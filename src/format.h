@@ -12,7 +12,10 @@ typedef enum strata_file_kind {
 	STRATA_FILE_NATIVE,       /* 20240702105919_name.sql, MigrationV.sql */
 	STRATA_FILE_PAIR_UP,      /* 000001_name.up.sql */
 	STRATA_FILE_PAIR_DOWN,    /* 000001_name.down.sql */
-	STRATA_FILE_BAD           /* a .sql file whose name is not understood */
+	STRATA_FILE_BAD,          /* a .sql file whose name is not understood */
+	STRATA_FILE_REPEATABLE    /* Flyway's R__<description>.sql: `version`
+	                             is its history key "R__<description>",
+	                             `name` the description */
 } strata_file_kind;
 
 /* What a file name says. version/name point into a buffer of the caller's

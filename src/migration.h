@@ -40,6 +40,10 @@ typedef struct strata_migration {
 	int has_down;
 	int goose;             /* its markers are goose's (-- +goose Up) */
 	int plain;             /* files without markers (pairs, Flyway) */
+	int repeatable;        /* Flyway's R__<name>.sql: version is its
+	                          history key "R__<name>" (src/repeatable.h),
+	                          applied after the versioned ones and again
+	                          whenever its checksum changes; no down */
 	const strata_c_migration *c; /* the C migration, else NULL */
 	int c_built;           /* 1 + the dialect the C parts were built for */
 } strata_migration;
@@ -49,6 +53,10 @@ struct strata_source {
 	size_t n;
 	size_t cap;
 	strata_dialect prepared_for; /* dialect the C parts were built for */
+	strata_migration **repeatables; /* R__ files, in Flyway's order
+	                                   (src/repeatable.h); not in items */
+	size_t nrepeatable;
+	size_t caprepeatable;
 };
 
 /* Frees a part's text and statements and clears it. */
@@ -86,7 +94,8 @@ int strata_part_check_tx(strata_part *p, const strata_migration *m, int down,
 int strata_source_insert(strata_source *src, strata_migration *m,
                          strata_error *err);
 
-/* Finds the migration with version equal (numerically) to `version`. */
+/* Finds the migration with version equal (numerically) to `version`, or
+ * the repeatable one whose history key is `version`. */
 strata_migration *strata_source_find(const strata_source *src,
                                      const char *version);
 
