@@ -238,7 +238,9 @@ void strata_source_free(strata_source *src);
  * Reads every migration in directory `dir`: native files
  * (20240702105919_name.sql with -- migrate:up / -- migrate:down, or
  * Migration20240702105919.sql) and golang-migrate pairs
- * (000001_name.up.sql + 000001_name.down.sql). Files are read whole here;
+ * (000001_name.up.sql + 000001_name.down.sql), Flyway's repeatable
+ * migrations (R__name.sql: applied after the versioned ones, again when
+ * changed, never reverted; history key "R__name"). Files are read whole here;
  * statements are split later, with the dialect of the database.
  * Errors: STRATA_EIO (missing dir, unreadable file), STRATA_EPARSE (bad file;
  * file and line set), STRATA_EPLAN (two migrations with one version).
@@ -389,6 +391,10 @@ typedef enum strata_repair_mode {
  * statement that shared a transaction with its progress update is never in
  * doubt; strata_up() (strata_down() for a revert) resumes such a migration
  * by itself.
+ *
+ * FORGET with the key of an applied repeatable migration ("R__views")
+ * deletes its row: its file is gone, or the next strata_up() is to apply
+ * it again.
  */
 int strata_repair(strata *db, strata_source *src, strata_repair_mode mode,
                   const char *version, strata_error *err);
