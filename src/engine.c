@@ -899,14 +899,14 @@ static strata_direction step_direction(const strata_step *st)
 	return st->kind == STRATA_STEP_UP ? STRATA_UP : STRATA_DOWN;
 }
 
-/* Says why a repeatable migration runs again. */
-static void log_reapply(strata *db, const step_ctx *s)
+/* Says why a repeatable migration runs again (or would, `dry`). */
+static void log_reapply(strata *db, const step_ctx *s, int dry)
 {
 	strata_log(db, STRATA_LOG_INFO,
-	           "repeatable migration %s changed since it was applied%s%s%s; applying it again",
+	           "repeatable migration %s changed since it was applied%s%s%s; %s it again",
 	           s->version, s->row->applied_at ? " (at " : "",
 	           s->row->applied_at ? s->row->applied_at : "",
-	           s->row->applied_at ? ")" : "");
+	           s->row->applied_at ? ")" : "", dry ? "up would apply" : "applying");
 }
 
 /* Runs one step (fresh, not a resume). */
@@ -919,7 +919,7 @@ static int run_step(strata *db, const strata_step *step, strata_error *err)
 	if (rc)
 		return rc;
 	if (s.reapply)
-		log_reapply(db, &s);
+		log_reapply(db, &s, 0);
 	int tx = runs_in_tx(db, s.m, s.part);
 	if (tx && s.part->own_wrapper)
 		strata_log(db, STRATA_LOG_DEBUG,
@@ -991,7 +991,7 @@ static void emit_dry_run(strata *db, const strata_step *st)
 	if (step_open(&s, db, st->m, st->row, step_direction(st), &ignored))
 		return;
 	if (s.reapply)
-		log_reapply(db, &s);
+		log_reapply(db, &s, 1);
 	emit_dry_statements(&s, 0);
 	step_close(&s);
 }

@@ -1516,6 +1516,7 @@ test_repeatable() {
 	expect_rc 0
 	s up --dry-run
 	expect_rc 0
+	expect_err "repeatable migration R__views changed since it was applied .*; up would apply it again"
 	expect_out "^-- would apply R__views \(dry run\)$"
 	expect_out "where id > 0;$"
 	expect_not_out "R__funcs"
@@ -1603,6 +1604,11 @@ test_repeatable() {
 	expect_eq "$(hist_rows)" 2 "history rows after forgetting both"
 	s validate
 	expect_rc 0
+	# new follows the versioned migrations, whatever R__ files there are
+	repeatable_views_sql >"$MIG/R__views.sql"
+	run -d "$MIG" new add_phone
+	expect_rc 0
+	expect_out "/V3__add_phone\.sql$"
 }
 
 test_password_redacted() {
