@@ -546,6 +546,12 @@ static void check_name(const char *data, size_t len)
 		FUZZ_REQUIRE(n > lv + 1 + ln + ls && memcmp(name, fn.version, lv) == 0 &&
 		             name[lv] == '_' && memcmp(name + lv + 1, fn.name, ln) == 0 &&
 		             name[lv + 1 + ln] == '.' && strcmp(name + n - ls, suffix) == 0);
+	} else if (fn.kind == STRATA_FILE_REPEATABLE) {
+		/* R__<name>.sql: the key is R__<name>, never a version */
+		FUZZ_REQUIRE(fn.version && fn.name && fn.name[0]);
+		FUZZ_REQUIRE(!strata_version_valid(fn.version, strlen(fn.version)));
+		FUZZ_REQUIRE(is_concat(fn.version, "R__", fn.name, ""));
+		FUZZ_REQUIRE(is_concat(name, "R__", fn.name, ".sql"));
 	} else {
 		FUZZ_REQUIRE(fn.version && fn.name);
 		FUZZ_REQUIRE(strata_version_valid(fn.version, strlen(fn.version)));

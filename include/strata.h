@@ -245,6 +245,9 @@ void strata_source_free(strata_source *src);
  *     dialect wins over an untagged one; other dialects' files are left out;
  *     see strata_source_set_database);
  *   - Flyway's V1_2__name.sql / U1_2__name.sql, and V0001.Name.up.sql;
+ *     Flyway's repeatable migrations R__name.sql (applied after the
+ *     versioned ones, again when changed, never reverted; history key
+ *     "R__name");
  *   - MikroORM classes Migration20240702105919.ts / .js whose up() and down()
  *     only call this.addSql() with string literals;
  *   - diesel's folders 2017-08-31-210424_name/ with up.sql, down.sql and
@@ -423,6 +426,10 @@ typedef enum strata_repair_mode {
  * statement that shared a transaction with its progress update is never in
  * doubt; strata_up() (strata_down() for a revert) resumes such a migration
  * by itself.
+ *
+ * FORGET with the key of an applied repeatable migration ("R__views")
+ * deletes its row: its file is gone, or the next strata_up() is to apply
+ * it again.
  */
 int strata_repair(strata *db, strata_source *src, strata_repair_mode mode,
                   const char *version, strata_error *err);
@@ -467,6 +474,12 @@ typedef struct strata_status_entry {
 	const char *dir;           /* the directory it was read from, as given
 	                              to strata_source_add_dir; NULL when
 	                              missing or a C migration */
+	int repeatable;            /* a repeatable migration (Flyway's
+	                              R__name.sql), listed after the versioned
+	                              ones: `version` is its key "R__name" */
+	int changed;               /* repeatable and pending because its file
+	                              changed since it was applied (at
+	                              applied_at): up applies it again */
 } strata_status_entry;
 
 typedef struct strata_status strata_status;
@@ -478,9 +491,12 @@ typedef struct strata_status strata_status;
 int strata_status_get(strata_status **out, strata *db, strata_source *src,
                       strata_error *err);
 size_t strata_status_count(const strata_status *st);
-/* Entry i (0-based, ordered by version); valid until strata_status_free. */
+/* Entry i (0-based, ordered by version, then the repeatable migrations in
+ * the order up applies them); valid until strata_status_free. */
 const strata_status_entry *strata_status_entry_at(const strata_status *st,
                                                   size_t i);
+/* Pending entries: repeatable migrations that changed since they were
+ * applied count too. */
 size_t strata_status_pending(const strata_status *st);
 /* Entries that are changed, missing, failed or running. */
 size_t strata_status_problems(const strata_status *st);

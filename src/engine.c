@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "repeatable.h"
 #include "sql.h"
 #include "strbuf.h"
 #include "version.h"
@@ -57,6 +58,13 @@ static int error_prefix(strata_error *err, const char *fmt, ...)
 	}
 	strbuf_release(&sb);
 	return err->code;
+}
+
+/* The name to print after a version in "VERSION_name": none for a
+ * repeatable migration, whose key holds its name. */
+static const char *label_name(const char *version, const char *name)
+{
+	return strata_repeatable_key(version) || !name ? "" : name;
 }
 
 static strata_error *use_err(strata_error *err, strata_error *local)
@@ -186,9 +194,9 @@ static void locate_error(strata_error *err, const strata_migration *m,
 	snprintf(err->version, sizeof(err->version), "%s", version);
 	err->statement = index;
 	strbuf sb = STRBUF_INIT;
+	name = label_name(version, name);
 	strbuf_printf(&sb, "%s (migration %s%s%s, statement %ld of %ld)",
-	              err->message, version, name && *name ? "_" : "",
-	              name ? name : "", index, total);
+	              err->message, version, *name ? "_" : "", name, index, total);
 	if (!sb.oom) {
 		size_t n = sb.len < sizeof(err->message) ? sb.len : sizeof(err->message) - 1;
 		memcpy(err->message, sb.buf, n);
@@ -337,6 +345,9 @@ typedef struct step_ctx {
 	const char *down_sql;          /* what the row keeps (stored_down) */
 	char *down_stored;             /* owned: stored_down()'s copy */
 	int user_tx;                   /* the part has BEGIN/COMMIT... itself */
+	int reapply;                   /* an up whose row exists: a repeatable
+	                                  migration applied again (or a resume),
+	                                  which updates its row */
 } step_ctx;
 
 static void step_close(step_ctx *s)
@@ -362,6 +373,7 @@ static int step_open(step_ctx *s, strata *db, const strata_migration *m,
 	/* the row's version text is the one stored: match it exactly */
 	s->version = row ? row->version : m->version;
 	s->name = row ? row->name : m->name;
+	s->reapply = dir == STRATA_UP && row != NULL;
 	if (dir == STRATA_UP) {
 		s->part = &m->up;
 	} else if (m) {
@@ -467,9 +479,9 @@ static int reset_session(strata *db, strata_error *err)
 static int history_error(const step_ctx *s, strata_error *err)
 {
 	snprintf(err->version, sizeof(err->version), "%s", s->version);
+	const char *name = label_name(s->version, s->name);
 	return error_prefix(err, "could not record migration %s%s%s in history table %s: ",
-	                    s->version, s->name && *s->name ? "_" : "",
-	                    s->name ? s->name : "", s->db->table);
+	                    s->version, *name ? "_" : "", name, s->db->table);
 }
 
 /* After a lock wait expired (attempt 1, 2, ...): whether to try again;
@@ -778,7 +790,7 @@ static int take_over(const step_ctx *s, size_t i, double t0, strata_error *err)
 	fill_row(&row, s);
 	row.state = s->dir == STRATA_UP ? STRATA_STATE_RUNNING : STRATA_STATE_REVERTING;
 	row.statements_done = (long)i + 1;
-	int rc = s->dir == STRATA_UP
+	int rc = s->dir == STRATA_UP && !s->reapply
 	         ? d->history_insert(s->db->conn, s->db->table, &row, err)
 	         : d->history_update(s->db->conn, s->db->table, &row, err);
 	if (!rc && i + 1 >= s->part->nstmts)
@@ -816,7 +828,9 @@ static int exec_in_tx(const step_ctx *s, double t0, int *ended,
 		strata_history_row row;
 		fill_row(&row, s);
 		row.duration = strata_now_seconds() - t0;
-		rc = d->history_insert(s->db->conn, s->db->table, &row, err);
+		/* a repeatable migration applied again updates its row */
+		rc = s->reapply ? d->history_update(s->db->conn, s->db->table, &row, err)
+		                : d->history_insert(s->db->conn, s->db->table, &row, err);
 	}
 	return rc ? history_error(s, err) : 0;
 }
@@ -850,7 +864,8 @@ static int run_tx_once(const step_ctx *s, int *ended, strata_error *err)
 	const strata_driver *d = s->db->driver;
 	double t0 = strata_now_seconds();
 	*ended = 0;
-	if (d->apply_tx)
+	/* apply_tx inserts or deletes the row; one applied again updates it */
+	if (d->apply_tx && !s->reapply)
 		return apply_whole(s, 0, err);
 	int rc = d->begin(s->db->conn, err);
 	if (rc)
@@ -884,6 +899,16 @@ static strata_direction step_direction(const strata_step *st)
 	return st->kind == STRATA_STEP_UP ? STRATA_UP : STRATA_DOWN;
 }
 
+/* Says why a repeatable migration runs again (or would, `dry`). */
+static void log_reapply(strata *db, const step_ctx *s, int dry)
+{
+	strata_log(db, STRATA_LOG_INFO,
+	           "repeatable migration %s changed since it was applied%s%s%s; %s it again",
+	           s->version, s->row->applied_at ? " (at " : "",
+	           s->row->applied_at ? s->row->applied_at : "",
+	           s->row->applied_at ? ")" : "", dry ? "up would apply" : "applying");
+}
+
 /* Runs one step (fresh, not a resume). */
 static int run_step(strata *db, const strata_step *step, strata_error *err)
 {
@@ -893,6 +918,8 @@ static int run_step(strata *db, const strata_step *step, strata_error *err)
 		rc = step_open(&s, db, step->m, step->row, step_direction(step), err);
 	if (rc)
 		return rc;
+	if (s.reapply)
+		log_reapply(db, &s, 0);
 	int tx = runs_in_tx(db, s.m, s.part);
 	if (tx && s.part->own_wrapper)
 		strata_log(db, STRATA_LOG_DEBUG,
@@ -918,13 +945,13 @@ static int in_doubt_error(const step_ctx *s, const strata_history_row *row,
 	const strata_stmt *st = &s->part->stmts[i];
 	const char *file = s->part->file ? s->part->file
 	                 : s->m && s->m->c && s->m->c->file ? s->m->c->file : NULL;
+	const char *name = label_name(s->version, s->name);
 	strata_error_set(err, STRATA_EDIRTY,
 	                 "migration %s%s%s was interrupted during statement %zu of %zu, "
 	                 "which commits on its own and may or may not have taken effect; "
 	                 "check, then run 'strata repair --resume %s' to run it again or "
 	                 "'strata repair --resume --skip-in-flight %s' to count it as done",
-	                 s->version, s->name && *s->name ? "_" : "",
-	                 s->name ? s->name : "", i + 1, s->part->nstmts,
+	                 s->version, *name ? "_" : "", name, i + 1, s->part->nstmts,
 	                 s->version, s->version);
 	snprintf(err->version, sizeof(err->version), "%s", s->version);
 	err->statement = (long)i + 1;
@@ -963,6 +990,8 @@ static void emit_dry_run(strata *db, const strata_step *st)
 	strata_error ignored = { 0 };
 	if (step_open(&s, db, st->m, st->row, step_direction(st), &ignored))
 		return;
+	if (s.reapply)
+		log_reapply(db, &s, 1);
 	emit_dry_statements(&s, 0);
 	step_close(&s);
 }
@@ -1082,7 +1111,7 @@ static int apply_in_tx(const step_ctx *s, double t0, int *ended,
                        strata_error *err)
 {
 	const strata_driver *d = s->db->driver;
-	int whole = d->apply_tx && (d->caps & STRATA_CAP_APPLY_IN_TX);
+	int whole = d->apply_tx && (d->caps & STRATA_CAP_APPLY_IN_TX) && !s->reapply;
 	*ended = 0;
 	for (size_t i = 0; whole && i < s->part->nstmts; i++)
 		if (s->part->stmts[i].flags & STRATA_STMT_COPY_IN)
@@ -1264,7 +1293,12 @@ static const strata_history_row *find_dirty(const strata_history *h,
 		if (!r->version || strcmp(r->version, STRATA_HISTORY_FORMAT_ROW) == 0 ||
 		    r->state == STRATA_STATE_APPLIED)
 			continue;
-		if (!version || strata_version_cmp(r->version, version) == 0)
+		if (!version)
+			return r;
+		/* a repeatable migration's key is matched exactly */
+		if (strata_repeatable_key(r->version) || strata_repeatable_key(version)
+		    ? strcmp(r->version, version) == 0
+		    : strata_version_cmp(r->version, version) == 0)
 			return r;
 	}
 	return NULL;
@@ -1328,9 +1362,19 @@ int strata_repair(strata *db, strata_source *src, strata_repair_mode mode,
 	strata_history h = { 0 };
 	rc = begin_run(db, &h, err);
 	const strata_history_row *row = NULL;
+	int applied = 0;
 	if (!rc) {
 		row = find_dirty(&h, version);
-		if (!row && version)
+		/* an applied repeatable migration may be forgotten: its file
+		 * is gone, or it is to run again */
+		if (!row && mode == STRATA_REPAIR_FORGET &&
+		    (row = strata_history_view_find_repeatable(&h.view, version)))
+			applied = 1;
+		if (!row && version && strata_repeatable_key(version))
+			rc = strata_error_set(err, STRATA_ENOTFOUND,
+			                      "repeatable migration %s is not failed or running%s; nothing to repair",
+			                      version, mode == STRATA_REPAIR_FORGET ? " and has no row" : "");
+		else if (!row && version)
 			rc = strata_error_set(err, STRATA_ENOTFOUND,
 			                      "migration %s is not failed or running; nothing to repair", version);
 		else if (!row)
@@ -1348,7 +1392,11 @@ int strata_repair(strata *db, strata_source *src, strata_repair_mode mode,
 			rc = repair_resume(db, src, row, mode == STRATA_REPAIR_RESUME_SKIP, err);
 		} else if (mode == STRATA_REPAIR_FORGET) {
 			rc = d->history_delete(db->conn, db->table, row->version, err);
-			if (!rc)
+			if (!rc && applied && m)
+				strata_log(db, STRATA_LOG_INFO,
+				           "forgot repeatable migration %s; the next up applies it again",
+				           row->version);
+			else if (!rc)
 				strata_log(db, STRATA_LOG_INFO, "forgot migration %s", row->version);
 		} else {
 			strata_history_row fixed = *row;
@@ -1399,10 +1447,10 @@ int strata_baseline(strata *db, strata_source *src, const char *version,
 		return rc;
 	strata_history h = { 0 };
 	rc = begin_run(db, &h, err);
-	if (!rc && (h.view.napplied || h.view.ndirty))
+	if (!rc && (h.view.napplied || h.view.ndirty || h.view.nrepeatable))
 		rc = strata_error_set(err, STRATA_EPLAN,
 		                      "baseline refused: the history table already records %zu migrations",
-		                      h.view.napplied + h.view.ndirty);
+		                      h.view.napplied + h.view.ndirty + h.view.nrepeatable);
 	const strata_driver *d = db->driver;
 	int began = 0;
 	if (!rc) {
@@ -1430,6 +1478,13 @@ int strata_baseline(strata *db, strata_source *src, const char *version,
 	}
 	if (began && !rc) {
 		rc = d->commit(db->conn, err);
+		/* as Flyway's baseline: they run at the next up, being meant
+		 * to run again and again */
+		if (!rc && src->nrepeatable)
+			strata_log(db, STRATA_LOG_INFO,
+			           "%zu repeatable migration%s not recorded; the next up applies %s",
+			           src->nrepeatable, src->nrepeatable == 1 ? " is" : "s are",
+			           src->nrepeatable == 1 ? "it" : "them");
 	} else if (began) {
 		strata_error ignored = { 0 };
 		d->rollback(db->conn, &ignored);

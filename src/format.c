@@ -254,6 +254,13 @@ void strata_format_classify(strata_file_name *out, const char *filename,
 	if (kind == STRATA_FILE_NATIVE && isdigit((unsigned char)b[1]) &&
 	    split_flyway(b, &out->kind, &out->version, &out->name) == 0)
 		return;
+	/* Flyway's repeatable migration: no version, keyed by its name */
+	if (kind == STRATA_FILE_NATIVE && strncmp(b, "R__", 3) == 0 && b[3]) {
+		out->kind = STRATA_FILE_REPEATABLE;
+		out->version = b;
+		out->name = b + 3;
+		return;
+	}
 	if (kind != STRATA_FILE_NATIVE &&
 	    split_dotted(b, &out->version, &out->name) == 0) {
 		out->kind = kind;

@@ -14,7 +14,10 @@ typedef enum strata_file_kind {
 	STRATA_FILE_PAIR_DOWN,    /* 000001_name.down.sql */
 	STRATA_FILE_MIKRO,        /* Migration20240702105919.ts / .js */
 	STRATA_FILE_DIESEL,       /* a folder 2017-08-31-210424_name/ */
-	STRATA_FILE_BAD           /* looks like a migration, cannot be run */
+	STRATA_FILE_BAD,          /* looks like a migration, cannot be run */
+	STRATA_FILE_REPEATABLE    /* Flyway's R__<description>.sql: `version`
+	                             is its history key "R__<description>",
+	                             `name` the description */
 } strata_file_kind;
 
 /* What a file name says. version/name point into a buffer of the caller's

@@ -43,6 +43,10 @@ typedef struct strata_migration {
 	int diesel;            /* a diesel folder (metadata.toml) */
 	const char *dir;       /* the directory it was read from (owned by
 	                          the source), NULL for C migrations */
+	int repeatable;        /* Flyway's R__<name>.sql: version is its
+	                          history key "R__<name>" (src/repeatable.h),
+	                          applied after the versioned ones and again
+	                          whenever its checksum changes; no down */
 	const strata_c_migration *c; /* the C migration, else NULL */
 	int c_built;           /* 1 + the dialect the C parts were built for */
 } strata_migration;
@@ -57,6 +61,10 @@ struct strata_source {
 	size_t nignore;
 	char **dirs;              /* the directories read, in order */
 	size_t ndirs;
+	strata_migration **repeatables; /* R__ files, in Flyway's order
+	                                   (src/repeatable.h); not in items */
+	size_t nrepeatable;
+	size_t caprepeatable;
 };
 
 /* Frees a part's text and statements and clears it. */
@@ -94,7 +102,8 @@ int strata_part_check_tx(strata_part *p, const strata_migration *m, int down,
 int strata_source_insert(strata_source *src, strata_migration *m,
                          strata_error *err);
 
-/* Finds the migration with version equal (numerically) to `version`. */
+/* Finds the migration with version equal (numerically) to `version`, or
+ * the repeatable one whose history key is `version`. */
 strata_migration *strata_source_find(const strata_source *src,
                                      const char *version);
 

@@ -116,8 +116,10 @@ static int survey_dir(survey *s, const char *dir, strata_error *err)
 	while ((de = readdir(d)) != NULL) {
 		strata_file_name fn;
 		strata_format_classify(&fn, de->d_name, scratch);
+		/* a repeatable migration has no version to follow */
 		if (fn.kind == STRATA_FILE_IGNORED || fn.kind == STRATA_FILE_BAD ||
 		    fn.kind == STRATA_FILE_MIKRO ||
+		    fn.kind == STRATA_FILE_REPEATABLE ||
 		    strlen(fn.version) >= sizeof(s->version) ||
 		    strlen(de->d_name) >= sizeof(s->file))
 			continue;

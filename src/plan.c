@@ -6,12 +6,21 @@
 #include <string.h>
 
 #include "plan.h"
+#include "repeatable.h"
 #include "version.h"
 
 static int row_cmp(const void *a, const void *b)
 {
 	const strata_history_row *const *x = a, *const *y = b;
 	return strata_version_cmp((*x)->version, (*y)->version);
+}
+
+/* Flyway's order of repeatable migrations' rows, by their keys. */
+static int repeatable_row_cmp(const void *a, const void *b)
+{
+	const strata_history_row *const *x = a, *const *y = b;
+	const size_t k = sizeof(STRATA_REPEATABLE_PREFIX) - 1;
+	return strata_repeatable_cmp((*x)->version + k, (*y)->version + k);
 }
 
 void strata_history_sort(const strata_history_row **rows, size_t n)
@@ -32,8 +41,11 @@ int strata_history_view_build(strata_history_view *out,
 	memset(out, 0, sizeof(*out));
 	if (n) {
 		out->applied = malloc(n * sizeof(*out->applied));
-		if (!out->applied)
+		out->repeatable = malloc(n * sizeof(*out->repeatable));
+		if (!out->applied || !out->repeatable) {
+			strata_history_view_release(out);
 			return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		const strata_history_row *r = &rows[i];
@@ -41,9 +53,13 @@ int strata_history_view_build(strata_history_view *out,
 			out->format = r->name ? atoi(r->name) : 0;
 			continue;
 		}
-		if (!r->version || !strata_version_valid(r->version, strlen(r->version)))
+		int repeatable = strata_repeatable_key(r->version);
+		if (!r->version || (!repeatable &&
+		                    !strata_version_valid(r->version, strlen(r->version))))
 			continue; /* not ours: ignored, as a peer's extra row */
-		if (r->state == STRATA_STATE_APPLIED) {
+		if (r->state == STRATA_STATE_APPLIED && repeatable) {
+			out->repeatable[out->nrepeatable++] = r;
+		} else if (r->state == STRATA_STATE_APPLIED) {
 			out->applied[out->napplied++] = r;
 		} else {
 			if (!out->dirty)
@@ -52,12 +68,16 @@ int strata_history_view_build(strata_history_view *out,
 		}
 	}
 	strata_history_sort(out->applied, out->napplied);
+	if (out->nrepeatable > 1)
+		qsort(out->repeatable, out->nrepeatable, sizeof(*out->repeatable),
+		      repeatable_row_cmp);
 	return 0;
 }
 
 void strata_history_view_release(strata_history_view *v)
 {
 	free(v->applied);
+	free(v->repeatable);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -78,6 +98,26 @@ const strata_history_row *strata_history_view_find(const strata_history_view *v,
 	return NULL;
 }
 
+const strata_history_row *strata_history_view_find_repeatable(
+	const strata_history_view *v, const char *key)
+{
+	if (!strata_repeatable_key(key))
+		return NULL;
+	const size_t k = sizeof(STRATA_REPEATABLE_PREFIX) - 1;
+	size_t lo = 0, hi = v->nrepeatable;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strata_repeatable_cmp(v->repeatable[mid]->version + k, key + k);
+		if (c == 0)
+			return v->repeatable[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 int strata_plan_dirty_error(const strata_history_row *row, strata_error *err)
 {
 	const char *what;
@@ -89,12 +129,14 @@ int strata_plan_dirty_error(const strata_history_row *row, strata_error *err)
 	}
 	int interrupted = row->state == STRATA_STATE_RUNNING ||
 	                  row->state == STRATA_STATE_REVERTING;
+	/* a repeatable migration's key holds its name */
+	const char *name = strata_repeatable_key(row->version) ? NULL : row->name;
 	strata_error_set(err, STRATA_EDIRTY,
 	                 "migration %s%s%s %s at statement %ld of %ld%s%s; resolve it with "
 	                 "'strata repair --resume %s' (run the rest from that statement)%s%s%s, "
 	                 "'--mark-applied' or '--forget'",
-	                 row->version, row->name && *row->name ? "_" : "",
-	                 row->name ? row->name : "", what,
+	                 row->version, name && *name ? "_" : "",
+	                 name ? name : "", what,
 	                 row->statements_done + 1, row->statements_total,
 	                 row->last_error ? ": " : "",
 	                 row->last_error ? row->last_error : "", row->version,
@@ -154,9 +196,10 @@ static int unknown_target(const char *target, strata_error *err)
 	return STRATA_ENOTFOUND;
 }
 
-static int plan_up(strata_step **v, size_t *n, size_t *cap,
-                   const strata_source *src, const strata_history_view *hist,
-                   const strata_plan_request *req, strata_error *err)
+static int plan_versioned_up(strata_step **v, size_t *n, size_t *cap,
+                             const strata_source *src,
+                             const strata_history_view *hist,
+                             const strata_plan_request *req, strata_error *err)
 {
 	if (req->target && !strata_source_find(src, req->target)) {
 		if (strata_history_view_find(hist, req->target))
@@ -188,6 +231,38 @@ static int plan_up(strata_step **v, size_t *n, size_t *cap,
 			return rc;
 	}
 	return 0;
+}
+
+/* The repeatable migrations to apply: those without a row, and those
+ * whose file changed since their row was written (the step carries the
+ * row, which it updates). A row without a checksum (written by repair
+ * --mark-applied with the file gone) does not count as a change. */
+static int plan_repeatables(strata_step **v, size_t *n, size_t *cap,
+                            const strata_source *src,
+                            const strata_history_view *hist, strata_error *err)
+{
+	for (size_t i = 0; i < src->nrepeatable; i++) {
+		strata_migration *m = src->repeatables[i];
+		const strata_history_row *r =
+			strata_history_view_find_repeatable(hist, m->version);
+		if (r && (!r->checksum || !r->checksum[0] || !m->checksum[0] ||
+		          strcmp(r->checksum, m->checksum) == 0))
+			continue;
+		int rc = push(v, n, cap, (strata_step){ STRATA_STEP_UP, m, r }, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* The versioned migrations, then the repeatable ones (Flyway applies
+ * them after all versioned migrations of a run, with a target too). */
+static int plan_up(strata_step **v, size_t *n, size_t *cap,
+                   const strata_source *src, const strata_history_view *hist,
+                   const strata_plan_request *req, strata_error *err)
+{
+	int rc = plan_versioned_up(v, n, cap, src, hist, req, err);
+	return rc ? rc : plan_repeatables(v, n, cap, src, hist, err);
 }
 
 static int plan_down(strata_step **v, size_t *n, size_t *cap,

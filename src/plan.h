@@ -18,7 +18,10 @@ typedef enum strata_step_kind {
 typedef struct strata_step {
 	strata_step_kind kind;
 	strata_migration *m;           /* NULL for a down whose file is gone */
-	const strata_history_row *row; /* the history row (down), else NULL */
+	const strata_history_row *row; /* the history row: of a down; of an up
+	                                  of a repeatable migration applied
+	                                  before, whose file changed since (the
+	                                  row it updates); else NULL */
 } strata_step;
 
 typedef struct strata_plan_request {
@@ -35,6 +38,10 @@ typedef struct strata_history_view {
 	const strata_history_row *dirty;    /* first row not APPLIED, or NULL */
 	size_t ndirty;
 	int format;                         /* format row's number, 0 if none */
+	const strata_history_row **repeatable; /* repeatable migrations' rows
+	                                          in state APPLIED, in Flyway's
+	                                          order of their keys */
+	size_t nrepeatable;
 } strata_history_view;
 
 /* Indexes `rows` (which must outlive the view). Returns 0 or ENOMEM. */
@@ -50,8 +57,16 @@ void strata_history_sort(const strata_history_row **rows, size_t n);
 const strata_history_row *strata_history_view_find(const strata_history_view *v,
                                                    const char *version);
 
+/* The applied row of the repeatable migration keyed `key`, or NULL. */
+const strata_history_row *strata_history_view_find_repeatable(
+	const strata_history_view *v, const char *key);
+
 /*
  * Builds the steps for `req`. *out is malloc'd (free()); *n may be 0.
+ * An up ends with the repeatable migrations never applied or changed
+ * since they were (Flyway's order), whatever the count or the target:
+ * those limit the versioned migrations only, as Flyway's target does.
+ * A down never reverts a repeatable migration.
  * Refusals, before anything runs, each with a precise message:
  *   STRATA_EDIRTY  a migration is running/failed/reverting (names the
  *                  repair command)

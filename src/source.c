@@ -16,6 +16,7 @@
 
 #include "format.h"
 #include "migration.h"
+#include "repeatable.h"
 #include "sql.h"
 #include "version.h"
 
@@ -77,6 +78,9 @@ void strata_source_free(strata_source *src)
 		free(src->dirs[i]);
 	free(src->dirs);
 	free(src->database);
+	for (size_t i = 0; i < src->nrepeatable; i++)
+		strata_migration_free(src->repeatables[i]);
+	free(src->repeatables);
 	free(src);
 }
 
@@ -136,7 +140,7 @@ static int ignored(const strata_source *src, const char *name)
 
 size_t strata_source_count(const strata_source *src)
 {
-	return src ? src->n : 0;
+	return src ? src->n + src->nrepeatable : 0;
 }
 
 /* Index of the first item not less than `version` (binary search). */
@@ -158,6 +162,8 @@ strata_migration *strata_source_find(const strata_source *src,
 {
 	if (!src || !version)
 		return NULL;
+	if (strata_repeatable_key(version))
+		return strata_source_find_repeatable(src, version);
 	size_t i = lower_bound(src, version);
 	if (i < src->n && strata_version_cmp(src->items[i]->version, version) == 0)
 		return src->items[i];
@@ -248,7 +254,8 @@ static char *path_join(const char *dir, const char *name)
 static const char *bad_name_reason(const char *name)
 {
 	if (strncmp(name, "R__", 3) == 0)
-		return "repeatable migrations (Flyway's R__name.sql) are not supported: give it a version (V1__name.sql)";
+		return "a repeatable migration is one file named R__description.sql "
+		       "(a description, no .up.sql/.down.sql)";
 	return "cannot tell the version from the file name (expected VERSION_name.sql, "
 	       "VERSION_name.up.sql/.down.sql, MigrationVERSION.sql or Flyway's "
 	       "VVERSION__name.sql/UVERSION__name.sql)";
@@ -492,6 +499,53 @@ static int load_pair(strata_migration *m, int dirfd, const char *up_name,
 	return 0;
 }
 
+/* Builds a repeatable migration (Flyway's R__<description>.sql, the
+ * whole file its SQL) from the entry `e` of the directory `dir`, open as
+ * `dirfd`, and adds it to `src`. */
+static int load_repeatable(strata_source *src, const char *dir, int dirfd,
+                           const dir_entry *e, strata_error *err)
+{
+	strata_migration *m = strata_migration_new();
+	if (!m || !(m->version = strdup(e->fn.version)) ||
+	    !(m->name = strdup(e->fn.name)) ||
+	    !(m->file = path_join(dir, e->fname))) {
+		strata_migration_free(m);
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	}
+	if (strlen(m->name) > STRATA_REPEATABLE_MAX) {
+		strata_error_set(err, STRATA_EPARSE,
+		                 "the description of a repeatable migration is at most %d bytes "
+		                 "(this one has %zu): R__ and it are its key in the history table",
+		                 STRATA_REPEATABLE_MAX, strlen(m->name));
+		snprintf(err->file, sizeof(err->file), "%s", m->file);
+		strata_migration_free(m);
+		return STRATA_EPARSE;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	int rc = load_text(&text, &len, dirfd, e->fname, m->file, err);
+	if (!rc)
+		rc = strata_format_refuse_binary(text, len, m->file, err);
+	if (!rc) {
+		const char *parts[1] = { text };
+		if (strata_checksum(m->checksum, parts, &len, 1))
+			rc = strata_error_set(err, STRATA_ENOMEM,
+			                      "out of memory computing the SHA-256 checksum of %s",
+			                      m->file);
+	}
+	if (rc) {
+		free(text);
+		strata_migration_free(m);
+		return rc;
+	}
+	own_part(&m->up, text, len, m->file);
+	m->up.no_transaction = plain_no_tx(m->up.text, m->up.len);
+	m->has_up = 1;
+	m->plain = 1;
+	m->repeatable = 1;
+	return strata_source_insert_repeatable(src, m, err);
+}
+
 static int new_migration(strata_migration **out, const dir_entry *e,
                          strata_error *err)
 {
@@ -575,6 +629,13 @@ static int build_migrations(strata_source *src, const char *dir, int dirfd,
                             dir_entry *v, size_t n, strata_error *err)
 {
 	for (size_t i = 0; i < n;) {
+		if (v[i].fn.kind == STRATA_FILE_REPEATABLE) {
+			int rc = load_repeatable(src, dir, dirfd, &v[i], err);
+			if (rc)
+				return rc;
+			i++;
+			continue;
+		}
 		/* the group of entries with one version: [i, j) */
 		size_t j = i + 1;
 		while (j < n && strata_version_cmp(v[i].fn.version, v[j].fn.version) == 0)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "repeatable.h"
 #include "version.h"
 
 struct strata_status {
@@ -111,6 +112,64 @@ static void merge(strata_status *st, const strata_source *src,
 	}
 }
 
+/* Flyway's order of repeatable migrations' rows, by their keys. */
+static int repeatable_row_cmp(const void *a, const void *b)
+{
+	const strata_history_row *const *x = a, *const *y = b;
+	const size_t k = sizeof(STRATA_REPEATABLE_PREFIX) - 1;
+	return strata_repeatable_cmp((*x)->version + k, (*y)->version + k);
+}
+
+/* Appends the repeatable migrations, files and rows merged in the order
+ * up applies them: pending (never applied, or changed since), applied,
+ * missing (applied, file gone), or the state of a row left failed or
+ * running. `rows` has room for every row. */
+static void merge_repeatable(strata_status *st, const strata_source *src,
+                             const strata_history_row **rows)
+{
+	const size_t k = sizeof(STRATA_REPEATABLE_PREFIX) - 1;
+	size_t nrows = 0;
+	for (size_t i = 0; i < st->hist.n; i++)
+		if (strata_repeatable_key(st->hist.rows[i].version))
+			rows[nrows++] = &st->hist.rows[i];
+	if (nrows > 1)
+		qsort(rows, nrows, sizeof(*rows), repeatable_row_cmp);
+	size_t i = 0, j = 0;
+	while (i < src->nrepeatable || j < nrows) {
+		strata_status_entry *e = &st->entries[st->n++];
+		memset(e, 0, sizeof(*e));
+		e->repeatable = 1;
+		int c = i >= src->nrepeatable ? 1 : j >= nrows ? -1
+		      : strata_repeatable_cmp(src->repeatables[i]->name, rows[j]->version + k);
+		const strata_migration *m = c <= 0 ? src->repeatables[i++] : NULL;
+		const strata_history_row *r = c >= 0 ? rows[j++] : NULL;
+		if (r) {
+			fill_from_row(e, r);
+			e->version = r->version;
+			e->name = r->name;
+		}
+		if (m) {
+			e->version = m->version;
+			e->name = m->name;
+			e->file = m->file;
+		}
+		if (!r) {
+			e->state = STRATA_STATE_PENDING;
+		} else if (e->state == STRATA_STATE_APPLIED && !m) {
+			e->state = STRATA_STATE_MISSING;
+		} else if (e->state == STRATA_STATE_APPLIED && r->checksum &&
+		           r->checksum[0] && m->checksum[0] &&
+		           strcmp(r->checksum, m->checksum) != 0) {
+			e->state = STRATA_STATE_PENDING;
+			e->changed = 1;
+		}
+		if (e->state == STRATA_STATE_PENDING)
+			st->pending++;
+		else if (is_problem(e->state))
+			st->problems++;
+	}
+}
+
 int strata_status_get(strata_status **out, strata *db, strata_source *src,
                       strata_error *err)
 {
@@ -134,13 +193,16 @@ int strata_status_get(strata_status **out, strata *db, strata_source *src,
 	}
 	size_t nrows = 0;
 	const strata_history_row **rows = sorted_rows(&st->hist, &nrows);
-	st->entries = malloc((src->n + nrows + 1) * sizeof(*st->entries));
+	st->entries = malloc((src->n + src->nrepeatable + st->hist.n + 1) *
+	                     sizeof(*st->entries));
 	if (!rows || !st->entries) {
 		free(rows);
 		strata_status_free(st);
 		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
 	}
 	merge(st, src, rows, nrows);
+	/* sorted_rows() made room for every row */
+	merge_repeatable(st, src, rows);
 	free(rows);
 	*out = st;
 	return 0;
@@ -205,8 +267,15 @@ int strata_validate(strata *db, strata_source *src, strata_error *err)
 			continue;
 		if (e->state != STRATA_STATE_CHANGED && e->state != STRATA_STATE_MISSING)
 			dirty = 1;
+		if (e->repeatable && e->state == STRATA_STATE_MISSING) {
+			strata_log(db, STRATA_LOG_WARN,
+			           "%s: applied, but no file is this repeatable migration any more; "
+			           "'strata repair --forget %s' forgets it", e->version, e->version);
+			continue;
+		}
+		const char *name = e->repeatable || !e->name ? "" : e->name;
 		strata_log(db, STRATA_LOG_WARN, "%s%s%s: %s%s%s%s", e->version,
-		           e->name && *e->name ? "_" : "", e->name ? e->name : "",
+		           *name ? "_" : "", name,
 		           problem_text(e->state), e->file ? " (" : "",
 		           e->file ? e->file : "", e->file ? ")" : "");
 	}

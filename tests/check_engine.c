@@ -2038,6 +2038,379 @@ START_TEST(test_no_transactional_ddl)
 }
 END_TEST
 
+/* ------------------------------------------------ repeatable migrations */
+
+/* A Flyway set: V1, V2 and two repeatable migrations. */
+static void write_flyway_set(void)
+{
+	write_file("V1__init.sql", "create table t (x int);\n");
+	write_file("U1__init.sql", "drop table t;\n");
+	write_file("V2__more.sql", "alter table t add y int;\n");
+	write_file("U2__more.sql", "alter table t drop y;\n");
+	write_file("R__views.sql", "create or replace view v as select x from t;\n");
+	write_file("R__funcs.sql", "create or replace function f() 1;\n");
+}
+
+/* The trace written since `mark` (a length of fake.trace). */
+static const char *trace_since(size_t mark)
+{
+	return fake.trace + mark;
+}
+
+/* Applied after the versioned migrations, in Flyway's order; again only
+ * when changed, updating their row; never when unchanged. */
+START_TEST(test_repeatable_up_and_again)
+{
+	write_flyway_set();
+	open_url("fake:test");
+	load();
+	size_t applied = 0;
+	ck_assert_int_eq(up(0, NULL, &applied), 0);
+	ck_assert_uint_eq(applied, 4);
+	ck_assert_ptr_nonnull(strstr(fake.trace,
+	                             "apply_tx(1,insert) apply_tx(2,insert) "
+	                             "apply_tx(R__funcs,insert) apply_tx(R__views,insert)"));
+	const strata_history_row *r = fake_row("R__views");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->name, "views");
+	ck_assert_int_eq(r->state, STRATA_STATE_APPLIED);
+	ck_assert_int_eq(r->statements_total, 1);
+	ck_assert_ptr_null(r->down_sql);
+	assert_sha256(r->checksum);
+	char before[80];
+	snprintf(before, sizeof(before), "%s", r->checksum);
+	char funcs_at[64];
+	snprintf(funcs_at, sizeof(funcs_at), "%s", fake_row("R__funcs")->applied_at);
+	ck_assert_int_eq(events[nevents - 2].type, STRATA_EVENT_MIGRATION_START);
+	ck_assert_str_eq(events[nevents - 2].version, "R__views");
+
+	/* unchanged: nothing */
+	size_t mark = strlen(fake.trace);
+	ck_assert_int_eq(up(0, NULL, &applied), 0);
+	ck_assert_uint_eq(applied, 0);
+	ck_assert_ptr_null(strstr(trace_since(mark), "apply_tx"));
+	ck_assert_ptr_null(strstr(trace_since(mark), "exec"));
+
+	/* changed: only it, its row updated in its transaction */
+	write_file("R__views.sql", "create or replace view v as select x, y from t;\n");
+	load();
+	mark = strlen(fake.trace);
+	int inserts = fake.calls.history_insert;
+	ck_assert_int_eq(up(0, NULL, &applied), 0);
+	ck_assert_uint_eq(applied, 1);
+	ck_assert_ptr_nonnull(strstr(trace_since(mark),
+	                             "begin exec update(R__views,applied,1) commit"));
+	ck_assert_ptr_null(strstr(trace_since(mark), "R__funcs"));
+	ck_assert_int_eq(fake.calls.history_insert, inserts);
+	r = fake_row("R__views");
+	ck_assert_str_ne(r->checksum, before);
+	assert_sha256(r->checksum);
+	ck_assert_int_eq(r->state, STRATA_STATE_APPLIED);
+	ck_assert_str_eq(fake_row("R__funcs")->applied_at, funcs_at);
+	ck_assert_int_eq(fake_committed("select x, y from t"), 1);
+	ck_assert_uint_eq(fake_migration_rows(), 4);
+	ck_assert_int_eq(up(0, NULL, &applied), 0);
+	ck_assert_uint_eq(applied, 0);
+}
+END_TEST
+
+/* A repeatable migration that fails in its transaction leaves the
+ * history as it was: no row the first time, the old checksum after. */
+START_TEST(test_repeatable_failure_keeps_history)
+{
+	static const char *const urls[] = { "fake:test", "fake-notx:test" };
+	for (int u = 0; u < 2; u++) {
+		fake_reset();
+		write_flyway_set();
+		open_url(urls[u]);
+		load();
+		fake_fail_exec("function f", "syntax error", 0);
+		ck_assert_int_eq(up(0, NULL, NULL), STRATA_ESQL);
+		ck_assert_str_eq(err.version, "R__funcs");
+		ck_assert_ptr_nonnull(strstr(err.file, "R__funcs.sql"));
+		ck_assert_int_eq(err.line, 1);
+		ck_assert_ptr_nonnull(strstr(err.message, "(migration R__funcs, statement 1 of 1)"));
+		/* the versioned ones landed, the repeatable one not */
+		ck_assert_ptr_nonnull(fake_row("2"));
+		ck_assert_ptr_null(fake_row("R__funcs"));
+		ck_assert_ptr_null(fake_row("R__views"));
+		fake_fail_exec(NULL, NULL, 0);
+		ck_assert_int_eq(up(0, NULL, NULL), 0);
+		char sum[80];
+		snprintf(sum, sizeof(sum), "%s", fake_row("R__funcs")->checksum);
+
+		write_file("R__funcs.sql", "create or replace function f() 2;\n");
+		load();
+		fake_fail_exec("function f", "syntax error", 0);
+		ck_assert_int_eq(up(0, NULL, NULL), STRATA_ESQL);
+		const strata_history_row *r = fake_row("R__funcs");
+		ck_assert_str_eq(r->checksum, sum);
+		ck_assert_int_eq(r->state, STRATA_STATE_APPLIED);
+		ck_assert_int_eq(fake_committed("function f() 2"), 0);
+		fake_fail_exec(NULL, NULL, 0);
+		ck_assert_int_eq(up(0, NULL, NULL), 0);
+		ck_assert_str_ne(fake_row("R__funcs")->checksum, sum);
+		ck_assert_int_eq(fake_committed("function f() 2"), 1);
+		strata_close(db);
+		db = NULL;
+	}
+}
+END_TEST
+
+/* Without transactional DDL (MySQL) a repeatable migration runs
+ * statement by statement with its row: a failure leaves it failed, up
+ * refuses, and repair resumes it or forgets it. */
+START_TEST(test_repeatable_statement_by_statement)
+{
+	write_flyway_set();
+	write_file("R__views.sql", "create or replace view v as select x from t;\n"
+	                           "create or replace view w as select y from t;\n");
+	open_url("fake-nodl:test");
+	load();
+	ck_assert_int_eq(up(0, NULL, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(fake.trace, "insert(R__views,running)"));
+	ck_assert_int_eq(fake_row("R__views")->state, STRATA_STATE_APPLIED);
+	char sum[80];
+	snprintf(sum, sizeof(sum), "%s", fake_row("R__views")->checksum);
+
+	write_file("R__views.sql", "create or replace view v as select x, y from t;\n"
+	                           "create or replace view w as select z from t;\n");
+	load();
+	fake_fail_exec("select z", "unknown column z", 0);
+	size_t mark = strlen(fake.trace);
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_ESQL);
+	ck_assert_ptr_nonnull(strstr(trace_since(mark), "update(R__views,running,0)"));
+	ck_assert_ptr_null(strstr(trace_since(mark), "insert("));
+	const strata_history_row *r = fake_row("R__views");
+	ck_assert_int_eq(r->state, STRATA_STATE_FAILED);
+	ck_assert_int_eq(r->statements_done, 1);
+	ck_assert_str_ne(r->checksum, sum);
+	ck_assert_ptr_nonnull(strstr(r->last_error, "unknown column z"));
+	ck_assert_int_eq(fake_committed("select x, y from t"), 1);
+
+	/* refused until repaired */
+	fake_fail_exec(NULL, NULL, 0);
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_EDIRTY);
+	ck_assert_ptr_nonnull(strstr(err.message, "migration R__views failed at statement 2 of 2"));
+	ck_assert_ptr_nonnull(strstr(err.message, "repair --resume R__views"));
+	ck_assert_int_eq(repair(STRATA_REPAIR_RESUME, "R__views"), 0);
+	r = fake_row("R__views");
+	ck_assert_int_eq(r->state, STRATA_STATE_APPLIED);
+	ck_assert_int_eq(r->statements_done, 2);
+	ck_assert_int_eq(fake_committed("select z from t"), 1);
+	ck_assert_int_eq(fake_committed("select x, y from t"), 1);
+	ck_assert_int_eq(up(0, NULL, NULL), 0);
+	ck_assert_int_eq(fake_committed("select x, y from t"), 1);
+
+	/* failed again; forgotten: the next up runs it whole */
+	write_file("R__views.sql", "create or replace view v as select 1;\n"
+	                           "create or replace view w as select q from t;\n");
+	load();
+	fake_fail_exec("select q", "unknown column q", 0);
+	ck_assert_int_eq(up(0, NULL, NULL), STRATA_ESQL);
+	fake_fail_exec(NULL, NULL, 0);
+	ck_assert_int_eq(repair(STRATA_REPAIR_FORGET, "R__views"), 0);
+	ck_assert_ptr_null(fake_row("R__views"));
+	ck_assert_int_eq(up(0, NULL, NULL), 0);
+	ck_assert_int_eq(fake_row("R__views")->state, STRATA_STATE_APPLIED);
+	ck_assert_int_eq(fake_committed("view v as select 1"), 2);
+}
+END_TEST
+
+/* down reverts versioned migrations only; the repeatable rows stay. */
+START_TEST(test_repeatable_down_leaves_them)
+{
+	write_flyway_set();
+	open_url("fake:test");
+	load();
+	ck_assert_int_eq(up(0, NULL, NULL), 0);
+	size_t reverted = 0;
+	ck_assert_int_eq(down(0, NULL, &reverted), 0);
+	ck_assert_uint_eq(reverted, 1);
+	ck_assert_ptr_null(fake_row("2"));
+	ck_assert_ptr_nonnull(fake_row("R__views"));
+	ck_assert_ptr_nonnull(fake_row("R__funcs"));
+	ck_assert_int_eq(down(0, "0", &reverted), 0);
+	ck_assert_uint_eq(reverted, 1);
+	ck_assert_uint_eq(fake_migration_rows(), 2);
+	ck_assert_int_eq(down(0, NULL, &reverted), 0);
+	ck_assert_uint_eq(reverted, 0);
+	/* and up applies the versioned ones again, not the unchanged R */
+	size_t applied = 0;
+	size_t mark = strlen(fake.trace);
+	ck_assert_int_eq(up(0, NULL, &applied), 0);
+	ck_assert_uint_eq(applied, 2);
+	ck_assert_ptr_null(strstr(trace_since(mark), "R__"));
+}
+END_TEST
+
+/* --single-transaction includes them, a changed one by an update. */
+START_TEST(test_repeatable_single_transaction)
+{
+	write_flyway_set();
+	open_url("fake:test");
+	load();
+	strata_run_options o = STRATA_RUN_OPTIONS_INIT;
+	o.single_transaction = 1;
+	size_t done = 0;
+	ck_assert_int_eq(run_with(&o, STRATA_UP, &done), 0);
+	ck_assert_uint_eq(done, 4);
+	ck_assert_int_eq(fake.calls.commit, 1);
+	ck_assert_ptr_nonnull(fake_row("R__views"));
+
+	write_file("R__views.sql", "create or replace view v as select 2;\n");
+	write_file("V3__last.sql", "create table z (x int);\n");
+	load();
+	size_t mark = strlen(fake.trace);
+	ck_assert_int_eq(run_with(&o, STRATA_UP, &done), 0);
+	ck_assert_uint_eq(done, 2);
+	ck_assert_ptr_nonnull(strstr(trace_since(mark), "update(R__views,applied,1) commit"));
+	ck_assert_int_eq(fake.calls.commit, 2);
+
+	/* one failing repeatable rolls back the whole run */
+	write_file("R__views.sql", "create or replace view v as select 3;\n");
+	write_file("V4__next.sql", "create table y (x int);\n");
+	load();
+	fake_fail_exec("select 3", "boom", 0);
+	ck_assert_int_eq(run_with(&o, STRATA_UP, &done), STRATA_ESQL);
+	ck_assert_ptr_null(fake_row("4"));
+	ck_assert_int_eq(fake_committed("create table y"), 0);
+	ck_assert_int_eq(fake_committed("view v as select 2"), 1);
+}
+END_TEST
+
+/* A dry run shows them; a count or target limits only the versioned. */
+START_TEST(test_repeatable_dry_run_and_target)
+{
+	write_flyway_set();
+	open_url("fake:test");
+	load();
+	strata_run_options o = STRATA_RUN_OPTIONS_INIT;
+	o.dry_run = 1;
+	size_t done = 0;
+	ck_assert_int_eq(run_with(&o, STRATA_UP, &done), 0);
+	ck_assert_uint_eq(done, 4);
+	ck_assert_uint_eq(fake_migration_rows(), 0);
+	ck_assert_int_eq(count_events(STRATA_EVENT_STATEMENT), 4);
+	ck_assert_str_eq(events[nevents - 1].version, "R__views");
+	ck_assert_ptr_nonnull(strstr(events[nevents - 1].sql, "create or replace view v"));
+
+	size_t applied = 0;
+	ck_assert_int_eq(up(0, "1", &applied), 0);
+	ck_assert_uint_eq(applied, 3);
+	ck_assert_ptr_nonnull(fake_row("R__views"));
+	ck_assert_ptr_null(fake_row("2"));
+	write_file("R__funcs.sql", "create or replace function f() 2;\n");
+	load();
+	ck_assert_int_eq(up(1, NULL, &applied), 0);
+	ck_assert_uint_eq(applied, 2);
+	ck_assert_ptr_nonnull(fake_row("2"));
+	ck_assert_int_eq(fake_committed("function f() 2"), 1);
+}
+END_TEST
+
+/* status lists them after the versioned ones: pending, applied, pending
+ * again when changed, missing when the file is gone; validate takes a
+ * change for pending, a missing or failed one for a problem. */
+START_TEST(test_repeatable_status_and_validate)
+{
+	write_flyway_set();
+	open_url("fake:test");
+	load();
+	strata_status *st;
+	ck_assert_int_eq(strata_status_get(&st, db, src, &err), 0);
+	ck_assert_uint_eq(strata_status_count(st), 4);
+	ck_assert_uint_eq(strata_status_pending(st), 4);
+	const strata_status_entry *e = strata_status_entry_at(st, 2);
+	ck_assert_str_eq(e->version, "R__funcs");
+	ck_assert(e->repeatable && !e->changed);
+	ck_assert_int_eq(e->state, STRATA_STATE_PENDING);
+	ck_assert(!strata_status_entry_at(st, 1)->repeatable);
+	strata_status_free(st);
+
+	ck_assert_int_eq(up(0, NULL, NULL), 0);
+	write_file("R__views.sql", "create or replace view v as select 9;\n");
+	load();
+	ck_assert_int_eq(strata_status_get(&st, db, src, &err), 0);
+	ck_assert_uint_eq(strata_status_pending(st), 1);
+	ck_assert_uint_eq(strata_status_problems(st), 0);
+	e = strata_status_entry_at(st, 3);
+	ck_assert_str_eq(e->version, "R__views");
+	ck_assert_str_eq(e->name, "views");
+	ck_assert_int_eq(e->state, STRATA_STATE_PENDING);
+	ck_assert(e->repeatable && e->changed);
+	ck_assert_ptr_nonnull(e->applied_at);
+	ck_assert_ptr_nonnull(strstr(e->file, "R__views.sql"));
+	ck_assert_int_eq(strata_status_entry_at(st, 2)->state, STRATA_STATE_APPLIED);
+	strata_status_free(st);
+	ck_assert_int_eq(strata_validate(db, src, &err), 0);
+
+	/* the file gone: missing, a problem; repair --forget forgets it */
+	ck_assert_int_eq(unlink(path_of("R__funcs.sql")), 0);
+	load();
+	ck_assert_int_eq(strata_status_get(&st, db, src, &err), 0);
+	e = strata_status_entry_at(st, 2);
+	ck_assert_str_eq(e->version, "R__funcs");
+	ck_assert_int_eq(e->state, STRATA_STATE_MISSING);
+	ck_assert(e->repeatable);
+	ck_assert_ptr_null(e->file);
+	ck_assert_uint_eq(strata_status_problems(st), 1);
+	strata_status_free(st);
+	warnings[0] = '\0';
+	ck_assert_int_eq(strata_validate(db, src, &err), STRATA_EPLAN);
+	ck_assert_ptr_nonnull(strstr(warnings, "R__funcs: applied, but no file is this repeatable "
+	                                       "migration any more; 'strata repair --forget R__funcs'"));
+	/* up goes on (the change of R__views), leaving the missing row */
+	ck_assert_int_eq(up(0, NULL, NULL), 0);
+	ck_assert_ptr_nonnull(fake_row("R__funcs"));
+	ck_assert_int_eq(repair(STRATA_REPAIR_FORGET, "R__funcs"), 0);
+	ck_assert_ptr_null(fake_row("R__funcs"));
+	ck_assert_int_eq(strata_validate(db, src, &err), 0);
+	ck_assert_int_eq(repair(STRATA_REPAIR_FORGET, "R__funcs"), STRATA_ENOTFOUND);
+	ck_assert_int_eq(repair(STRATA_REPAIR_RESUME, "R__views"), STRATA_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(err.message, "R__views is not failed or running"));
+	/* forgetting one that has its file: up applies it again */
+	ck_assert_int_eq(repair(STRATA_REPAIR_FORGET, "R__views"), 0);
+	size_t applied = 0;
+	ck_assert_int_eq(up(0, NULL, &applied), 0);
+	ck_assert_uint_eq(applied, 1);
+	ck_assert_int_eq(fake_committed("view v as select 9"), 2);
+}
+END_TEST
+
+/* baseline records versioned migrations only, as Flyway's: the
+ * repeatable ones run at the next up. A history with only repeatable
+ * rows is not empty for baseline. */
+START_TEST(test_repeatable_baseline)
+{
+	write_flyway_set();
+	open_url("fake:test");
+	load();
+	size_t recorded = 0;
+	ck_assert_int_eq(strata_baseline(db, src, "2", &recorded, &err), 0);
+	assert_clean();
+	ck_assert_uint_eq(recorded, 2);
+	ck_assert_ptr_null(fake_row("R__views"));
+	size_t applied = 0;
+	ck_assert_int_eq(up(0, NULL, &applied), 0);
+	ck_assert_uint_eq(applied, 2);
+	ck_assert_ptr_nonnull(fake_row("R__views"));
+	ck_assert_int_eq(fake_committed("create table t"), 0);
+
+	fake_reset();
+	open_url("fake:test");
+	strata_history_row r = { 0 };
+	r.version = (char *)"R__views";
+	r.name = (char *)"views";
+	r.checksum = (char *)"";
+	r.state = STRATA_STATE_APPLIED;
+	fake_put_row(&r);
+	ck_assert_int_eq(strata_baseline(db, src, "1", NULL, &err), STRATA_EPLAN);
+	assert_clean();
+	ck_assert_ptr_nonnull(strstr(err.message, "already records 1 migrations"));
+}
+END_TEST
+
 Suite *engine_suite(void)
 {
 	Suite *s = suite_create("engine");
@@ -2116,6 +2489,18 @@ Suite *engine_suite(void)
 	tcase_add_test(tc, test_validate);
 	tcase_add_test(tc, test_baseline);
 	tcase_add_test(tc, test_baseline_refusals);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("repeatable");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_repeatable_up_and_again);
+	tcase_add_test(tc, test_repeatable_failure_keeps_history);
+	tcase_add_test(tc, test_repeatable_statement_by_statement);
+	tcase_add_test(tc, test_repeatable_down_leaves_them);
+	tcase_add_test(tc, test_repeatable_single_transaction);
+	tcase_add_test(tc, test_repeatable_dry_run_and_target);
+	tcase_add_test(tc, test_repeatable_status_and_validate);
+	tcase_add_test(tc, test_repeatable_baseline);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("c_migrations");

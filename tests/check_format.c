@@ -10,6 +10,7 @@
 
 #include "format.h"
 #include "migration.h"
+#include "repeatable.h"
 #include "suites.h"
 
 /* ------------------------------------------------------------ names */
@@ -93,7 +94,6 @@ START_TEST(test_classify_other_tools)
 	ck_assert_str_eq(fn.version, "1.2.3");
 	ck_assert_str_eq(fn.name, "Name");
 
-	ck_assert_int_eq(classify("R__views.sql", s).kind, STRATA_FILE_BAD);
 	ck_assert_int_eq(classify("V__x.sql", s).kind, STRATA_FILE_BAD);
 	ck_assert_int_eq(classify("V1__.sql", s).kind, STRATA_FILE_BAD);
 	ck_assert_int_eq(classify("V1_x.sql", s).kind, STRATA_FILE_BAD);
@@ -192,6 +192,69 @@ START_TEST(test_diesel_metadata)
 	                 STRATA_EPARSE);
 	ck_assert_int_eq(err.line, 3);
 	ck_assert_str_eq(err.file, "m.toml");
+}
+END_TEST
+
+/* Flyway's repeatable migrations: the key is R__ and the description. */
+START_TEST(test_classify_repeatable)
+{
+	char s[256];
+	strata_file_name fn = classify("R__views.sql", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_REPEATABLE);
+	ck_assert_str_eq(fn.version, "R__views");
+	ck_assert_str_eq(fn.name, "views");
+	fn = classify("R__create_report_views.sql", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_REPEATABLE);
+	ck_assert_str_eq(fn.version, "R__create_report_views");
+	ck_assert_str_eq(fn.name, "create_report_views");
+	/* two underscores inside the description are its own */
+	fn = classify("R__a__b.sql", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_REPEATABLE);
+	ck_assert_str_eq(fn.name, "a__b");
+	ck_assert_int_eq(classify("R__.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("R__x.up.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("R__x.down.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("R1__x.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("R_x.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("r__x.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("R__x.SQL", s).kind, STRATA_FILE_BAD);
+	ck_assert_int_eq(classify("R__a\nb.sql", s).kind, STRATA_FILE_BAD);
+	ck_assert(strata_repeatable_key("R__views"));
+	ck_assert(!strata_repeatable_key("20240101000000"));
+	ck_assert(!strata_repeatable_key("~format"));
+	ck_assert(!strata_repeatable_key(NULL));
+}
+END_TEST
+
+/* Flyway's order: '_' read as a space, case-sensitive, by UTF-16 code
+ * unit as Java compares strings. */
+START_TEST(test_repeatable_order)
+{
+	/* "a b" < "a-b": the '_' is a space (0x20 < '-'), not 0x5F */
+	ck_assert_int_lt(strata_repeatable_cmp("a_b", "a-b"), 0);
+	ck_assert_int_lt(strata_repeatable_cmp("a-b", "ab"), 0);
+	/* upper case first, no locale */
+	ck_assert_int_lt(strata_repeatable_cmp("B", "a"), 0);
+	ck_assert_int_lt(strata_repeatable_cmp("Z", "a"), 0);
+	ck_assert_int_lt(strata_repeatable_cmp("view", "views"), 0);
+	ck_assert_int_eq(strata_repeatable_cmp("views", "views"), 0);
+	/* U+1F600 (a surrogate pair in UTF-16: D83D DE00) sorts before
+	 * U+FF21, although its UTF-8 bytes (F0 ...) are greater (EF ...) */
+	ck_assert_int_lt(strata_repeatable_cmp("\xF0\x9F\x98\x80", "\xEF\xBC\xA1"), 0);
+	ck_assert_int_gt(strata_repeatable_cmp("\xEF\xBC\xA1", "\xF0\x9F\x98\x80"), 0);
+	/* below U+D800 the order is the code points' */
+	ck_assert_int_lt(strata_repeatable_cmp("\xC3\xA9", "\xF0\x9F\x98\x80"), 0);
+	ck_assert_int_lt(strata_repeatable_cmp("z", "\xC3\xA9"), 0);
+	/* equal for Flyway, still a total order */
+	ck_assert_int_ne(strata_repeatable_cmp("a_b", "a b"), 0);
+	ck_assert_int_eq(strata_repeatable_cmp("a_b", "a b"),
+	                 -strata_repeatable_cmp("a b", "a_b"));
+	/* the same history row somewhere */
+	ck_assert(strata_repeatable_same("a_b", "a b"));
+	ck_assert(strata_repeatable_same("Views", "views"));
+	ck_assert(strata_repeatable_same("views ", "views"));
+	ck_assert(!strata_repeatable_same("views", "view"));
+	ck_assert(!strata_repeatable_same("a-b", "a b"));
 }
 END_TEST
 
@@ -363,6 +426,14 @@ static void put(const char *name, const char *text)
 	fclose(f);
 }
 
+/* Empties the directory. */
+static void unlink_all(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -f '%s'/*", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
 static int load(strata_source **src, strata_error *err)
 {
 	ck_assert_int_eq(strata_source_new(src, err), 0);
@@ -429,11 +500,134 @@ START_TEST(test_dir_flyway)
 }
 END_TEST
 
-START_TEST(test_dir_repeatable_refused)
+/* R__ files are the source's repeatable migrations, apart from the
+ * versioned ones and in Flyway's order. */
+START_TEST(test_dir_repeatable)
 {
-	put("V1__init.sql", "select 1;\n");
+	strata_source *src;
+	strata_error err = { 0 };
+	put("V1__init.sql", "create table t (x int);\n");
+	put("R__views.sql", "create view v as select x from t;\n");
+	put("R__a-b.sql", "select 1;\n");
+	put("R__a_b.sql", "select 2;\n");
+	put("R__B.sql", "-- refresh the functions\n-- strata:transaction:false\nselect 3;\n");
+	put("V2__more.sql", "alter table t add y int;\n");
+	ck_assert_int_eq(load(&src, &err), 0);
+	ck_assert_uint_eq(strata_source_count(src), 6);
+	ck_assert_uint_eq(src->n, 2);
+	ck_assert_str_eq(src->items[0]->version, "1");
+	ck_assert_str_eq(src->items[1]->version, "2");
+	ck_assert_uint_eq(src->nrepeatable, 4);
+	ck_assert_str_eq(src->repeatables[0]->version, "R__B");
+	ck_assert_str_eq(src->repeatables[1]->version, "R__a_b");
+	ck_assert_str_eq(src->repeatables[2]->version, "R__a-b");
+	ck_assert_str_eq(src->repeatables[3]->version, "R__views");
+	strata_migration *m = src->repeatables[3];
+	ck_assert(m->repeatable);
+	ck_assert(m->has_up && !m->has_down && m->plain);
+	ck_assert_str_eq(m->name, "views");
+	ck_assert_str_eq(m->up.text, "create view v as select x from t;\n");
+	ck_assert_ptr_nonnull(strstr(m->file, "R__views.sql"));
+	ck_assert(strncmp(m->checksum, "sha256:", 7) == 0);
+	ck_assert(!m->up.no_transaction);
+	ck_assert(src->repeatables[0]->up.no_transaction);
+	ck_assert(!src->items[0]->repeatable);
+	ck_assert_ptr_eq(strata_source_find(src, "R__views"), m);
+	ck_assert_ptr_null(strata_source_find(src, "R__view"));
+	ck_assert_ptr_eq(strata_source_find(src, "2"), src->items[1]);
+	/* a repeatable migration alone is a directory too */
+	strata_source_free(src);
+	unlink_all();
+	put("R__only.sql", "select 1;\n");
+	ck_assert_int_eq(load(&src, &err), 0);
+	ck_assert_uint_eq(src->n, 0);
+	ck_assert_uint_eq(src->nrepeatable, 1);
+	strata_source_free(src);
+}
+END_TEST
+
+/* The checksum of an R__ file: CRLF and a BOM do not change it, an edit
+ * does. */
+START_TEST(test_dir_repeatable_checksum)
+{
+	strata_source *a, *b, *c;
+	strata_error err = { 0 };
+	put("R__views.sql", "create view v as select 1;\n");
+	ck_assert_int_eq(load(&a, &err), 0);
+	put("R__views.sql", "\xEF\xBB\xBF" "create view v as select 1;\r\n");
+	ck_assert_int_eq(load(&b, &err), 0);
+	put("R__views.sql", "create view v as select 2;\n");
+	ck_assert_int_eq(load(&c, &err), 0);
+	ck_assert_str_eq(a->repeatables[0]->checksum, b->repeatables[0]->checksum);
+	ck_assert_str_ne(a->repeatables[0]->checksum, c->repeatables[0]->checksum);
+	strata_source_free(a);
+	strata_source_free(b);
+	strata_source_free(c);
+}
+END_TEST
+
+START_TEST(test_dir_repeatable_same_description)
+{
+	put("R__a_b.sql", "select 1;\n");
+	put("R__a b.sql", "select 2;\n");
+	expect_dir_error(STRATA_EPLAN, "two repeatable migrations have the description");
+}
+END_TEST
+
+START_TEST(test_dir_repeatable_case_clash)
+{
+	put("R__Views.sql", "select 1;\n");
 	put("R__views.sql", "select 2;\n");
-	expect_dir_error(STRATA_EPARSE, "repeatable migrations");
+	strata_source *src;
+	strata_error err = { 0 };
+	ck_assert_int_eq(load(&src, &err), STRATA_EPLAN);
+	ck_assert_ptr_nonnull(strstr(err.message, "R__Views.sql"));
+	ck_assert_ptr_nonnull(strstr(err.message, "R__views.sql"));
+	ck_assert_ptr_nonnull(strstr(err.message, "in more than case"));
+	strata_source_free(src);
+}
+END_TEST
+
+START_TEST(test_dir_repeatable_too_long)
+{
+	char name[128];
+	memset(name, 0, sizeof(name));
+	memcpy(name, "R__", 3);
+	memset(name + 3, 'x', STRATA_REPEATABLE_MAX);
+	strcat(name, ".sql");
+	put(name, "select 1;\n");
+	strata_source *src;
+	strata_error err = { 0 };
+	ck_assert_int_eq(load(&src, &err), 0);
+	ck_assert_uint_eq(src->nrepeatable, 1);
+	ck_assert_uint_eq(strlen(src->repeatables[0]->version), 63);
+	strata_source_free(src);
+	unlink_all();
+	memset(name + 3, 'x', STRATA_REPEATABLE_MAX + 1);
+	strcpy(name + 3 + STRATA_REPEATABLE_MAX + 1, ".sql");
+	put(name, "select 1;\n");
+	ck_assert_int_eq(load(&src, &err), STRATA_EPARSE);
+	ck_assert_ptr_nonnull(strstr(err.message, "at most 60 bytes (this one has 61)"));
+	ck_assert_ptr_nonnull(strstr(err.file, name));
+	strata_source_free(src);
+}
+END_TEST
+
+START_TEST(test_dir_repeatable_bad_names)
+{
+	strata_source *src;
+	strata_error err = { 0 };
+	put("R__views.up.sql", "select 1;\n");
+	ck_assert_int_eq(load(&src, &err), STRATA_EPARSE);
+	ck_assert_ptr_nonnull(strstr(err.message, "R__description.sql"));
+	ck_assert_ptr_nonnull(strstr(err.file, "R__views.up.sql"));
+	strata_source_free(src);
+	unlink_all();
+	put("R__bin.sql", "select 1;\n\xff\n");
+	ck_assert_int_eq(load(&src, &err), STRATA_EPARSE);
+	ck_assert_ptr_nonnull(strstr(err.message, "not UTF-8"));
+	ck_assert_int_eq(err.line, 2);
+	strata_source_free(src);
 }
 END_TEST
 
@@ -516,6 +710,8 @@ Suite *format_suite(void)
 	tcase_add_test(tc, test_classify_other_tools);
 	tcase_add_test(tc, test_classify_layouts);
 	tcase_add_test(tc, test_diesel_metadata);
+	tcase_add_test(tc, test_classify_repeatable);
+	tcase_add_test(tc, test_repeatable_order);
 	tcase_add_test(tc, test_parse_sections);
 	tcase_add_test(tc, test_parse_options_crlf_bom);
 	tcase_add_test(tc, test_parse_errors);
@@ -526,7 +722,12 @@ Suite *format_suite(void)
 	tcase_add_checked_fixture(tc, make_dir, remove_dir);
 	tcase_add_test(tc, test_dir_mixed_formats_sorted);
 	tcase_add_test(tc, test_dir_flyway);
-	tcase_add_test(tc, test_dir_repeatable_refused);
+	tcase_add_test(tc, test_dir_repeatable);
+	tcase_add_test(tc, test_dir_repeatable_checksum);
+	tcase_add_test(tc, test_dir_repeatable_same_description);
+	tcase_add_test(tc, test_dir_repeatable_case_clash);
+	tcase_add_test(tc, test_dir_repeatable_too_long);
+	tcase_add_test(tc, test_dir_repeatable_bad_names);
 	tcase_add_test(tc, test_dir_duplicate_versions);
 	tcase_add_test(tc, test_dir_native_and_pair_clash);
 	tcase_add_test(tc, test_dir_down_without_up);

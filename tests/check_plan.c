@@ -10,6 +10,7 @@
 
 #include "migration.h"
 #include "plan.h"
+#include "repeatable.h"
 #include "suites.h"
 
 #define SUM_A "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -638,6 +639,237 @@ START_TEST(test_down_file_gone_without_sql)
 }
 END_TEST
 
+/* ------------------------------------------------ repeatable migrations */
+
+/* A repeatable migration R__<name>.sql with checksum `sum`. */
+static strata_migration *add_rep(const char *name, const char *sum)
+{
+	strata_migration *m = strata_migration_new();
+	ck_assert_ptr_nonnull(m);
+	char key[64];
+	snprintf(key, sizeof(key), "R__%s", name);
+	m->version = strdup(key);
+	m->name = strdup(name);
+	snprintf(m->checksum, sizeof(m->checksum), "%s", sum);
+	m->has_up = 1;
+	m->plain = 1;
+	m->repeatable = 1;
+	m->up.text = strdup("create or replace view v as select 1;\n");
+	m->up.len = strlen(m->up.text);
+	ck_assert_int_eq(strata_source_insert_repeatable(src, m, &err), 0);
+	return m;
+}
+
+/* Its row, applied with checksum `sum`. */
+static strata_history_row *add_rep_row(const char *key, const char *sum,
+                                       strata_state state)
+{
+	strata_history_row *r = add_row(key, state);
+	r->name = (char *)key + 3;
+	r->checksum = (char *)sum;
+	r->down_sql = NULL;
+	return r;
+}
+
+/* Whether every step from `from` on is a repeatable migration's up. */
+static void assert_repeatable_from(size_t from)
+{
+	for (size_t i = 0; i < nsteps; i++) {
+		ck_assert_int_eq(steps[i].kind == STRATA_STEP_UP ? steps[i].m->repeatable : 0,
+		                 i >= from);
+	}
+}
+
+/* All versioned migrations first, then the repeatable ones in Flyway's
+ * order (by description, '_' a space, upper case first). */
+START_TEST(test_rep_after_versioned)
+{
+	add_rep("views", SUM_A);
+	add("2");
+	add_rep("Funcs", SUM_A);
+	add("1");
+	add_rep("a_b", SUM_A);
+	add_rep("a-b", SUM_A);
+	ck_assert_int_eq(plan(STRATA_UP, 0, NULL, 0), 0);
+	ck_assert_str_eq(step_versions(), "1 2 R__Funcs R__a_b R__a-b R__views");
+	assert_repeatable_from(2);
+	for (size_t i = 0; i < nsteps; i++)
+		ck_assert_ptr_null(steps[i].row); /* none applied yet: inserts */
+}
+END_TEST
+
+START_TEST(test_rep_unchanged_nothing_to_do)
+{
+	add("1");
+	add("2");
+	add_rep("views", SUM_A);
+	add_rep("funcs", SUM_B);
+	add_row("1", STRATA_STATE_APPLIED);
+	add_row("2", STRATA_STATE_APPLIED);
+	add_rep_row("R__views", SUM_A, STRATA_STATE_APPLIED);
+	add_rep_row("R__funcs", SUM_B, STRATA_STATE_APPLIED);
+	ck_assert_int_eq(plan(STRATA_UP, 0, NULL, 0), 0);
+	ck_assert_uint_eq(nsteps, 0);
+	/* a row without a checksum (mark-applied, file gone) is no change */
+	rows[3].checksum = (char *)"";
+	ck_assert_int_eq(plan(STRATA_UP, 0, NULL, 0), 0);
+	ck_assert_uint_eq(nsteps, 0);
+}
+END_TEST
+
+/* A changed repeatable migration is planned again, carrying the row it
+ * updates; the planner does not refuse it as a changed file. */
+START_TEST(test_rep_changed_applied_again)
+{
+	add("1");
+	add_rep("views", SUM_B);
+	add_rep("funcs", SUM_A);
+	add_row("1", STRATA_STATE_APPLIED);
+	strata_history_row *views = add_rep_row("R__views", SUM_A, STRATA_STATE_APPLIED);
+	add_rep_row("R__funcs", SUM_A, STRATA_STATE_APPLIED);
+	ck_assert_int_eq(plan(STRATA_UP, 0, NULL, 0), 0);
+	ck_assert_str_eq(step_versions(), "R__views");
+	ck_assert_int_eq(steps[0].kind, STRATA_STEP_UP);
+	ck_assert_ptr_eq(steps[0].row, views);
+	ck_assert_str_eq(steps[0].m->checksum, SUM_B);
+	/* with a pending versioned migration: that one first */
+	add("2");
+	ck_assert_int_eq(plan(STRATA_UP, 0, NULL, 0), 0);
+	ck_assert_str_eq(step_versions(), "2 R__views");
+	ck_assert_ptr_null(steps[0].row);
+	ck_assert_ptr_eq(steps[1].row, views);
+}
+END_TEST
+
+/* A count or a target limits the versioned migrations; the repeatable
+ * ones still end the run, as with Flyway's target. */
+START_TEST(test_rep_count_and_target)
+{
+	add("1");
+	add("2");
+	add("3");
+	add_rep("views", SUM_A);
+	ck_assert_int_eq(plan(STRATA_UP, 1, NULL, 0), 0);
+	ck_assert_str_eq(step_versions(), "1 R__views");
+	ck_assert_int_eq(plan(STRATA_UP, 2, NULL, 0), 0);
+	ck_assert_str_eq(step_versions(), "1 2 R__views");
+	ck_assert_int_eq(plan(STRATA_UP, 0, "2", 0), 0);
+	ck_assert_str_eq(step_versions(), "1 2 R__views");
+	/* a target already applied, its file gone: only the repeatable */
+	add_row("7", STRATA_STATE_APPLIED);
+	add_row("1", STRATA_STATE_APPLIED);
+	add_row("2", STRATA_STATE_APPLIED);
+	add_row("3", STRATA_STATE_APPLIED);
+	ck_assert_int_eq(plan(STRATA_UP, 0, "7", 0), 0);
+	ck_assert_str_eq(step_versions(), "R__views");
+	/* an unknown target plans nothing at all */
+	ck_assert_int_eq(plan(STRATA_UP, 0, "8", 0), STRATA_ENOTFOUND);
+	/* a repeatable migration's key is no target */
+	ck_assert_int_eq(plan(STRATA_UP, 0, "R__views", 0), STRATA_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(err.message, "is not a version"));
+}
+END_TEST
+
+/* Out of order: the refusal plans nothing; allowed, the repeatable
+ * migrations come after the old versioned one. */
+START_TEST(test_rep_out_of_order)
+{
+	add("1");
+	add("2");
+	add("3");
+	add_rep("views", SUM_B);
+	add_row("1", STRATA_STATE_APPLIED);
+	add_row("3", STRATA_STATE_APPLIED);
+	add_rep_row("R__views", SUM_A, STRATA_STATE_APPLIED);
+	ck_assert_int_eq(plan(STRATA_UP, 0, NULL, 0), STRATA_EPLAN);
+	ck_assert_str_eq(err.version, "2");
+	ck_assert_int_eq(plan(STRATA_UP, 0, NULL, 1), 0);
+	ck_assert_str_eq(step_versions(), "2 R__views");
+	/* the newest applied version is 3, not the repeatable's key */
+	ck_assert_uint_eq(view.napplied, 2);
+	ck_assert_str_eq(view.applied[1]->version, "3");
+}
+END_TEST
+
+/* A down reverts versioned migrations only and leaves the repeatable
+ * rows (Flyway has no undo for them). */
+START_TEST(test_rep_down_leaves_them)
+{
+	add("1");
+	add("2");
+	add_rep("views", SUM_A);
+	add_row("1", STRATA_STATE_APPLIED);
+	add_rep_row("R__views", SUM_A, STRATA_STATE_APPLIED);
+	add_row("2", STRATA_STATE_APPLIED);
+	ck_assert_int_eq(plan(STRATA_DOWN, 0, NULL, 0), 0);
+	ck_assert_str_eq(step_versions(), "2");
+	ck_assert_int_eq(plan(STRATA_DOWN, 5, NULL, 0), 0);
+	ck_assert_str_eq(step_versions(), "2 1");
+	ck_assert_int_eq(plan(STRATA_DOWN, 0, "0", 0), 0);
+	ck_assert_str_eq(step_versions(), "2 1");
+	assert_kinds(STRATA_STEP_DOWN);
+	/* with only the repeatable row left, there is nothing to revert */
+	nrows = 0;
+	add_rep_row("R__views", SUM_A, STRATA_STATE_APPLIED);
+	ck_assert_int_eq(plan(STRATA_DOWN, 0, NULL, 0), 0);
+	ck_assert_uint_eq(nsteps, 0);
+}
+END_TEST
+
+/* A repeatable migration left failed or running blocks every plan, like
+ * a versioned one, and the message names it by its key. */
+START_TEST(test_rep_dirty_refuses)
+{
+	add("1");
+	add_rep("views", SUM_B);
+	add_row("1", STRATA_STATE_APPLIED);
+	strata_history_row *r = add_rep_row("R__views", SUM_B, STRATA_STATE_FAILED);
+	r->statements_done = 0;
+	r->last_error = (char *)"no such table";
+	ck_assert_int_eq(plan(STRATA_UP, 0, NULL, 0), STRATA_EDIRTY);
+	ck_assert_ptr_nonnull(strstr(err.message, "migration R__views failed at statement 1"));
+	ck_assert_ptr_null(strstr(err.message, "R__views_views"));
+	ck_assert_ptr_nonnull(strstr(err.message, "'strata repair --resume R__views'"));
+	ck_assert_str_eq(err.version, "R__views");
+	ck_assert_int_eq(plan(STRATA_DOWN, 0, NULL, 0), STRATA_EDIRTY);
+	ck_assert_uint_eq(view.ndirty, 1);
+	ck_assert_uint_eq(view.nrepeatable, 0);
+}
+END_TEST
+
+/* The view keeps applied repeatable rows apart, in Flyway's order, found
+ * by their exact key. */
+START_TEST(test_rep_view)
+{
+	add_rep_row("R__views", SUM_A, STRATA_STATE_APPLIED);
+	add_row("2", STRATA_STATE_APPLIED);
+	add_rep_row("R__a-b", SUM_A, STRATA_STATE_APPLIED);
+	add_format_row("2");
+	add_rep_row("R__a_b", SUM_A, STRATA_STATE_APPLIED);
+	add_rep_row("R__B", SUM_A, STRATA_STATE_APPLIED);
+	ck_assert_int_eq(strata_history_view_build(&view, rows, nrows, &err), 0);
+	ck_assert_uint_eq(view.napplied, 1);
+	ck_assert_str_eq(view.applied[0]->version, "2");
+	ck_assert_uint_eq(view.nrepeatable, 4);
+	ck_assert_str_eq(view.repeatable[0]->version, "R__B");
+	ck_assert_str_eq(view.repeatable[1]->version, "R__a_b");
+	ck_assert_str_eq(view.repeatable[2]->version, "R__a-b");
+	ck_assert_str_eq(view.repeatable[3]->version, "R__views");
+	ck_assert_ptr_eq(strata_history_view_find_repeatable(&view, "R__a-b"), &rows[2]);
+	ck_assert_ptr_eq(strata_history_view_find_repeatable(&view, "R__views"), &rows[0]);
+	ck_assert_ptr_null(strata_history_view_find_repeatable(&view, "R__a b"));
+	ck_assert_ptr_null(strata_history_view_find_repeatable(&view, "R__b"));
+	ck_assert_ptr_null(strata_history_view_find_repeatable(&view, "2"));
+	ck_assert_ptr_null(strata_history_view_find(&view, "R__views"));
+	ck_assert_int_eq(view.format, 2);
+	ck_assert_uint_eq(view.ndirty, 0);
+	/* a row whose file is gone is neither planned nor refused */
+	add("2");
+	ck_assert_int_eq(plan(STRATA_UP, 0, NULL, 0), 0);
+	ck_assert_uint_eq(nsteps, 0);
+}
+END_TEST
+
 Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -685,6 +917,18 @@ Suite *plan_suite(void)
 	tcase_add_test(tc, test_down_refuses_without_down_part);
 	tcase_add_test(tc, test_down_file_gone_uses_stored_sql);
 	tcase_add_test(tc, test_down_file_gone_without_sql);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("repeatable");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_rep_after_versioned);
+	tcase_add_test(tc, test_rep_unchanged_nothing_to_do);
+	tcase_add_test(tc, test_rep_changed_applied_again);
+	tcase_add_test(tc, test_rep_count_and_target);
+	tcase_add_test(tc, test_rep_out_of_order);
+	tcase_add_test(tc, test_rep_down_leaves_them);
+	tcase_add_test(tc, test_rep_dirty_refuses);
+	tcase_add_test(tc, test_rep_view);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -194,9 +194,16 @@ const char *cli_duration(char *buf, size_t size, double seconds)
 	return buf;
 }
 
+/* Whether `version` is a repeatable migration's key ("R__views"), which
+ * holds its name. */
+static int repeatable_key(const char *version)
+{
+	return version && strncmp(version, "R__", 3) == 0;
+}
+
 static void label(char *buf, size_t size, const char *version, const char *name)
 {
-	if (name && *name)
+	if (name && *name && !repeatable_key(version))
 		snprintf(buf, size, "%s_%s", version ? version : "?", name);
 	else
 		snprintf(buf, size, "%s", version ? version : "?");
@@ -295,6 +302,8 @@ static const char *state_text(const strata_status_entry *e)
 {
 	if (e->out_of_order && e->state == STRATA_STATE_PENDING)
 		return "pending (out of order)";
+	if (e->changed && e->state == STRATA_STATE_PENDING)
+		return "pending (changed)";
 	return strata_state_name(e->state);
 }
 
@@ -337,9 +346,10 @@ int cli_status_table(cli_out *out, const strata_status *st, int show_dir)
 	if (show_dir)
 		printf("%-*s  ", wd, "DIRECTORY");
 	printf("%-*s  %-*s  %-*s  %s\n", wv, "VERSION", wn, "NAME", ws, "STATE", "APPLIED AT");
-	size_t applied = 0, problems = 0;
+	size_t applied = 0, problems = 0, repeatable = 0;
 	for (size_t i = 0; i < n; i++) {
 		const strata_status_entry *e = strata_status_entry_at(st, i);
+		repeatable += e->repeatable != 0;
 		if (e->state == STRATA_STATE_APPLIED)
 			applied++;
 		else if (e->state != STRATA_STATE_PENDING)
@@ -369,6 +379,8 @@ int cli_status_table(cli_out *out, const strata_status *st, int show_dir)
 	if (problems)
 		printf(", %s%zu need%s attention%s", paint(co, C_RED), problems,
 		       problems == 1 ? "s" : "", paint(co, C_RESET));
+	if (repeatable)
+		printf("; %zu repeatable (R__), which down never reverts", repeatable);
 	fputc('\n', stdout);
 	fflush(stdout);
 	return CLI_EXIT_OK;
@@ -395,7 +407,7 @@ static json_object *entry_json(const strata_status_entry *e)
 	json_object *obj = json_object_new_object();
 	if (!obj)
 		return NULL;
-	int has_row = e->state != STRATA_STATE_PENDING;
+	int has_row = e->state != STRATA_STATE_PENDING || e->changed;
 	int bad = add_str(obj, "version", e->version) ||
 	          add_str(obj, "name", e->name) ||
 	          add_str(obj, "state", strata_state_name(e->state)) ||
@@ -423,7 +435,10 @@ static json_object *entry_json(const strata_status_entry *e)
 	}
 	if (!bad)
 		bad = add_str(obj, "last_error", e->last_error && *e->last_error ? e->last_error : NULL) ||
-		      add_obj(obj, "out_of_order", json_object_new_boolean(e->out_of_order != 0));
+		      add_obj(obj, "out_of_order", json_object_new_boolean(e->out_of_order != 0)) ||
+		      add_obj(obj, "repeatable", json_object_new_boolean(e->repeatable != 0)) ||
+		      add_obj(obj, "changed", json_object_new_boolean(
+		                  e->changed || e->state == STRATA_STATE_CHANGED));
 	if (bad) {
 		json_object_put(obj);
 		return NULL;

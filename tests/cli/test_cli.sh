@@ -863,11 +863,13 @@ test_status_json() {
 import json, sys
 rows = json.load(open(sys.argv[1]))
 keys = {"version", "name", "state", "applied_at", "duration_ms", "file", "dir",
-        "statements_done", "statements_total", "last_error", "out_of_order"}
+        "statements_done", "statements_total", "last_error", "out_of_order",
+        "repeatable", "changed"}
 assert isinstance(rows, list) and len(rows) == 4, rows
 for r in rows:
     assert set(r) == keys, sorted(r)
     assert isinstance(r["out_of_order"], bool)
+    assert r["repeatable"] is False and r["changed"] is False, r
 f, a, b, c = rows
 assert (f["version"], f["name"], f["state"]) == ("20231231000000", "nontx", "failed"), f
 assert f["statements_done"] == 1 and f["statements_total"] == 3, f
@@ -1422,10 +1424,196 @@ EOF
 	expect_eq "$(q "select state from $H where version = '$V3'")" failed "state of $V3"
 	expect_eq "$(q "select statements_done from $H where version = '$V3'")" 1 \
 		"statements done of $V3"
-	# a repeatable Flyway migration is refused by name, before anything runs
-	printf 'select 1;\n' >"$MIG/R__views.sql"
+	# a repeatable Flyway migration is one file: a pair's name is refused
+	printf 'select 1;\n' >"$MIG/R__views.up.sql"
 	s status
-	expect_error 3 "R__views\.sql: repeatable migrations"
+	expect_error 3 "R__views\.up\.sql: a repeatable migration is one file named R__description\.sql"
+}
+
+# The SQL of R__views.sql (a view on users; $1: more of its query) and of
+# R__funcs.sql (a function; on SQLite, which has none, a table of data).
+repeatable_views_sql() {
+	if [[ $BACKEND == sqlite ]]; then
+		printf 'drop view if exists %sv;\ncreate view %sv as select id, name from %susers%s;\n' \
+			"$P" "$P" "$P" "${1:-}"
+	else
+		printf -- '-- the views, created again whenever this file changes\n'
+		printf 'create or replace view %sv as select id, name from %susers%s;\n' "$P" "$P" "${1:-}"
+	fi
+}
+
+repeatable_funcs_sql() {
+	case $BACKEND in
+	sqlite)
+		printf 'create table if not exists %sfuncs (n integer);\ndelete from %sfuncs;\ninsert into %sfuncs values (1);\n' \
+			"$P" "$P" "$P"
+		;;
+	postgres)
+		printf 'create or replace function %sf() returns integer language sql as $$ select 1 $$;\n' "$P"
+		;;
+	mysql)
+		printf 'drop function if exists %sf;\ncreate function %sf() returns integer deterministic return 1;\n' \
+			"$P" "$P"
+		;;
+	esac
+}
+
+# Flyway's repeatable migrations (R__name.sql): applied after the
+# versioned ones in the order of their names, again only when they
+# change, never reverted by down; a failing one leaves the history as it
+# was.
+test_repeatable() {
+	mkdir -p "$MIG"
+	printf 'create table %susers (id integer primary key, name varchar(100));\n' "$P" >"$MIG/V1__create_users.sql"
+	printf 'drop table %susers;\n' "$P" >"$MIG/U1__create_users.sql"
+	printf 'alter table %susers add column email varchar(100);\n' "$P" >"$MIG/V2__add_email.sql"
+	printf 'alter table %susers drop column email;\n' "$P" >"$MIG/U2__add_email.sql"
+	repeatable_views_sql >"$MIG/R__views.sql"
+	repeatable_funcs_sql >"$MIG/R__funcs.sql"
+	s up
+	expect_rc 0
+	expect_eq "$(grep -o '^applying [^ ]*' <<<"$out" | tr '\n' ' ')" \
+		"applying 1_create_users applying 2_add_email applying R__funcs applying R__views " \
+		"the order of up"
+	expect_out "^applied 4 migrations"
+	expect_eq "$(hist "name, state, statements_total" R__views)" "views|applied|$([[ $BACKEND == sqlite ]] && echo 2 || echo 1)" \
+		"row of R__views"
+	expect_eq "$(q "select count(*) from ${P}v")" 0 "rows of the view"
+	if [[ $BACKEND == sqlite ]]; then
+		expect_eq "$(q "select n from ${P}funcs")" 1 "R__funcs' data"
+	else
+		expect_eq "$(q "select ${P}f()")" 1 "R__funcs' function"
+	fi
+	local views_sum funcs_sum
+	views_sum=$(hist checksum R__views)
+	funcs_sum=$(hist checksum R__funcs)
+	[[ $views_sum == sha256:* ]] || fail "checksum of R__views: '$views_sum'"
+	s up
+	expect_rc 0
+	expect_out "^nothing to apply$"
+	s status
+	expect_rc 0
+	expect_out "^R__funcs +funcs +applied "
+	expect_out "^R__views +views +applied "
+	expect_out "^4 applied, 0 pending; 2 repeatable \(R__\), which down never reverts$"
+	expect_eq "$(grep -n '' <<<"$out" | grep -E ':(2 |R__funcs)' | cut -d: -f1 | tr '\n' ' ')" "3 4 " \
+		"repeatable migrations listed after the versioned ones"
+
+	# changed: pending again, and up applies it alone
+	repeatable_views_sql " where id > 0" >"$MIG/R__views.sql"
+	s status
+	expect_rc 0
+	expect_out "^R__views +views +pending \(changed\) +[0-9]{4}-"
+	expect_out "^3 applied, 1 pending; 2 repeatable"
+	s status --exit-code
+	expect_rc 10
+	s status --json
+	expect_rc 0
+	grep -A14 '"version": "R__views"' <<<"$out" | grep -q '"repeatable": true' ||
+		fail "json: R__views is not repeatable"
+	grep -A14 '"version": "R__views"' <<<"$out" | grep -q '"changed": true' ||
+		fail "json: R__views has not changed"
+	grep -A14 '"version": "R__views"' <<<"$out" | grep -q '"state": "pending"' ||
+		fail "json: R__views is not pending"
+	grep -A14 '"version": "1"' <<<"$out" | grep -q '"repeatable": false' ||
+		fail "json: version 1 is repeatable"
+	s validate
+	expect_rc 0
+	s up --dry-run
+	expect_rc 0
+	expect_err "repeatable migration R__views changed since it was applied .*; up would apply it again"
+	expect_out "^-- would apply R__views \(dry run\)$"
+	expect_out "where id > 0;$"
+	expect_not_out "R__funcs"
+	expect_out "^dry run: 1 migration would be applied"
+	expect_eq "$(hist checksum R__views)" "$views_sum" "checksum of R__views after the dry run"
+	s up
+	expect_rc 0
+	expect_eq "$(grep -o '^applying [^ ]*' <<<"$out" | tr '\n' ' ')" "applying R__views " "what up applied"
+	expect_err "repeatable migration R__views changed since it was applied \(at [0-9]{4}-.*\); applying it again"
+	expect_out "^applied 1 migration in"
+	[[ $(hist checksum R__views) != "$views_sum" ]] || fail "the checksum of R__views did not change"
+	expect_eq "$(hist checksum R__funcs)" "$funcs_sum" "checksum of R__funcs"
+	expect_eq "$(hist_rows)" 4 "history rows"
+	views_sum=$(hist checksum R__views)
+	s status --exit-code
+	expect_rc 0
+
+	# down reverts the versioned migration, never a repeatable one
+	s down
+	expect_rc 0
+	expect_out "^reverting 2_add_email "
+	expect_out "^reverted 1 migration"
+	expect_eq "$(hist_rows)" 3 "history rows after down"
+	expect_eq "$(hist state R__views)|$(hist state R__funcs)" "applied|applied" "repeatable rows after down"
+	s status
+	expect_out "^2 +add_email +pending "
+	expect_out "^R__views +views +applied "
+	s up
+	expect_rc 0
+	expect_eq "$(grep -o '^applying [^ ]*' <<<"$out" | tr '\n' ' ')" "applying 2_add_email " "up after down"
+
+	# a failing repeatable migration: nothing recorded for it, its
+	# previous checksum kept (DML: one transaction on every backend)
+	printf 'update %susers set name = name;\ninsert into %sno_such_table values (1);\n' "$P" "$P" >"$MIG/R__funcs.sql"
+	s up
+	expect_rc 8
+	expect_err "^strata: error: .*R__funcs\.sql:2:.*\(migration R__funcs, statement 2 of 2\)"
+	expect_eq "$(hist "checksum, state" R__funcs)" "$funcs_sum|applied" "row of R__funcs after the failure"
+	s status
+	expect_out "^R__funcs +funcs +pending \(changed\) "
+	# the file as it was: nothing to do again
+	repeatable_funcs_sql >"$MIG/R__funcs.sql"
+	s up
+	expect_rc 0
+	expect_out "^nothing to apply$"
+
+	# a failing DDL statement: rolled back with the history where DDL
+	# is transactional; on MySQL, where it commits, the row says it failed
+	repeatable_views_sql " where" >"$MIG/R__views.sql"
+	s up
+	expect_rc 8
+	expect_err "R__views\.sql:"
+	if [[ $BACKEND == mysql ]]; then
+		expect_eq "$(hist "state, statements_done" R__views)" "failed|0" "row of R__views (MySQL)"
+		s up
+		expect_error 7 "migration R__views failed at statement 1 of 1.*repair --resume R__views"
+		s validate
+		expect_rc 7
+		expect_out "^R__views: failed"
+		repeatable_views_sql " where id > 1" >"$MIG/R__views.sql"
+		s repair --resume R__views
+		expect_rc 0
+		expect_eq "$(hist state R__views)" applied "state of R__views after repair"
+		s up
+		expect_out "^nothing to apply$"
+	else
+		expect_eq "$(hist "checksum, state" R__views)" "$views_sum|applied" "row of R__views"
+		expect_eq "$(q "select count(*) from ${P}v")" 0 "the view as it was"
+	fi
+
+	# the file gone: missing for status and validate, forgotten by repair
+	rm "$MIG/R__views.sql" "$MIG/R__funcs.sql"
+	s status
+	expect_out "^R__views +views +missing "
+	s validate
+	expect_rc 6
+	expect_out "^R__views: applied, but no file is this repeatable migration any more; 'strata repair --forget R__views' forgets it$"
+	s up
+	expect_rc 0
+	expect_out "^nothing to apply$"
+	s repair --forget R__views
+	expect_rc 0
+	s repair --forget R__funcs
+	expect_rc 0
+	expect_eq "$(hist_rows)" 2 "history rows after forgetting both"
+	s validate
+	expect_rc 0
+	# new follows the versioned migrations, whatever R__ files there are
+	repeatable_views_sql >"$MIG/R__views.sql"
+	run -d "$MIG" new add_phone
+	expect_rc 0
+	expect_out "/V3__add_phone\.sql$"
 }
 
 # -d more than once, or a glob: Medusa keeps one migrations folder per
@@ -2874,6 +3062,7 @@ t "-d more than once or a glob: folders merge by version" test_several_dirs
 t "pop: dialect files, .autocommit, 20-digit versions" test_pop
 t "diesel folders: up.sql, down.sql, metadata.toml" test_diesel
 t "a file named like a migration that cannot run stops everything; --ignore" test_never_silent
+t "Flyway's repeatable migrations (R__name.sql)" test_repeatable
 t "SQLite PRAGMAs with transaction:false" test_sqlite_pragma_no_transaction
 t "a password in the URL is never printed" test_password_redacted
 t "wait: up at once, never up (5), bad URL at once (4)" test_wait
