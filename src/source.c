@@ -322,10 +322,17 @@ static int scan_dir(dir_entry **out, size_t *n, const strata_source *src,
 		}
 		memcpy(fname, de->d_name, len + 1);
 		strata_file_name fn;
-		if (is_folder(dirfd(d), de))
+		strata_format_classify(&fn, fname, fname + len + 1);
+		if (is_folder(dirfd(d), de)) {
+			if (fn.kind != STRATA_FILE_IGNORED) {
+				/* a folder named like a migration file, not diesel's */
+				rc = entry_error(err, STRATA_EIO, dir, fname,
+				                 "not a regular file");
+				free(fname);
+				break;
+			}
 			strata_format_classify_dir(&fn, fname, fname + len + 1);
-		else
-			strata_format_classify(&fn, fname, fname + len + 1);
+		}
 		if (fn.kind == STRATA_FILE_IGNORED) {
 			free(fname);
 			continue;
