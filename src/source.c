@@ -324,7 +324,7 @@ static int scan_dir(dir_entry **out, size_t *n, const strata_source *src,
 		strata_file_name fn;
 		strata_format_classify(&fn, fname, fname + len + 1);
 		if (is_folder(dirfd(d), de)) {
-			if (fn.kind != STRATA_FILE_IGNORED) {
+			if (fn.kind != STRATA_FILE_IGNORED && fn.kind != STRATA_FILE_BAD) {
 				/* a folder named like a migration file, not diesel's */
 				rc = entry_error(err, STRATA_EIO, dir, fname,
 				                 "not a regular file");
