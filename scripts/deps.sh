@@ -5,7 +5,8 @@
 # --test adds what the tests use: Check, python3 (free-port checks, bench),
 # util-linux (flock in the CLI tests; runuser, with which
 # scripts/servers.sh runs the servers unprivileged when we are root),
-# procps, strace (a CLI test counts the write(2) calls of stderr lines), and the PostgreSQL and MariaDB servers and clients (psql, mariadb)
+# procps, strace (a CLI test counts the write(2) calls of stderr lines),
+# zsh (tests/completions runs the zsh completion), and the PostgreSQL and MariaDB servers and clients (psql, mariadb)
 # that scripts/servers.sh starts as throwaway servers, and clang with its
 # libFuzzer runtime (libclang-rt-14-dev) for scripts/fuzz.sh.
 # Debian's postinst scripts may start the system's own PostgreSQL and
@@ -14,7 +15,7 @@
 set -euo pipefail
 build_pkgs=(build-essential autoconf automake libtool pkg-config
 	libsqlite3-dev sqlite3 nettle-dev libssl-dev libjson-c-dev libpq-dev libmariadb-dev)
-test_pkgs=(check python3 procps util-linux strace
+test_pkgs=(check python3 procps util-linux strace zsh
 	postgresql mariadb-server mariadb-client
 	clang libclang-rt-14-dev)
 pkgs=("${build_pkgs[@]}")

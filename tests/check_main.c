@@ -21,6 +21,7 @@ static const struct {
 	{ "plan", plan_suite },
 	{ "engine", engine_suite },
 	{ "conformance", conformance_suite },
+	{ "dotenv", dotenv_suite },
 };
 
 #define NSUITES (sizeof(suites) / sizeof(suites[0]))

@@ -6,6 +6,7 @@
 
 Suite *checksum_suite(void);
 Suite *conformance_suite(void);
+Suite *dotenv_suite(void);
 Suite *dynload_suite(void);
 Suite *engine_suite(void);
 Suite *format_suite(void);

@@ -26,6 +26,18 @@ libs=$(pkg-config "${pcflags[@]}" ${static[@]+"${static[@]}"} --libs strata)
 [ -f "$work/root$prefix/share/man/man1/strata.1" ] || fail "man page not installed"
 [ -x "$work/root$prefix/bin/strata" ] || fail "binary not installed"
 [ -f "$work/root$prefix/include/strata/driver.h" ] || fail "driver.h not installed"
+# the shell completions, where configure put them (not installed when empty)
+if [ -n "${STRATA_BASH_COMPLETION_DIR:-}" ]; then
+	comp=$work/root$STRATA_BASH_COMPLETION_DIR/strata
+	cmp -s "$top_srcdir/completions/bash/strata" "$comp" || fail "bash completion not installed as $comp"
+	[ "$(bash --norc --noprofile -c 'source "$1" && complete -p strata' _ "$comp")" = "complete -F _strata strata" ] ||
+		fail "the installed bash completion does not register strata"
+fi
+if [ -n "${STRATA_ZSH_COMPLETION_DIR:-}" ]; then
+	cmp -s "$top_srcdir/completions/zsh/_strata" "$work/root$STRATA_ZSH_COMPLETION_DIR/_strata" ||
+		fail "zsh completion not installed as $work/root$STRATA_ZSH_COMPLETION_DIR/_strata"
+fi
+echo "ok - shell completions installed"
 
 # sanitizer builds need the same flags at link time
 ${CC:-cc} ${STRATA_EXAMPLE_CFLAGS:-} $cflags "$top_srcdir/examples/embed.c" $libs -o "$work/embed" \

@@ -160,7 +160,10 @@ static void general_help(void)
 	       "  NO_COLOR      when set and not empty, no colour\n"
 	       "  PGHOST, PGPASSWORD, ~/.pgpass, ~/.my.cnf ...\n"
 	       "                what a PostgreSQL / MySQL URL leaves out (keep\n"
-	       "                passwords off the command line this way)\n\n");
+	       "                passwords off the command line this way)\n"
+	       "  ./.env        (or --env-file FILE) KEY=value lines setting these\n"
+	       "                variables when the environment does not; a missing\n"
+	       "                ./.env is fine, a missing --env-file exits 3\n\n");
 	cli_usage_exit_codes(stdout);
 	printf("\nSee strata(1) for more.\n");
 }
@@ -170,10 +173,10 @@ static void command_help(const command *c)
 	printf("Usage: strata [OPTIONS] %s\n\n%s", c->usage, c->help);
 	if (c->needs == NEEDS_DB_DIR)
 		printf("\nCommon options: -u/--url URL, -d/--dir DIR, --table NAME, --schema NAME,\n"
-		       "--lock-timeout SECS, -q, -v, --no-color (see strata --help).\n");
+		       "--lock-timeout SECS, --env-file FILE, -q, -v, --no-color (see strata --help).\n");
 	else if (c->needs != NEEDS_NOTHING)
-		printf("\nCommon options: -u/--url URL, --schema NAME, -q, -v, --no-color\n"
-		       "(see strata --help).\n");
+		printf("\nCommon options: -u/--url URL, --schema NAME, --env-file FILE, -q, -v,\n"
+		       "--no-color (see strata --help).\n");
 }
 
 /* Refuses options that the command does not take. */

@@ -34,7 +34,8 @@ enum {
 	OPT_DDL_LOCK_TIMEOUT,
 	OPT_DDL_LOCK_RETRIES,
 	OPT_FILE,
-	OPT_IGNORE
+	OPT_IGNORE,
+	OPT_ENV_FILE
 };
 
 static const struct option long_options[] = {
@@ -63,6 +64,7 @@ static const struct option long_options[] = {
 	{ "ddl-lock-retries", required_argument, NULL, OPT_DDL_LOCK_RETRIES },
 	{ "file", required_argument, NULL, OPT_FILE },
 	{ "ignore", required_argument, NULL, OPT_IGNORE },
+	{ "env-file", required_argument, NULL, OPT_ENV_FILE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -180,18 +182,47 @@ static int add_arg(cli_options *o, char *arg)
 	return add_to(&o->args, &o->nargs, arg);
 }
 
+static int add_env_file(cli_options *o, char *path)
+{
+	return add_to(&o->env_files, &o->nenv_files, path);
+}
+
+/* Reads ./.env when it exists, or every --env-file (each must exist), then
+ * takes DATABASE_URL and NO_COLOR from the environment or the files. */
+static int read_env_files(cli_options *o, int url_given, char *msg, size_t msgsize)
+{
+	int rc = 0;
+	if (o->nenv_files == 0)
+		rc = cli_dotenv_load(&o->env, ".env", 0, msg, msgsize);
+	for (int i = 0; !rc && i < o->nenv_files; i++)
+		rc = cli_dotenv_load(&o->env, o->env_files[i], 1, msg, msgsize);
+	if (rc)
+		return rc;
+	if (cli_dotenv_export(&o->env)) {
+		snprintf(msg, msgsize, "out of memory");
+		return CLI_EXIT_INTERNAL;
+	}
+	const char *v = cli_dotenv_lookup(&o->env, "DATABASE_URL");
+	if (!url_given && v && *v)
+		o->url = v;
+	v = cli_dotenv_lookup(&o->env, "NO_COLOR");
+	if (v && *v)
+		o->no_color = 1;
+	return 0;
+}
+
 int cli_options_parse(cli_options *o, int argc, char **argv,
                       char *msg, size_t msgsize)
 {
 	memset(o, 0, sizeof(*o));
 	o->dir = "migrations";
 	o->wait_timeout = CLI_DEFAULT_WAIT_TIMEOUT;
-	const char *env = getenv("DATABASE_URL");
-	if (env && *env)
-		o->url = env;
-	env = getenv("NO_COLOR");
+	/* the environment's NO_COLOR already for errors before the .env
+	 * files are read */
+	const char *env = getenv("NO_COLOR");
 	if (env && *env)
 		o->no_color = 1;
+	int url_given = 0;
 
 	opterr = 0;
 	optind = 1;
@@ -210,7 +241,7 @@ int cli_options_parse(cli_options *o, int argc, char **argv,
 				return CLI_EXIT_INTERNAL;
 			}
 			break;
-		case 'u': o->url = optarg; break;
+		case 'u': o->url = optarg; url_given = 1; break;
 		/* an empty value is most likely an unset shell variable
 		 * ("-d $DIR"): refused rather than read as the default */
 		case 'd':
@@ -285,6 +316,16 @@ int cli_options_parse(cli_options *o, int argc, char **argv,
 			}
 			o->file = optarg;
 			break;
+		case OPT_ENV_FILE:
+			if (!*optarg) {
+				snprintf(msg, msgsize, "--env-file wants a path");
+				return CLI_EXIT_USAGE;
+			}
+			if (add_env_file(o, optarg)) {
+				snprintf(msg, msgsize, "out of memory");
+				return CLI_EXIT_INTERNAL;
+			}
+			break;
 		case OPT_DRY_RUN: o->dry_run = 1; break;
 		case OPT_JSON: o->json = 1; break;
 		case OPT_SINGLE_TX: o->single_transaction = 1; break;
@@ -352,7 +393,14 @@ int cli_options_parse(cli_options *o, int argc, char **argv,
 		snprintf(msg, msgsize, "--quiet and --verbose cannot be combined");
 		return CLI_EXIT_USAGE;
 	}
-	return 0;
+	/* help and version print the same whatever the .env files say */
+	if (o->help || o->show_version || (o->command &&
+	    (strcmp(o->command, "help") == 0 || strcmp(o->command, "version") == 0))) {
+		if (!url_given && (env = getenv("DATABASE_URL")) && *env)
+			o->url = env;
+		return 0;
+	}
+	return read_env_files(o, url_given, msg, msgsize);
 }
 
 void cli_options_free(cli_options *o)
@@ -366,6 +414,10 @@ void cli_options_free(cli_options *o)
 	free(o->ignores);
 	o->ignores = NULL;
 	o->nignores = 0;
+	free(o->env_files);
+	o->env_files = NULL;
+	o->nenv_files = 0;
+	cli_dotenv_free(&o->env);
 }
 
 int cli_use_color(const cli_options *o, FILE *f)
@@ -384,7 +436,11 @@ void cli_usage_options(FILE *f)
 	      "  -u, --url URL            database URL (default: $DATABASE_URL), e.g.\n"
 	      "                           sqlite:app.db, postgres://user@host/db,\n"
 	      "                           mysql://user@host/db\n"
-	      "  -d, --dir DIR            migrations directory (default: ./migrations);\n"
+	      "      --env-file FILE      read variables (DATABASE_URL...) from FILE\n"
+	      "                           instead of ./.env; may be repeated, the first\n"
+	      "                           file that sets a variable wins, the real\n"
+	      "                           environment wins over all\n"
+		      "  -d, --dir DIR            migrations directory (default: ./migrations);\n"
 	      "                           repeat it, or give a glob in quotes\n"
 	      "                           ('src/modules/*/migrations'), to merge several\n"
 	      "      --ignore PATTERN     leave out of the directories the files and\n"

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "dotenv.h"
+
 /*
  * Exit codes of `strata`. Documented in `strata --help` (cli_usage_exit_codes)
  * and in man/strata.1; keep the three in step.
@@ -26,10 +28,13 @@ enum cli_exit {
 	CLI_EXIT_CONNLOST = 12    /* the connection was lost mid-command */
 };
 
-/* Everything parsed from the command line and the environment. The
- * strings point into argv or the environment. */
+/* Everything parsed from the command line, the environment and the .env
+ * files. The strings point into argv, the environment or `env`. */
 typedef struct cli_options {
 	const char *url;           /* --url, else $DATABASE_URL; may be NULL */
+	char **env_files;          /* --env-file FILE..., NULL = ./.env */
+	int nenv_files;
+	cli_dotenv env;            /* the variables of the .env files */
 	const char *dir;           /* the first --dir, default "migrations" */
 	char **dirs;               /* every --dir as given (globs unexpanded),
 	                              NULL when none was */
@@ -69,9 +74,13 @@ typedef struct cli_options {
 } cli_options;
 
 /*
- * Parses argv (options anywhere, in the GNU manner; "--" ends them) and
- * the environment into *o. Returns 0, or CLI_EXIT_USAGE with a one-line
- * message in `msg`. `o->args` is allocated: free with cli_options_free().
+ * Parses argv (options anywhere, in the GNU manner; "--" ends them), the
+ * .env files (./.env when it exists, or each --env-file in turn; not for
+ * help and version) and the environment into *o. Returns 0, or an exit
+ * code with a one-line message in `msg`: CLI_EXIT_USAGE (also for a
+ * malformed .env line: "FILE:LINE: ..."), CLI_EXIT_FILES (an --env-file
+ * that is missing, a .env file that cannot be read). Free *o with
+ * cli_options_free(), also after an error.
  */
 int cli_options_parse(cli_options *o, int argc, char **argv,
                       char *msg, size_t msgsize);

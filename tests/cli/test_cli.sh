@@ -1356,6 +1356,72 @@ test_env_and_colour() {
 	! grep -q $'\033\[' "$T/tty" || fail "colour despite --no-color"
 }
 
+# ./.env and --env-file (dbmate's): DATABASE_URL from the file when the
+# environment has none; the environment and --url win; the first
+# --env-file that sets a variable wins; a missing --env-file is an error
+# (3), a malformed line one with FILE:LINE (2); a password in the file
+# never printed; libpq's variables reach libpq.
+test_env_file() {
+	std_migrations
+	local targs=(-d "$MIG" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"})
+	# the working directory is $T
+	printf '# deploy settings\r\nexport DATABASE_URL=%s # the test database\r\n' "'$URL'" >.env
+	run "${targs[@]}" up 1
+	expect_rc 0
+	expect_out "^applied 1 migration"
+	# the environment wins over .env, --url over both
+	printf 'DATABASE_URL=bogus:\n' >.env
+	DATABASE_URL=$URL run "${targs[@]}" status
+	expect_rc 0
+	expect_out "^1 applied, 2 pending$"
+	run -u "$URL" "${targs[@]}" status
+	expect_rc 0
+	run "${targs[@]}" status
+	expect_error 4 "unknown database URL scheme 'bogus'|bogus"
+	# --env-file replaces ./.env (bogus now); repeated, the first wins
+	printf 'DATABASE_URL="%s"\n' "$URL" >a.env
+	printf 'DATABASE_URL=bogus:\nOTHER=1\n' >b.env
+	run --env-file a.env "${targs[@]}" up 1 --env-file=b.env
+	expect_rc 0
+	expect_out "^applied 1 migration"
+	expect_eq "$(hist_rows)" 2 "history rows"
+	# a missing --env-file is an error naming it, also when ./.env exists
+	run --env-file nosuch.env "${targs[@]}" status
+	expect_error 3 "nosuch\.env: cannot open it: No such file or directory"
+	run --env-file a.env --env-file "$T" "${targs[@]}" status
+	expect_error 3 "not a regular file"
+	run --env-file '' "${targs[@]}" status
+	expect_error 2 "--env-file wants a path"
+	# a malformed line: FILE:LINE, nothing run, the value never shown
+	printf 'DATABASE_URL="%s"\n\nPASSWORD='"'"'s3cret\n' "$URL" >bad.env
+	run --env-file bad.env "${targs[@]}" up
+	expect_error 2 "^strata: error: bad\.env:3: the single-quoted value of PASSWORD has no closing quote$"
+	printf 'A=1\ns3cret\n' >.env
+	run "${targs[@]}" up
+	expect_error 2 "^strata: error: \.env:2: expected '=' after the variable name$"
+	[[ $err != *s3cret* ]] || fail "a value of the .env file was printed"
+	expect_eq "$(hist_rows)" 2 "history rows"
+	# help and version read no .env
+	run --help
+	expect_rc 0
+	expect_out "--env-file FILE"
+	run version
+	expect_rc 0
+	# a password in a URL from .env is redacted like any other
+	printf 'DATABASE_URL=postgres://u:s3cret@127.0.0.1:1/db?connect_timeout=2\n' >.env
+	run "${targs[@]}" -v status
+	[[ $rc -eq 4 || $rc -eq 5 ]] || fail "expected exit 4 or 5, got $rc"
+	[[ $err$out != *s3cret* ]] || fail "the password of DATABASE_URL from .env was printed"
+	# PG* variables of .env reach libpq as the environment's do
+	if driver_built postgres; then
+		printf 'PGSERVICE=nosuchservice\nPGSERVICEFILE=%s/none\n' "$T" >.env
+		run -u postgres://u@127.0.0.1:1/db "${targs[@]}" status
+		expect_error 5 'service file ".*/none" not found'
+		PGSERVICEFILE=$T/other run -u postgres://u@127.0.0.1:1/db "${targs[@]}" status
+		expect_error 5 'service file ".*/other" not found'
+	fi
+}
+
 test_golang_pairs() {
 	mkdir -p "$MIG"
 	printf 'create table %susers (id integer primary key);\n' "$P" >"$MIG/000001_create_users.up.sql"
@@ -3056,6 +3122,7 @@ t "8 concurrent strata up apply each migration once" test_concurrent
 t "lock timeout (9), waiting for the lock" test_lock_timeout
 t "--quiet and --verbose" test_quiet_verbose
 t "DATABASE_URL, NO_COLOR, --no-color, colour on a terminal" test_env_and_colour
+t ".env and --env-file: DATABASE_URL, precedence, errors (3, 2 FILE:LINE)" test_env_file
 t "golang-migrate pairs; other files ignored" test_golang_pairs
 t "goose files and Flyway names" test_goose_and_flyway
 t "-d more than once or a glob: folders merge by version" test_several_dirs
