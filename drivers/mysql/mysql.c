@@ -14,6 +14,8 @@
  *   tls=true|false|preferred|skip-verify        the same, go-sql-driver style
  *   defaults-file=PATH   an option file read instead of the usual ones
  *   connect-timeout=SECONDS                     default 10
+ *   init-command=SQL     a statement run first on every connection (such as
+ *                        SET SESSION foreign_key_checks = 0); may repeat
  * Any other parameter is an error. The [client] group of the MySQL option
  * files is always read, so ~/.my.cnf supplies what the URL leaves out
  * (user, password, host, socket).
@@ -134,6 +136,8 @@ typedef struct my_url {
 	unsigned write_timeout;
 	char *collation;          /* utf8mb4_..., or NULL */
 	int cleartext;            /* allowCleartextPasswords */
+	char **init;              /* init-command statements, in URL order */
+	size_t n_init;
 } my_url;
 
 /* A connection: the strata_conn base first, as driver.h requires. */
@@ -276,6 +280,9 @@ static void my_url_free(my_url *u)
 	free(u->ssl_capath);
 	free(u->defaults_file);
 	free(u->collation);
+	for (size_t i = 0; i < u->n_init; i++)
+		free(u->init[i]);
+	free(u->init);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -482,6 +489,22 @@ static int my_url_param(my_url *u, const char *key, char *v, strata_error *err)
 			*strs[i].slot = v;
 			return 0;
 		}
+	if (strcmp(key, "init-command") == 0) {
+		/* a session setting run on every connection, after connecting */
+		if (!*v) {
+			free(v);
+			return strata_error_set(err, STRATA_EURL,
+			                        "empty init-command in the MySQL URL");
+		}
+		char **ni = realloc(u->init, (u->n_init + 1) * sizeof(*ni));
+		if (!ni) {
+			free(v);
+			return my_nomem(err);
+		}
+		u->init = ni;
+		u->init[u->n_init++] = v;
+		return 0;
+	}
 	int rc = 0;
 	if (strcmp(key, "ssl-mode") == 0 || strcmp(key, "sslmode") == 0 ||
 	    strcmp(key, "tls") == 0) {
@@ -507,7 +530,8 @@ static int my_url_param(my_url *u, const char *key, char *v, strata_error *err)
 		rc = strata_error_set(err, STRATA_EURL,
 		                      "unknown parameter \"%s\" in the MySQL URL (known: "
 		                      "socket, ssl-ca, ssl-cert, ssl-key, ssl-capath, "
-		                      "ssl-mode, tls, defaults-file, connect-timeout, and "
+		                      "ssl-mode, tls, defaults-file, connect-timeout, "
+		                      "init-command, and "
 		                      "go-sql-driver's timeout, readTimeout, writeTimeout, "
 		                      "charset, collation, parseTime...)", key);
 	}
@@ -761,6 +785,19 @@ static int my_connect(MYSQL **out, const my_url *u, const char *database,
 		if (rc) {
 			mysql_close(db);
 			return rc;
+		}
+	}
+	for (size_t i = 0; i < u->n_init; i++) {
+		int rc = my_query(db, u->init[i], err);
+		if (rc) {
+			/* the URL's own setting failed: a configuration error */
+			char msg[sizeof(err->message)];
+			snprintf(msg, sizeof(msg), "%s", err->message);
+			strata_error_set(err, STRATA_ECONNECT,
+			                 "init-command %zu of the MySQL URL (\"%.80s\") "
+			                 "failed: %s", i + 1, u->init[i], msg);
+			mysql_close(db);
+			return STRATA_ECONNECT;
 		}
 	}
 	*out = db;

@@ -2957,6 +2957,52 @@ EOF
 	q "drop database \`$other\`"
 }
 
+# MySQL/MariaDB: init-command=SQL in the URL runs on every connection
+# before anything else (here foreign_key_checks = 0, as a dump's set needs);
+# a failing one stops before anything is applied.
+test_mysql_init_command() {
+	[[ $BACKEND == mysql ]] || { skip "init-command is the MySQL URL's"; return; }
+	local sep='?' url
+	[[ $URL == *\?* ]] && sep='&'
+	mig ${V1}_orphans <<EOF
+-- migrate:up
+create table ${P}parent (id integer primary key) engine=innodb;
+create table ${P}child (id integer primary key, parent_id integer,
+  foreign key (parent_id) references ${P}parent (id)) engine=innodb;
+insert into ${P}child values (1, 42);
+-- migrate:down
+drop table ${P}child;
+drop table ${P}parent;
+EOF
+	s up
+	expect_rc 8
+	expect_err "foreign key constraint fails"
+	expect_eq "$(hist "state" "$V1")" failed "state after the refused insert"
+	s repair --forget "$V1"
+	q "drop table if exists ${P}child" >/dev/null
+	q "drop table if exists ${P}parent" >/dev/null
+	url="$URL${sep}init_command=SET%20SESSION%20foreign_key_checks%20%3D%200"
+	run -u "$url" -d "$MIG" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} up
+	expect_rc 0
+	expect_eq "$(q "select count(*) from ${P}child")" 1 "orphan row inserted"
+	expect_eq "$(hist "state" "$V1")" applied "state"
+	run -u "$url" -d "$MIG" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} down
+	expect_rc 0
+	mig ${V2}_more <<EOF
+-- migrate:up
+create table ${P}more (id integer);
+-- migrate:down
+drop table ${P}more;
+EOF
+	run -u "$URL${sep}init-command=SET%20SESSION%20no_such_variable%3D1" -d "$MIG" \
+		${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} up
+	expect_rc 5
+	expect_err "^strata: error: .*init-command 1 of the MySQL URL .*no_such_variable.*failed: .*[Uu]nknown system variable"
+	expect_eq "$(table_exists "${P}more")$(table_exists "${P}child")" 00 "nothing applied after a failing init-command"
+	run -u "$URL${sep}init-command=" -d "$MIG" ${TABLE_ARGS[@]+"${TABLE_ARGS[@]}"} up
+	expect_err "empty init-command in the MySQL URL"
+}
+
 # MySQL/MariaDB: DDL through PREPARE/EXECUTE commits by itself: it runs
 # statement by statement with its progress, up and down.
 test_mysql_execute_ddl() {
@@ -3175,6 +3221,7 @@ t "BEGIN ... COMMIT around the whole part is strata's transaction" test_tx_wrapp
 t "SQLite: transaction:false ROLLBACK fails with file:line (8)" test_tx_notx_rollback
 t "PostgreSQL: SET search_path moves neither history nor the next migration" test_pg_search_path
 t "MySQL: USE moves neither history nor the next migration" test_mysql_use
+t "MySQL: init-command in the URL" test_mysql_init_command
 t "MySQL: DDL through EXECUTE is recorded statement by statement" test_mysql_execute_ddl
 t "MySQL: an implicit commit the splitter cannot see is noticed" test_mysql_implicit_commit_noticed
 t "MySQL: killed during DML after DDL, up resumes without a question" test_mysql_kill_after_ddl
