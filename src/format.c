@@ -180,6 +180,11 @@ static void classify_other(strata_file_name *out, const char *filename,
 	            (strcmp(ext, ".ts") == 0 && ext - filename > 2 &&
 	             strncmp(ext - 2, ".d", 2) == 0)))
 		return; /* a compiler's source map or declarations, not code */
+	if (ext && strcmp(ext, ".sql") != 0 && strcasecmp(ext, ".sql") == 0) {
+		/* "x.SQL": SQL all the same, whatever the rest of the name */
+		bad(out, "a migration file name must end in .sql, in lowercase");
+		return;
+	}
 	if (!looks_like_migration(filename))
 		return;
 	int js = ext && (strcmp(ext, ".ts") == 0 || strcmp(ext, ".js") == 0 ||
@@ -193,8 +198,6 @@ static void classify_other(strata_file_name *out, const char *filename,
 	if (!ext)
 		bad(out, "named like a migration but has no extension; strata reads .sql "
 		         "files and MikroORM's Migration<version>.ts/.js");
-	else if (strcasecmp(ext, ".sql") == 0)
-		bad(out, "a migration file name must end in .sql, in lowercase");
 	else if (strcmp(ext, ".go") == 0)
 		bad(out, "a Go migration (goose's): strata runs SQL migrations, not Go code; "
 		         "rewrite it in SQL, or leave it out on purpose with --ignore");
