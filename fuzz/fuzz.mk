@@ -12,7 +12,7 @@ FUZZ_INCLUDES = -I$(top_builddir) -I$(top_srcdir)/include \
 FUZZ_HDRS = $(top_srcdir)/fuzz/fuzz.h $(top_srcdir)/fuzz/split_check.h \
 	$(top_srcdir)/src/sql.h $(top_builddir)/config.h
 FUZZ_SQL_SRC = $(top_srcdir)/src/sql.c $(top_srcdir)/src/error.c
-FUZZ_FORMAT_SRC = $(top_srcdir)/src/format.c $(top_srcdir)/src/source.c \
+FUZZ_FORMAT_SRC = $(top_srcdir)/src/format.c $(top_srcdir)/src/mikro.c $(top_srcdir)/src/source.c \
 	$(top_srcdir)/src/sql.c $(top_srcdir)/src/version.c \
 	$(top_srcdir)/src/error.c $(top_srcdir)/src/checksum.c \
 	$(top_srcdir)/src/cmigration.c $(top_srcdir)/src/strbuf.c \

@@ -5,8 +5,10 @@
  * Input: one control byte, then the payload. Control bits 0-1 pick the
  * dialect the parts are split with (generic, sqlite, postgres, mysql);
  * bits 2-3 the mode:
- *   0, 1  native file: the payload is a file's text, parsed by
+ *   0     native file: the payload is a file's text, parsed by
  *         strata_format_parse_native() into up/down parts and options;
+ *   1     MikroORM class: the payload is a Migration<v>.ts file's text,
+ *         read by strata_format_parse_mikro() (src/mikro.c);
  *   2     golang-migrate pair: the payload is the .up.sql text, then,
  *         after the separator FUZZ_PAIR_SEP, the .down.sql text; both are
  *         written to a scratch directory and loaded by
@@ -17,7 +19,7 @@
  * (strata_migration_prepare) and the statements checked as in fuzz_sql.
  *
  * Invariants checked (abort() when broken): see check_native(),
- * check_pair() and check_name().
+ * check_mikro(), check_pair() and check_name().
  */
 #include "config.h"
 
@@ -363,6 +365,58 @@ static void check_native(const char *text, size_t len, strata_dialect d)
 	strata_migration_free(m);
 }
 
+/* ------------------------------------------------------------ mikro */
+
+static void check_mikro(const char *text, size_t len, strata_dialect d)
+{
+	char *copy = malloc(len + 1);
+	strata_migration *m = strata_migration_new();
+	if (!copy || !m)
+		abort();
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	m->version = strdup("1");
+	m->name = strdup("Migration1");
+	m->file = strdup("Migration1.ts");
+	if (!m->version || !m->name || !m->file)
+		abort();
+	strata_error err;
+	strata_error_clear(&err);
+	int rc = strata_format_parse_mikro(m, copy, len, "Migration1.ts", &err);
+	size_t nlines = 1 + fuzz_newlines(text, len);
+	size_t bad = first_bad_byte(text, len);
+	FUZZ_REQUIRE(rc == 0 || rc == STRATA_EPARSE || rc == STRATA_ENOMEM);
+	if (rc == STRATA_EPARSE) {
+		FUZZ_REQUIRE(err.code == rc && err.message[0] != '\0');
+		FUZZ_REQUIRE(strcmp(err.file, "Migration1.ts") == 0);
+		FUZZ_REQUIRE(err.line >= 1 && (size_t)err.line <= nlines);
+		if (bad < len)
+			FUZZ_REQUIRE(err.line == 1 + fuzz_newlines(text, bad));
+	}
+	if (bad < len)
+		FUZZ_REQUIRE(rc != 0);
+	if (rc == 0) {
+		FUZZ_REQUIRE(m->mikro && m->has_up && m->up.text != NULL);
+		FUZZ_REQUIRE(!!m->has_down == (m->down.text != NULL));
+		FUZZ_REQUIRE(m->up.no_transaction == m->down.no_transaction);
+		FUZZ_REQUIRE(m->up.first_line >= 1 && (size_t)m->up.first_line <= nlines);
+		/* no SQL without an addSql call; every call ends a statement */
+		int calls = 0;
+		for (size_t i = 0; i + 6 <= len && !calls; i++)
+			calls = memcmp(text + i, "addSql", 6) == 0;
+		if (!calls)
+			FUZZ_REQUIRE(m->up.len == 0 && (!m->has_down || m->down.len == 0));
+		const strata_part *parts[2] = { &m->up, &m->down };
+		for (int i = 0; i < 1 + m->has_down; i++) {
+			const strata_part *p = parts[i];
+			FUZZ_REQUIRE(p->text[p->len] == '\0');
+			FUZZ_REQUIRE(p->len == 0 || p->text[p->len - 1] == ';');
+		}
+		prepare_and_check(m, d);
+	}
+	strata_migration_free(m);
+}
+
 /* ------------------------------------------------------------ pair */
 
 static int write_file(const char *path, const char *data, size_t len)
@@ -592,8 +646,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int mode = (data[0] >> 2) & 3;
 	const char *text = (const char *)data + 1;
 	size_t len = size - 1;
-	if (mode <= 1)
+	if (mode == 0)
 		check_native(text, len, d);
+	else if (mode == 1)
+		check_mikro(text, len, d);
 	else if (mode == 2)
 		check_pair(text, len, d);
 	else

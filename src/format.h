@@ -63,6 +63,18 @@ int strata_format_diesel_metadata(int *in_tx, const char *text, size_t len,
 int strata_format_parse_native(strata_migration *m, char *text, size_t len,
                                const char *path, strata_error *err);
 
+/*
+ * Parses a MikroORM migration class (Migration<version>.ts / .js) into
+ * m->up / m->down (takes ownership of `text`, malloc'd, even on failure):
+ * up() and down() may hold only this.addSql(<string literal> [+ ...])
+ * calls, each literal decoded as JavaScript does; isTransactional()
+ * returning false means no transaction. Errors: STRATA_EPARSE with file
+ * and line for anything else (a code migration), a template literal with
+ * ${...}, no up().
+ */
+int strata_format_parse_mikro(strata_migration *m, char *text, size_t len,
+                              const char *path, strata_error *err);
+
 /* Refuses text with a NUL byte (STRATA_EPARSE naming its line). */
 int strata_format_refuse_binary(const char *text, size_t len,
                                 const char *path, strata_error *err);

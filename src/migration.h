@@ -41,6 +41,7 @@ typedef struct strata_migration {
 	int goose;             /* its markers are goose's (-- +goose Up) */
 	int plain;             /* files without markers (pairs, Flyway) */
 	int diesel;            /* a diesel folder (metadata.toml) */
+	int mikro;             /* a MikroORM class (Migration<v>.ts / .js) */
 	const char *dir;       /* the directory it was read from (owned by
 	                          the source), NULL for C migrations */
 	int repeatable;        /* Flyway's R__<name>.sql: version is its

@@ -343,12 +343,6 @@ static int scan_dir(dir_entry **out, size_t *n, const strata_source *src,
 			free(fname);
 			break;
 		}
-		if (fn.kind == STRATA_FILE_MIKRO) {
-			rc = entry_error(err, STRATA_EPARSE, dir, fname,
-			                 "MikroORM migration classes are not read yet");
-			free(fname);
-			break;
-		}
 		if (fn.dialect && !src->database) {
 			rc = entry_error(err, STRATA_EPARSE, dir, fname,
 			                 "a pop migration for one dialect, but the database is "
@@ -400,7 +394,7 @@ static int load_text(char **text, size_t *len, int dirfd, const char *name,
 
 /* Builds a native migration from one file. */
 static int load_native(strata_migration *m, int dirfd, const char *name,
-                       const char *path, strata_error *err)
+                       const char *path, int mikro, strata_error *err)
 {
 	char *text;
 	size_t len;
@@ -415,6 +409,8 @@ static int load_native(strata_migration *m, int dirfd, const char *name,
 		                        "out of memory computing the SHA-256 checksum of %s",
 		                        path);
 	}
+	if (mikro)
+		return strata_format_parse_mikro(m, text, len, path, err);
 	return strata_format_parse_native(m, text, len, path, err);
 }
 
@@ -691,7 +687,8 @@ static int build_migrations(strata_source *src, const char *dir, int dirfd,
 			if (!m->file || (down && !m->down_file))
 				rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
 			else if (one)
-				rc = load_native(m, dirfd, one->fname, m->file, err);
+				rc = load_native(m, dirfd, one->fname, m->file,
+				                 one->fn.kind == STRATA_FILE_MIKRO, err);
 			else
 				rc = load_pair(m, dirfd, up->fname, down ? down->fname : NULL,
 				               up->fn.autocommit, down && down->fn.autocommit, err);
@@ -798,6 +795,8 @@ static const char *no_tx_words(const strata_migration *m, int down)
 		return "add the annotation -- +goose NO TRANSACTION";
 	if (m->diesel)
 		return "write run_in_transaction = false in the folder's metadata.toml";
+	if (m->mikro)
+		return "add isTransactional(): boolean { return false; } to the class";
 	if (m->plain)
 		return "add the line -- strata:transaction:false before its first statement";
 	return down ? "write -- migrate:down transaction:false"

@@ -15,6 +15,7 @@ static const struct {
 	{ "checksum", checksum_suite },
 	{ "dynload", dynload_suite },
 	{ "format", format_suite },
+	{ "mikro", mikro_suite },
 	{ "version", version_suite },
 	{ "url", url_suite },
 	{ "sql", sql_suite },

@@ -10,6 +10,7 @@ Suite *dotenv_suite(void);
 Suite *dynload_suite(void);
 Suite *engine_suite(void);
 Suite *format_suite(void);
+Suite *mikro_suite(void);
 Suite *plan_suite(void);
 Suite *sql_suite(void);
 Suite *url_suite(void);

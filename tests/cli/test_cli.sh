@@ -1819,6 +1819,115 @@ test_diesel() {
 	expect_error 3 "2018-01-01-000000_empty/metadata\.toml:1: run_in_transaction wants true or false"
 }
 
+# MikroORM classes, as Medusa modules keep them: one migrations folder per
+# module, .ts and compiled .js, literals decoded as JavaScript does, and
+# isTransactional() false; a code migration stops everything first.
+mikro_file() { # mikro_file PATH: stdin with PFX_ replaced by the prefix
+	sed "s/PFX_/$P/g" >"$1"
+}
+test_mikro() {
+	local a=$T/src/modules/product/migrations b=$T/src/modules/cart/migrations
+	mkdir -p "$a" "$b"
+	mikro_file "$a/Migration20240101000001.ts" <<'EOF'
+import { Migration } from '@mikro-orm/migrations';
+
+export class Migration20240101000001 extends Migration {
+
+  override async up(): Promise<void> {
+    this.addSql(`create table PFX_product (id varchar(40) not null, title varchar(200) not null, primary key (id));`);
+    this.addSql(`create index PFX_product_title on PFX_product (title);`);
+  }
+
+  override async down(): Promise<void> {
+    this.addSql(`drop table PFX_product;`);
+  }
+
+}
+EOF
+	mikro_file "$b/Migration20240101000002.ts" <<'EOF'
+import { Migration } from '@mikro-orm/migrations';
+
+export class Migration20240101000002 extends Migration {
+  async up(): Promise<void> {
+    // older generators: single quotes, escapes, '+'
+    this.addSql('create table PFX_cart (id varchar(40) not null, ' +
+      'note varchar(100) null);');
+    this.addSql('insert into PFX_cart (id, note) values (\'c1\', \'caf\u00e9 \x41\u{1F600}\')');
+    this.addSql("insert into PFX_cart (id, note) values ('c2', 'it''s \"q\"')");
+  }
+  async down(): Promise<void> {
+    this.addSql('drop table PFX_cart;');
+  }
+}
+EOF
+	mikro_file "$a/Migration20240101000003.js" <<'EOF'
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.Migration20240101000003 = void 0;
+const migrations_1 = require("@mikro-orm/migrations");
+class Migration20240101000003 extends migrations_1.Migration {
+    isTransactional() {
+        return false;
+    }
+    async up() {
+        this.addSql('create table PFX_notx (id integer);');
+        this.addSql('insert into PFX_no_such_table values (1);');
+    }
+    async down() {
+        this.addSql('drop table PFX_notx;');
+    }
+}
+exports.Migration20240101000003 = Migration20240101000003;
+EOF
+	echo '{"version":3}' >"$a/Migration20240101000003.js.map"
+	echo 'export declare class Migration20240101000001 {}' >"$a/Migration20240101000001.d.ts"
+	s -d "$T/src/modules/*/migrations" up
+	expect_rc 8
+	expect_eq "$(grep -o '^applying [0-9]*' <<<"$out" | tr '\n' ' ')" \
+		"applying 20240101000001 applying 20240101000002 applying 20240101000003 " "order of up"
+	expect_err "Migration20240101000003\.js:11"
+	expect_eq "$(table_exists "${P}notx")" 1 "isTransactional() false: the first statement stays"
+	expect_eq "$(hist state 20240101000003)" failed "state of the migration without a transaction"
+	local hex="hex(note)"
+	[[ $BACKEND == postgres ]] && hex="upper(encode(convert_to(note, 'UTF8'), 'hex'))"
+	# "café A😀" in UTF-8, whatever the client's character set
+	expect_eq "$(q "select $hex from ${P}cart where id = 'c1'")" 636166C3A92041F09F9880 \
+		"escapes decoded"
+	expect_eq "$(q "select note from ${P}cart where id = 'c2'")" "it's \"q\"" "an escaped double quote"
+	expect_eq "$(hist name 20240101000002)" Migration20240101000002 "name: the file's base name"
+	s -d "$T/src/modules/*/migrations" repair --forget 20240101000003
+	expect_rc 0
+	q "drop table ${P}notx"
+	s -d "$a" -d "$b" status
+	expect_out "^$a +20240101000001 +Migration20240101000001 +applied"
+	expect_out "^$b +20240101000002 +Migration20240101000002 +applied"
+	expect_out "^$a +20240101000003 +Migration20240101000003 +pending"
+	# a code migration is refused by file:line before anything runs
+	mikro_file "$b/Migration20240101000004.ts" <<'EOF'
+import { Migration } from '@mikro-orm/migrations';
+
+export class Migration20240101000004 extends Migration {
+  async up(): Promise<void> {
+    const rows = await this.execute('select id from PFX_cart');
+    for (const r of rows) this.addSql(`update PFX_cart set note = 'x' where id = '${r.id}'`);
+  }
+}
+EOF
+	sed -i "s/${P}no_such_table/${P}notx/" "$a/Migration20240101000003.js"
+	s -d "$T/src/modules/*/migrations" up
+	expect_error 3 "Migration20240101000004\.ts:5: up\(\) of a MikroORM migration does more than this\.addSql\('\.\.\.'\) \(found \"const\"\)"
+	expect_eq "$(table_exists "${P}notx")" 0 "nothing ran"
+	rm "$b/Migration20240101000004.ts"
+	s -d "$T/src/modules/*/migrations" up
+	expect_rc 0
+	expect_eq "$(q "select count(*) from ${P}notx")" 1 "the fixed migration ran"
+	s -d "$T/src/modules/*/migrations" down --all
+	expect_rc 0
+	expect_eq "$(hist_rows)" 0 "history rows after down --all"
+	expect_eq "$(table_exists "${P}product")$(table_exists "${P}cart")$(table_exists "${P}notx")" 000 \
+		"tables after down --all"
+}
+
 # A file that looks like a migration but is not one strata runs stops
 # everything before anything runs, status --exit-code too; --ignore
 # leaves it out on purpose; other files are ignored.
@@ -3174,6 +3283,7 @@ t "goose files and Flyway names" test_goose_and_flyway
 t "-d more than once or a glob: folders merge by version" test_several_dirs
 t "pop: dialect files, .autocommit, 20-digit versions" test_pop
 t "diesel folders: up.sql, down.sql, metadata.toml" test_diesel
+t "MikroORM classes (.ts, .js) in per-module folders; code migrations refused" test_mikro
 t "a file named like a migration that cannot run stops everything; --ignore" test_never_silent
 t "Flyway's repeatable migrations (R__name.sql)" test_repeatable
 t "SQLite PRAGMAs with transaction:false" test_sqlite_pragma_no_transaction
