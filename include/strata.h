@@ -442,6 +442,35 @@ int strata_repair(strata *db, strata_source *src, strata_repair_mode mode,
 int strata_baseline(strata *db, strata_source *src, const char *version,
                     size_t *recorded, strata_error *err);
 
+/*
+ * Takes over from another migration tool: reads the history table of
+ * `tool` ("dbmate", "golang-migrate", "goose", "flyway", "mikro-orm") in
+ * the same database (`table`, NULL for that tool's default) and records
+ * each migration it applied as applied in strata's history, without
+ * running it: the checksum of today's file, the other tool's applied
+ * time where it keeps one. The other table is only read. Refuses, with
+ * nothing written: STRATA_EDIRTY when golang-migrate's dirty flag is set
+ * or Flyway has a failed row; STRATA_EPLAN when an entry has no file in
+ * `src` or strata's history already has rows; STRATA_ENOTFOUND when the
+ * table is missing or records nothing; STRATA_EUNSUPPORTED for a driver
+ * that cannot read it. Files older than the newest entry that the tool
+ * did not apply stay pending (logged as a warning).
+ */
+int strata_baseline_from(strata *db, strata_source *src, const char *tool,
+                         const char *table, size_t *recorded,
+                         strata_error *err);
+
+/*
+ * Whether another tool's history table, with rows, is in the database
+ * (checked in the order golang-migrate, dbmate, goose, Flyway, MikroORM):
+ * sets *tool to the name strata_baseline_from takes, *table to its table
+ * and *entries to its row count, or both to NULL when there is none (or
+ * the driver cannot tell). For status on a database strata has not
+ * migrated yet.
+ */
+int strata_other_tool(strata *db, const char **tool, const char **table,
+                      size_t *entries, strata_error *err);
+
 /* ------------------------------------------------------------------ */
 /* Status                                                               */
 /* ------------------------------------------------------------------ */

@@ -26,6 +26,10 @@
 #       mostly create and drop tables, then spend less time waiting for
 #       the disk.
 #
+#       Both servers run in UTC (PostgreSQL's timezone, MariaDB's
+#       default-time-zone), so that a test comparing times reads the same
+#       clock on every machine.
+#
 #   scripts/servers.sh stop DIR
 #       Stops both servers started in DIR (each with a deadline; a server
 #       that does not stop in time is killed) and removes DIR. Safe to call
@@ -199,7 +203,8 @@ pg_start() {
 	rm -f "$pwfile"
 
 	local opts=(-c listen_addresses=127.0.0.1 -c "unix_socket_directories=$dir/pg"
-		-c max_connections=200 -c password_encryption=scram-sha-256)
+		-c max_connections=200 -c password_encryption=scram-sha-256
+		-c timezone=UTC)
 	[ "$fsync" = off ] && opts+=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
 
 	local tries
@@ -304,7 +309,8 @@ my_start() {
 		--socket="$dir/my/sock" --pid-file="$dir/my/mariadbd.pid"
 		--skip-name-resolve --skip-log-bin
 		--max-connections=200
-		--character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci)
+		--character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci
+		--default-time-zone=+00:00)
 	[ "$fsync" = off ] && opts+=(--innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0)
 
 	local tries

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <pwd.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "repeatable.h"
 #include "sql.h"
 #include "strbuf.h"
+#include "takeover.h"
 #include "version.h"
 
 /* ------------------------------------------------------------ helpers */
@@ -1422,6 +1424,56 @@ int strata_repair(strata *db, strata_source *src, strata_repair_mode mode,
 
 /* ----------------------------------------------------------- baseline */
 
+/* Records the `n` migrations of `items` as applied without running them,
+ * in one transaction, under the lock begin_run took (strata's history
+ * must be empty). */
+static int record_applied(strata *db, const strata_source *src,
+                          const strata_history *h,
+                          const strata_takeover_entry *items, size_t n,
+                          const char *by, strata_error *err)
+{
+	if (h->view.napplied || h->view.ndirty || h->view.nrepeatable)
+		return strata_error_set(err, STRATA_EPLAN,
+		                        "baseline refused: the history table already records %zu migrations",
+		                        h->view.napplied + h->view.ndirty + h->view.nrepeatable);
+	const strata_driver *d = db->driver;
+	int rc = d->begin(db->conn, err);
+	if (rc)
+		return rc;
+	for (size_t i = 0; !rc && i < n; i++) {
+		strata_migration *m = items[i].m;
+		strata_history_row row = { 0 };
+		row.version = m->version;
+		row.name = m->name;
+		row.checksum = m->checksum;
+		row.state = STRATA_STATE_APPLIED;
+		/* the other tool's time, for a driver that keeps it */
+		if (d->version >= 3)
+			row.applied_at = (char *)items[i].applied_at;
+		char *owned;
+		int nomem;
+		row.down_sql = (char *)stored_down(m, &owned, &nomem);
+		row.applied_by = (char *)by;
+		rc = nomem ? strata_error_set(err, STRATA_ENOMEM, "out of memory")
+		     : d->history_insert(db->conn, db->table, &row, err);
+		free(owned);
+	}
+	if (rc) {
+		strata_error ignored = { 0 };
+		d->rollback(db->conn, &ignored);
+		return rc;
+	}
+	rc = d->commit(db->conn, err);
+	/* as Flyway's baseline: they run at the next up, being meant to run
+	 * again and again */
+	if (!rc && src->nrepeatable)
+		strata_log(db, STRATA_LOG_INFO,
+		           "%zu repeatable migration%s not recorded; the next up applies %s",
+		           src->nrepeatable, src->nrepeatable == 1 ? " is" : "s are",
+		           src->nrepeatable == 1 ? "it" : "them");
+	return rc;
+}
+
 int strata_baseline(strata *db, strata_source *src, const char *version,
                     size_t *recorded, strata_error *err)
 {
@@ -1445,52 +1497,178 @@ int strata_baseline(strata *db, strata_source *src, const char *version,
 	int rc = strata_source_prepare_c(db, src, err);
 	if (rc)
 		return rc;
-	strata_history h = { 0 };
-	rc = begin_run(db, &h, err);
-	if (!rc && (h.view.napplied || h.view.ndirty || h.view.nrepeatable))
-		rc = strata_error_set(err, STRATA_EPLAN,
-		                      "baseline refused: the history table already records %zu migrations",
-		                      h.view.napplied + h.view.ndirty + h.view.nrepeatable);
-	const strata_driver *d = db->driver;
-	int began = 0;
-	if (!rc) {
-		rc = d->begin(db->conn, err);
-		began = rc == 0;
-	}
+	strata_takeover_entry *items = calloc(src->n ? src->n : 1, sizeof(*items));
+	if (!items)
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
 	size_t k = 0;
-	for (size_t i = 0; !rc && i < src->n; i++) {
-		strata_migration *m = src->items[i];
-		if (strata_version_cmp(m->version, version) > 0)
-			break;
-		strata_history_row row = { 0 };
-		row.version = m->version;
-		row.name = m->name;
-		row.checksum = m->checksum;
-		row.state = STRATA_STATE_APPLIED;
-		char *owned;
-		int nomem;
-		row.down_sql = (char *)stored_down(m, &owned, &nomem);
-		row.applied_by = (char *)"strata baseline";
-		rc = nomem ? strata_error_set(err, STRATA_ENOMEM, "out of memory")
-		     : d->history_insert(db->conn, db->table, &row, err);
-		free(owned);
+	while (k < src->n && strata_version_cmp(src->items[k]->version, version) <= 0) {
+		items[k].m = src->items[k];
 		k++;
 	}
-	if (began && !rc) {
-		rc = d->commit(db->conn, err);
-		/* as Flyway's baseline: they run at the next up, being meant
-		 * to run again and again */
-		if (!rc && src->nrepeatable)
-			strata_log(db, STRATA_LOG_INFO,
-			           "%zu repeatable migration%s not recorded; the next up applies %s",
-			           src->nrepeatable, src->nrepeatable == 1 ? " is" : "s are",
-			           src->nrepeatable == 1 ? "it" : "them");
-	} else if (began) {
-		strata_error ignored = { 0 };
-		d->rollback(db->conn, &ignored);
-	}
+	strata_history h = { 0 };
+	rc = begin_run(db, &h, err);
+	if (!rc)
+		rc = record_applied(db, src, &h, items, k, "strata baseline", err);
 	if (!rc && recorded)
 		*recorded = k;
 	end_run(db, &h);
+	free(items);
 	return rc;
+}
+
+/* The table part of "schema.table". */
+static const char *bare_table(const char *t)
+{
+	const char *dot = strrchr(t, '.');
+	return dot ? dot + 1 : t;
+}
+
+static int read_tool_table(strata *db, const strata_tool_info *tool,
+                           const char *table, char ***cells, size_t *nrows,
+                           int *exists, strata_error *err)
+{
+	const strata_driver *d = db->driver;
+	if (d->version < 3 || !d->read_table)
+		return strata_error_set(err, STRATA_EUNSUPPORTED,
+		                        "the %s driver cannot read another tool's history table "
+		                        "(it is a version-%u driver)", d->name, d->version);
+	int rc = d->read_table(db->conn, table, tool->cols, tool->ncols, tool->time_mask,
+	                       cells, nrows, exists, err);
+	if (rc == STRATA_ESQL) {
+		char msg[sizeof(err->message)];
+		snprintf(msg, sizeof(msg), "%s", err->message);
+		strata_error_set(err, STRATA_ESQL,
+		                 "reading %s's table %s: %s (is it %s's table? nothing was written)",
+		                 tool->title, table, msg, tool->title);
+	}
+	return rc;
+}
+
+int strata_baseline_from(strata *db, strata_source *src, const char *tool,
+                         const char *table, size_t *recorded, strata_error *err)
+{
+	strata_error local;
+	err = use_err(err, &local);
+	if (recorded)
+		*recorded = 0;
+	if (!db || !src || !tool)
+		return strata_error_set(err, STRATA_EINVAL, "baseline --from needs a tool");
+	int t = strata_tool_find(tool);
+	if (t < 0)
+		return strata_error_set(err, STRATA_EINVAL,
+		                        "unknown tool \"%s\" for baseline --from (known: dbmate, "
+		                        "golang-migrate, goose, flyway, mikro-orm)", tool);
+	const strata_tool_info *info = strata_tool_get((strata_tool)t);
+	if (!table || !*table)
+		table = info->table;
+	if (strcasecmp(bare_table(table), bare_table(db->table)) == 0)
+		return strata_error_set(err, STRATA_EINVAL,
+		                        "strata's own history table is %s, the table baseline --from "
+		                        "%s would read: strata never writes another tool's table, so "
+		                        "keep its own apart (leave --table out)", db->table, info->name);
+	int rc = strata_source_prepare_c(db, src, err);
+	if (rc)
+		return rc;
+	strata_history h = { 0 };
+	char **cells = NULL;
+	size_t nrows = 0;
+	int exists = 0;
+	strata_takeover plan = { 0 };
+	rc = begin_run(db, &h, err);
+	if (!rc)
+		rc = read_tool_table(db, info, table, &cells, &nrows, &exists, err);
+	if (!rc && !exists)
+		rc = strata_error_set(err, STRATA_ENOTFOUND,
+		                      "no table %s in this database: nothing for baseline --from %s "
+		                      "to read (name %s's table with --from-table)",
+		                      table, info->name, info->title);
+	if (!rc && t == STRATA_TOOL_DBMATE) {
+		/* golang-migrate's table has the same name and one row, the
+		 * last version: read as dbmate's it would take over one file */
+		const strata_tool_info *gm = strata_tool_get(STRATA_TOOL_GOLANG_MIGRATE);
+		char **gc = NULL;
+		size_t gn = 0;
+		int gexists = 0;
+		strata_error ignored = { 0 };
+		if (db->driver->read_table(db->conn, table, gm->cols, gm->ncols, gm->time_mask,
+		                           &gc, &gn, &gexists, &ignored) == 0 && gexists)
+			rc = strata_error_set(err, STRATA_EPLAN,
+			                      "%s has golang-migrate's dirty column: it is "
+			                      "golang-migrate's table, not dbmate's (use --from "
+			                      "golang-migrate); nothing was written", table);
+		strata_cells_free(gc, gn * gm->ncols);
+	}
+	if (!rc)
+		rc = strata_takeover_plan((strata_tool)t, table, cells, nrows, src, &plan, err);
+	if (!rc && plan.n == 0)
+		rc = strata_error_set(err, STRATA_ENOTFOUND,
+		                      "%s's table %s records no applied migration: nothing to take "
+		                      "over (run strata up instead)", info->title, table);
+	char by[64];
+	snprintf(by, sizeof(by), "strata baseline --from %s", info->name);
+	if (!rc)
+		rc = record_applied(db, src, &h, plan.items, plan.n, by, err);
+	if (!rc) {
+		if (recorded)
+			*recorded = plan.n;
+		if (plan.older_pending)
+			strata_log(db, STRATA_LOG_WARN,
+			           "%zu migration%s older than %s (the first: %s) %s not in %s's "
+			           "table: %s pending, and up refuses to apply %s out of order "
+			           "without --allow-out-of-order",
+			           plan.older_pending, plan.older_pending == 1 ? "" : "s",
+			           plan.items[plan.n - 1].m->version, plan.first_older,
+			           plan.older_pending == 1 ? "is" : "are", info->title,
+			           plan.older_pending == 1 ? "it stays" : "they stay",
+			           plan.older_pending == 1 ? "it" : "them");
+		if (plan.skipped_repeatable)
+			strata_log(db, STRATA_LOG_INFO,
+			           "%zu repeatable migration%s in Flyway's table not taken over",
+			           plan.skipped_repeatable, plan.skipped_repeatable == 1 ? "" : "s");
+	}
+	strata_takeover_release(&plan);
+	strata_cells_free(cells, nrows * info->ncols);
+	end_run(db, &h);
+	return rc;
+}
+
+int strata_other_tool(strata *db, const char **tool, const char **table,
+                      size_t *entries, strata_error *err)
+{
+	strata_error local;
+	err = use_err(err, &local);
+	*tool = *table = NULL;
+	if (entries)
+		*entries = 0;
+	const strata_driver *d = db->driver;
+	if (d->version < 3 || !d->read_table)
+		return 0;
+	/* golang-migrate before dbmate: the same table, and dirty says which */
+	static const strata_tool order[] = { STRATA_TOOL_GOLANG_MIGRATE, STRATA_TOOL_DBMATE,
+	                                     STRATA_TOOL_GOOSE, STRATA_TOOL_FLYWAY,
+	                                     STRATA_TOOL_MIKRO_ORM };
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		const strata_tool_info *info = strata_tool_get(order[i]);
+		if (strcasecmp(info->table, bare_table(db->table)) == 0)
+			continue;
+		char **cells = NULL;
+		size_t n = 0;
+		int exists = 0;
+		strata_error e = { 0 };
+		int rc = d->read_table(db->conn, info->table, info->cols, info->ncols,
+		                       info->time_mask, &cells, &n, &exists, &e);
+		strata_cells_free(cells, n * info->ncols);
+		if (rc == STRATA_ESQL)
+			continue; /* not that tool's columns */
+		if (rc)
+			return strata_error_set(err, rc, "%s", e.message);
+		if (exists && n) {
+			*tool = info->name;
+			*table = info->table;
+			if (entries)
+				*entries = n;
+			return 0;
+		}
+	}
+	return 0;
 }

@@ -51,3 +51,12 @@ void strata_history_rows_free(strata_history_row *rows, size_t n)
 	}
 	free(rows);
 }
+
+void strata_cells_free(char **cells, size_t n)
+{
+	if (!cells)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(cells[i]);
+	free(cells);
+}

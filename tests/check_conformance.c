@@ -17,10 +17,10 @@
  * Tables get names unique to the process and the test
  * (strata_conf_<pid>_<n>_...); the teardown drops them.
  *
- * The vtable has no query slot, so tests read the database back through
- * history_list, through "SELECT * FROM t" (which fails when t is missing)
- * and through inserts into a table with a primary key (which fail when the
- * row is there).
+ * The vtable has no general query slot, so tests read the database back
+ * through history_list, read_table (version 3), "SELECT * FROM t" (which
+ * fails when t is missing) and inserts into a table with a primary key
+ * (which fail when the row is there).
  *
  * Lock tests fork helper processes that open their own connection and
  * report through a pipe; a holder keeps the lock until the test writes to
@@ -1853,6 +1853,70 @@ START_TEST(test_sqlite_unlock_keeps_sqlite_locks)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Other tools' tables (version 3)                                      */
+/* ------------------------------------------------------------------ */
+
+/* read_table: text, NULL, booleans and timestamps as UTC ISO 8601; a
+ * missing table is exists = 0, a missing column an error; and
+ * history_insert keeps a row's applied_at. */
+START_TEST(test_read_table)
+{
+	conf_start(_i);
+	if (ctx.drv->version < 3 || !ctx.drv->read_table)
+		return; /* MAY: baseline --from says the driver cannot */
+	strata_conn *c = conf_open();
+	strata_error err = { 0 };
+	char **cells = NULL;
+	size_t n = 99;
+	int exists = 1;
+	const char *cols[] = { "version", "dirty", "tstamp" };
+	conf_ok(ctx.drv->read_table(c, CONF_NO_TABLE, cols, 3, 1u << 2, &cells, &n,
+	                            &exists, &err), &err, "read_table of a missing table");
+	ck_assert_int_eq(exists, 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_null(cells);
+
+	conf_exec_on_ok(c, "CREATE TABLE %s (version VARCHAR(64) PRIMARY KEY, dirty BOOLEAN, "
+	                "tstamp TIMESTAMP NULL)", ctx.probe);
+	conf_exec_on_ok(c, "INSERT INTO %s VALUES ('20240101000000', TRUE, "
+	                "'2023-05-06 07:08:09'), ('2', FALSE, NULL)", ctx.probe);
+	conf_ok(ctx.drv->read_table(c, ctx.probe, cols, 3, 1u << 2, &cells, &n, &exists,
+	                            &err), &err, "read_table");
+	ck_assert_int_eq(exists, 1);
+	ck_assert_uint_eq(n, 2);
+	size_t first = strcmp(cells[0], "2") == 0 ? 1 : 0, second = 1 - first;
+	ck_assert_str_eq(cells[first * 3], "20240101000000");
+	ck_assert_msg(strcmp(cells[first * 3 + 1], "1") == 0 ||
+	              strcmp(cells[first * 3 + 1], "true") == 0 ||
+	              strcmp(cells[first * 3 + 1], "t") == 0,
+	              "%s: TRUE read as \"%s\"", ctx.drv->name, cells[first * 3 + 1]);
+	/* the servers of the tests run in UTC (scripts/servers.sh) */
+	ck_assert_str_eq(cells[first * 3 + 2], "2023-05-06T07:08:09.000Z");
+	ck_assert_ptr_null(cells[second * 3 + 2]);
+	strata_cells_free(cells, n * 3);
+
+	const char *nosuch[] = { "version", "no_such_column" };
+	int rc = ctx.drv->read_table(c, ctx.probe, nosuch, 2, 0, &cells, &n, &exists, &err);
+	conf_fails(rc, &err, STRATA_ESQL, "read_table of a missing column");
+
+	conf_ensure(c, ctx.hist);
+	strata_history_row a = conf_row("1", "kept", STRATA_STATE_APPLIED);
+	a.applied_at = (char *)"2023-05-06T07:08:09.123Z";
+	conf_insert(c, ctx.hist, &a);
+	strata_history_row b = conf_row("2", "now", STRATA_STATE_APPLIED);
+	conf_insert(c, ctx.hist, &b);
+	strata_history_row *rows = conf_list(c, ctx.hist, &n);
+	const strata_history_row *ra = conf_find(rows, n, "1"), *rb = conf_find(rows, n, "2");
+	ck_assert_ptr_nonnull(ra);
+	ck_assert_ptr_nonnull(rb);
+	ck_assert_str_eq(ra->applied_at, "2023-05-06T07:08:09.123Z");
+	conf_check_applied_at(rb->applied_at, "2");
+	strata_history_rows_free(rows, n);
+	ctx.drv->close(c);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* The suite                                                            */
 /* ------------------------------------------------------------------ */
 
@@ -1869,7 +1933,7 @@ static TCase *conf_tcase(int i)
 		test_apply_tx,
 		test_lock_two_processes, test_lock_dies_with_process,
 		test_lock_two_connections, test_lock_wait_event,
-		test_dump_and_version,
+		test_dump_and_version, test_read_table,
 	};
 	const TTest *sqlite_only[] = {
 		test_sqlite_urls, test_sqlite_exec_details, test_sqlite_create_drop,

@@ -20,6 +20,7 @@ static const struct {
 	{ "url", url_suite },
 	{ "sql", sql_suite },
 	{ "plan", plan_suite },
+	{ "takeover", takeover_suite },
 	{ "engine", engine_suite },
 	{ "conformance", conformance_suite },
 	{ "dotenv", dotenv_suite },

@@ -13,6 +13,7 @@ Suite *format_suite(void);
 Suite *mikro_suite(void);
 Suite *plan_suite(void);
 Suite *sql_suite(void);
+Suite *takeover_suite(void);
 Suite *url_suite(void);
 Suite *version_suite(void);
 

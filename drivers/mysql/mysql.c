@@ -1765,12 +1765,15 @@ static void my_row_params(my_conn *c, my_param *p,
 }
 
 /* Runs a history write whose text is `fmt` with the quoted table, bound
- * from `row` (insert, update) or to `version` alone (delete). */
+ * from `row` (insert, update) or to `version` alone (delete); with
+ * `keep_time`, an 11th placeholder takes row->applied_at. */
 static int my_history_write(my_conn *c, const char *table, const char *fmt,
                             const strata_history_row *row, const char *version,
-                            unsigned long long *affected, strata_error *err)
+                            int keep_time, unsigned long long *affected,
+                            strata_error *err)
 {
-	my_param p[10];
+	my_param p[11];
+	char at[32];
 	size_t np = 1;
 	if (row) {
 		const char *state;
@@ -1782,6 +1785,22 @@ static int my_history_write(my_conn *c, const char *table, const char *fmt,
 			return rc;
 		my_row_params(c, p, row, state);
 		np = 10;
+		if (keep_time) {
+			/* an insert that keeps the row's time: ISO 8601
+			 * "2024-01-02T03:04:05.678Z" as DATETIME text */
+			p[10].is_int = 0;
+			p[10].s = NULL;
+			if (row->applied_at && strlen(row->applied_at) < sizeof(at)) {
+				snprintf(at, sizeof(at), "%s", row->applied_at);
+				char *t = strchr(at, 'T'), *z = strchr(at, 'Z');
+				if (t)
+					*t = ' ';
+				if (z)
+					*z = '\0';
+				p[10].s = at;
+			}
+			np = 11;
+		}
 	} else {
 		memset(p, 0, sizeof(p));
 		p[0].s = version;
@@ -1807,8 +1826,8 @@ static int my_history_insert(strata_conn *conn, const char *table,
 		"INSERT INTO %s (name, checksum, state, statements_done, "
 		"statements_total, down_sql, duration_ms, applied_by, last_error, "
 		"version, applied_at) VALUES "
-		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))",
-		row, NULL, &affected, err);
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, UTC_TIMESTAMP(3)))",
+		row, NULL, 1, &affected, err);
 }
 
 static int my_history_update(strata_conn *conn, const char *table,
@@ -1820,7 +1839,7 @@ static int my_history_update(strata_conn *conn, const char *table,
 		"statements_done = ?, statements_total = ?, down_sql = ?, "
 		"duration_ms = ?, applied_by = ?, last_error = ?, "
 		"applied_at = UTC_TIMESTAMP(3) WHERE version = ?",
-		row, NULL, &affected, err);
+		row, NULL, 0, &affected, err);
 	if (!rc && affected == 0)
 		return strata_error_set(err, STRATA_ENOTFOUND,
 		                        "no row for version %s in history table %s",
@@ -1836,7 +1855,7 @@ static int my_history_delete(strata_conn *conn, const char *table,
 	unsigned long long affected = 0;
 	int rc = my_history_write((my_conn *)conn, table,
 	                          "DELETE FROM %s WHERE version = ?", NULL,
-	                          version, &affected, err);
+	                          version, 0, &affected, err);
 	if (!rc && affected == 0)
 		return strata_error_set(err, STRATA_ENOTFOUND,
 		                        "no row for version %s in history table %s",
@@ -2119,6 +2138,95 @@ static int my_drop_database(const strata_conn_config *cfg, strata_error *err)
 }
 
 /* ------------------------------------------------------------------ */
+/* Other tools' tables                                                  */
+/* ------------------------------------------------------------------ */
+
+static int my_read_table(strata_conn *conn, const char *table,
+                         const char *const *cols, size_t ncols,
+                         unsigned time_mask, char ***cells, size_t *nrows,
+                         int *exists, strata_error *err)
+{
+	my_conn *c = (my_conn *)conn;
+	*cells = NULL;
+	*nrows = 0;
+	*exists = 0;
+	if (ncols == 0 || ncols > 32)
+		return strata_error_set(err, STRATA_EINVAL, "read_table: 1 to 32 columns");
+	my_name n;
+	int rc = my_name_parse(c, &n, table, err);
+	if (rc)
+		return rc;
+	rc = my_history_exists(c, &n, exists, err);
+	if (rc || !*exists) {
+		my_name_free(&n);
+		return rc;
+	}
+	/* a TIMESTAMP shows in the session's time zone, which CONVERT_TZ
+	 * takes back to UTC (a DATETIME is taken as written in it too) */
+	static const char time_head[] = "CONCAT(LEFT(DATE_FORMAT(COALESCE(CONVERT_TZ(";
+	static const char time_mid[] = ", @@session.time_zone, '+00:00'), ";
+	static const char time_tail[] = "), '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')";
+	size_t size = 32 + strlen(n.quoted);
+	for (size_t i = 0; i < ncols; i++)
+		size += 2 * (2 * strlen(cols[i]) + 2) + sizeof(time_head) +
+		        sizeof(time_mid) + sizeof(time_tail) + 24;
+	char *sql = malloc(size), *d = sql;
+	if (!sql) {
+		my_name_free(&n);
+		return my_nomem(err);
+	}
+	d += sprintf(d, "SELECT ");
+	for (size_t i = 0; i < ncols; i++) {
+		if (i)
+			d += sprintf(d, ", ");
+		if (time_mask & (1u << i)) {
+			d += sprintf(d, "%s", time_head);
+			d = my_quote_into(d, cols[i]);
+			d += sprintf(d, "%s", time_mid);
+			d = my_quote_into(d, cols[i]);
+			d += sprintf(d, "%s", time_tail);
+		} else {
+			d += sprintf(d, "CAST(");
+			d = my_quote_into(d, cols[i]);
+			d += sprintf(d, " AS CHAR)");
+		}
+	}
+	d += sprintf(d, " FROM %s", n.quoted);
+	my_name_free(&n);
+	if (mysql_real_query(c->db, sql, (unsigned long)(d - sql)))
+		rc = my_fail(c->db, err);
+	free(sql);
+	if (rc)
+		return rc;
+	MYSQL_RES *res = mysql_store_result(c->db);
+	if (!res)
+		return my_fail(c->db, err);
+	size_t count = (size_t)mysql_num_rows(res);
+	char **out = count ? calloc(count * ncols, sizeof(*out)) : NULL;
+	if (count && !out)
+		rc = my_nomem(err);
+	for (size_t r = 0; !rc && r < count; r++) {
+		MYSQL_ROW row = mysql_fetch_row(res);
+		unsigned long *lens = row ? mysql_fetch_lengths(res) : NULL;
+		if (!row || !lens) {
+			rc = my_fail(c->db, err);
+			break;
+		}
+		for (size_t i = 0; !rc && i < ncols; i++)
+			if (my_cell(row, lens, (unsigned)i, &out[r * ncols + i]))
+				rc = my_nomem(err);
+	}
+	mysql_free_result(res);
+	if (rc) {
+		strata_cells_free(out, count * ncols);
+		return rc;
+	}
+	*cells = out;
+	*nrows = count;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* The driver                                                           */
 /* ------------------------------------------------------------------ */
 
@@ -2148,4 +2256,5 @@ const strata_driver strata_driver_mysql = {
 	.tx_state = my_tx_state,
 	.session_reset = my_session_reset,
 	.history_upgrade = my_history_upgrade,
+	.read_table = my_read_table,
 };

@@ -1290,7 +1290,8 @@ static int pg_history_list(strata_conn *conn, const char *table,
 
 /* The text values of a row, as PQexecParams and the literals take them. */
 typedef struct pg_row_text {
-	const char *v[10];   /* $1 version ... $10 last_error */
+	const char *v[11];   /* $1 version ... $10 last_error, $11 applied_at
+	                        (history_insert only) */
 	char done[24], total[24], ms[24];
 } pg_row_text;
 
@@ -1339,6 +1340,7 @@ static int pg_row_text_fill(pg_row_text *t, const strata_history_row *row,
 	t->v[7] = t->ms;
 	t->v[8] = by && *by ? by : NULL;
 	t->v[9] = row->last_error;
+	t->v[10] = row->applied_at;
 	return 0;
 }
 
@@ -1347,6 +1349,11 @@ static int pg_row_text_fill(pg_row_text *t, const strata_history_row *row,
 #define PG_INSERT_SQL \
 	"INSERT INTO %s (" PG_HISTORY_COLUMNS ") VALUES ($1, $2, $3, $4, " \
 	"$5::integer, $6::integer, $7, clock_timestamp(), " \
+	PG_DURATION_EXPR("$8") ", coalesce($9::text, session_user::text), $10)"
+/* history_insert of a row taken over from another tool: its time */
+#define PG_INSERT_AT_SQL \
+	"INSERT INTO %s (" PG_HISTORY_COLUMNS ") VALUES ($1, $2, $3, $4, " \
+	"$5::integer, $6::integer, $7, coalesce($11::timestamptz, clock_timestamp()), " \
 	PG_DURATION_EXPR("$8") ", coalesce($9::text, session_user::text), $10)"
 #define PG_UPDATE_SQL \
 	"UPDATE %s SET name = $2, checksum = $3, state = $4, " \
@@ -1371,7 +1378,10 @@ static int pg_history_insert(strata_conn *conn, const char *table,
 {
 	pg_row_text t;
 	int rc = pg_row_text_fill(&t, row, err);
-	if (!rc)
+	if (!rc && row->applied_at)
+		rc = pg_name_params((pg_conn *)conn, table, PG_INSERT_AT_SQL, 11, t.v,
+		                    NULL, err);
+	else if (!rc)
 		rc = pg_name_params((pg_conn *)conn, table, PG_INSERT_SQL, 10, t.v,
 		                    NULL, err);
 	return rc;
@@ -2398,6 +2408,83 @@ static int pg_drop_database(const strata_conn_config *cfg, strata_error *err)
 }
 
 /* ------------------------------------------------------------------ */
+/* Other tools' tables                                                  */
+/* ------------------------------------------------------------------ */
+
+/* Appends `name` as a quoted identifier. */
+static void pg_buf_ident(pg_buf *b, const char *name)
+{
+	pg_buf_str(b, "\"");
+	for (const char *p = name; *p; p++) {
+		if (*p == '"')
+			pg_buf_str(b, "\"");
+		if (*p == '%')
+			pg_buf_str(b, "%"); /* the SQL is a format for pg_name_sql */
+		pg_buf_add(b, p, 1);
+	}
+	pg_buf_str(b, "\"");
+}
+
+static int pg_read_table(strata_conn *conn, const char *table,
+                         const char *const *cols, size_t ncols,
+                         unsigned time_mask, char ***cells, size_t *nrows,
+                         int *exists, strata_error *err)
+{
+	pg_conn *c = (pg_conn *)conn;
+	*cells = NULL;
+	*nrows = 0;
+	*exists = 0;
+	if (ncols == 0 || ncols > 32)
+		return strata_error_set(err, STRATA_EINVAL, "read_table: 1 to 32 columns");
+	int rc = pg_history_exists(c, table, exists, err);
+	if (rc || !*exists)
+		return rc;
+	pg_buf b = { 0 };
+	pg_buf_str(&b, "SELECT ");
+	for (size_t i = 0; i < ncols; i++) {
+		if (i)
+			pg_buf_str(&b, ", ");
+		if (time_mask & (1u << i)) {
+			/* a timestamp without a time zone is the session's local
+			 * time; the cast says which instant that is */
+			pg_buf_str(&b, "to_char(");
+			pg_buf_ident(&b, cols[i]);
+			pg_buf_str(&b, "::timestamptz AT TIME ZONE 'UTC', "
+			           "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')");
+		} else {
+			pg_buf_ident(&b, cols[i]);
+			pg_buf_str(&b, "::text");
+		}
+	}
+	pg_buf_str(&b, " FROM %s");
+	if (b.oom) {
+		free(b.s);
+		return pg_nomem(err);
+	}
+	PGresult *res = NULL;
+	rc = pg_name_params(c, table, b.s, 0, NULL, &res, err);
+	free(b.s);
+	if (rc)
+		return rc;
+	size_t n = (size_t)PQntuples(res);
+	char **out = n ? calloc(n * ncols, sizeof(*out)) : NULL;
+	if (n && !out)
+		rc = pg_nomem(err);
+	for (size_t r = 0; !rc && r < n; r++)
+		for (size_t i = 0; !rc && i < ncols; i++)
+			if (pg_field_dup(res, (int)r, (int)i, &out[r * ncols + i]))
+				rc = pg_nomem(err);
+	PQclear(res);
+	if (rc) {
+		strata_cells_free(out, n * ncols);
+		return rc;
+	}
+	*cells = out;
+	*nrows = n;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* The driver                                                           */
 /* ------------------------------------------------------------------ */
 
@@ -2431,4 +2518,5 @@ const strata_driver strata_driver_postgres = {
 	.tx_state = pg_tx_state,
 	.session_reset = pg_session_reset,
 	.history_upgrade = pg_history_upgrade,
+	.read_table = pg_read_table,
 };

@@ -1128,11 +1128,12 @@ static int sq_bind_row(sqlite3_stmt *st, const strata_history_row *row,
 }
 
 /* Runs a history write whose statement text is `fmt` with the quoted
- * table: bound from `row` (insert, update) or to `version` alone (delete).
- * Sets *changes to the number of rows touched. */
+ * table: bound from `row` (insert, update) or to `version` alone (delete);
+ * with `keep_time`, ?11 takes row->applied_at. Sets *changes to the
+ * number of rows touched. */
 static int sq_history_write(sq_conn *c, const char *table, const char *fmt,
                             const strata_history_row *row, const char *version,
-                            int *changes, strata_error *err)
+                            int keep_time, int *changes, strata_error *err)
 {
 	const char *state = NULL;
 	if (row) {
@@ -1158,6 +1159,9 @@ static int sq_history_write(sq_conn *c, const char *table, const char *fmt,
 		return rc;
 	int s = row ? sq_bind_row(st, row, state)
 	            : sqlite3_bind_text(st, 1, version, -1, SQLITE_STATIC);
+	/* an insert that keeps the row's time (a row taken over) */
+	if (s == SQLITE_OK && row && row->applied_at && keep_time)
+		s = sqlite3_bind_text(st, 11, row->applied_at, -1, SQLITE_STATIC);
 	if (s == SQLITE_OK)
 		s = sqlite3_step(st);
 	if (s == SQLITE_DONE)
@@ -1174,8 +1178,8 @@ static int sq_history_insert(strata_conn *conn, const char *table,
 	int changes = 0;
 	return sq_history_write((sq_conn *)conn, table,
 		"INSERT INTO %s (" SQ_HISTORY_COLUMNS ") VALUES "
-		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, " SQ_NOW_ISO ", ?8, ?9, ?10)",
-		row, NULL, &changes, err);
+		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?11, " SQ_NOW_ISO "), ?8, ?9, ?10)",
+		row, NULL, 1, &changes, err);
 }
 
 /* history_upgrade: format 1 declared duration_ms INTEGER. SQLite keeps a
@@ -1201,7 +1205,7 @@ static int sq_history_update(strata_conn *conn, const char *table,
 		"statements_done = ?5, statements_total = ?6, down_sql = ?7, "
 		"applied_at = " SQ_NOW_ISO ", duration_ms = ?8, applied_by = ?9, "
 		"last_error = ?10 WHERE version = ?1",
-		row, NULL, &changes, err);
+		row, NULL, 0, &changes, err);
 	if (!rc && changes == 0)
 		return strata_error_set(err, STRATA_ENOTFOUND,
 		                        "no row for version %s in history table %s",
@@ -1217,7 +1221,7 @@ static int sq_history_delete(strata_conn *conn, const char *table,
 	int changes = 0;
 	int rc = sq_history_write((sq_conn *)conn, table,
 	                          "DELETE FROM %s WHERE version = ?1", NULL,
-	                          version, &changes, err);
+	                          version, 0, &changes, err);
 	if (!rc && changes == 0)
 		return strata_error_set(err, STRATA_ENOTFOUND,
 		                        "no row for version %s in history table %s",
@@ -1418,6 +1422,95 @@ static int sq_drop_database(const strata_conn_config *cfg, strata_error *err)
 }
 
 /* ------------------------------------------------------------------ */
+/* Other tools' tables                                                  */
+/* ------------------------------------------------------------------ */
+
+static int sq_read_table(strata_conn *conn, const char *table,
+                         const char *const *cols, size_t ncols,
+                         unsigned time_mask, char ***cells, size_t *nrows,
+                         int *exists, strata_error *err)
+{
+	sq_conn *c = (sq_conn *)conn;
+	*cells = NULL;
+	*nrows = 0;
+	*exists = 0;
+	if (ncols == 0 || ncols > 32)
+		return strata_error_set(err, STRATA_EINVAL, "read_table: 1 to 32 columns");
+	sq_name n;
+	int rc = sq_name_parse(&n, table, err);
+	if (rc)
+		return rc;
+	rc = sq_history_exists(c, &n, exists, err);
+	if (rc || !*exists) {
+		sq_name_free(&n);
+		return rc;
+	}
+	/* SQLite has no time type: text as the date functions read it
+	 * (UTC unless it says otherwise), or a number of seconds (or of
+	 * milliseconds, as JavaScript counts) since 1970 */
+	/* [name], not "name": SQLite reads a double-quoted name that is
+	 * no column as a string, and a missing column must be an error */
+	for (size_t i = 0; i < ncols; i++)
+		if (strchr(cols[i], ']')) {
+			sq_name_free(&n);
+			return strata_error_set(err, STRATA_EINVAL, "read_table: bad column name");
+		}
+	char *sql = sqlite3_mprintf("SELECT ");
+	for (size_t i = 0; sql && i < ncols; i++) {
+		const char *sep = i ? ", " : "";
+		if (time_mask & (1u << i))
+			sql = sqlite3_mprintf(
+				"%z%sCASE WHEN typeof([%s]) IN ('integer', 'real') THEN "
+				"strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', CASE WHEN [%s] > 100000000000 "
+				"THEN [%s] / 1000.0 ELSE [%s] END, 'unixepoch') "
+				"ELSE strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', [%s]) END",
+				sql, sep, cols[i], cols[i], cols[i], cols[i], cols[i]);
+		else
+			sql = sqlite3_mprintf("%z%sCAST([%s] AS TEXT)", sql, sep, cols[i]);
+	}
+	if (sql)
+		sql = sqlite3_mprintf("%z FROM %s", sql, n.quoted);
+	sq_name_free(&n);
+	if (!sql)
+		return sq_nomem(err);
+	sqlite3_stmt *st;
+	rc = sq_prepare(c, sql, &st, err);
+	sqlite3_free(sql);
+	if (rc)
+		return rc;
+	char **out = NULL;
+	size_t count = 0, cap = 0;
+	int s;
+	while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			char **grown = realloc(out, ncap * ncols * sizeof(*out));
+			if (!grown) {
+				rc = sq_nomem(err);
+				break;
+			}
+			memset(grown + cap * ncols, 0, (ncap - cap) * ncols * sizeof(*out));
+			out = grown;
+			cap = ncap;
+		}
+		for (size_t i = 0; !rc && i < ncols; i++)
+			if (sq_column_dup(st, (int)i, &out[count * ncols + i]))
+				rc = sq_nomem(err);
+		count++;
+	}
+	if (!rc && s != SQLITE_DONE)
+		rc = sq_fail(c, s, err);
+	sqlite3_finalize(st);
+	if (rc) {
+		strata_cells_free(out, cap * ncols);
+		return rc;
+	}
+	*cells = out;
+	*nrows = count;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* The driver                                                           */
 /* ------------------------------------------------------------------ */
 
@@ -1447,4 +1540,5 @@ const strata_driver strata_driver_sqlite = {
 	.drop_database = sq_drop_database,
 	.server_version = sq_server_version,
 	.tx_state = sq_tx_state,
+	.read_table = sq_read_table,
 };

@@ -32,7 +32,7 @@
 extern "C" {
 #endif
 
-#define STRATA_DRIVER_VERSION 2
+#define STRATA_DRIVER_VERSION 3
 
 /* The main session's transaction, as tx_state() reports it. */
 typedef enum strata_tx_state {
@@ -142,7 +142,10 @@ typedef struct strata_history_row {
 	long statements_done;
 	long statements_total;
 	char *down_sql;            /* the down part as applied; may be NULL */
-	char *applied_at;          /* ISO 8601 UTC; set by the driver on write */
+	char *applied_at;          /* ISO 8601 UTC; set by the driver on write
+	                              (history_insert of a version-3 driver
+	                              keeps a non-NULL one: a row taken over
+	                              from another tool) */
 	double duration;           /* seconds; < 0 on a write: the driver
 	                              stores the time since the current
 	                              transaction began (apply_tx) */
@@ -152,6 +155,9 @@ typedef struct strata_history_row {
 
 /* Frees `n` rows and the array. NULL is a no-op. */
 void strata_history_rows_free(strata_history_row *rows, size_t n);
+
+/* Frees `n` cells (read_table's nrows * ncols) and the array. */
+void strata_cells_free(char **cells, size_t n);
 
 /* Name of a history state as stored in the table ("applied", "running",
  * "failed", "reverting", "revert_failed", and "meta" for the format row,
@@ -297,6 +303,27 @@ struct strata_driver {
 	 * formats. */
 	int (*history_upgrade)(strata_conn *c, const char *table, int from,
 	                       strata_error *err);
+
+	/* ---- version 3 ---- */
+
+	/* MAY: reads another tool's history table (`strata baseline --from`,
+	 * and status noticing one): every row of `table` ("schema.table", or
+	 * a bare name resolved as the history table's is), the `ncols`
+	 * columns named in `cols` (plain identifiers; the driver quotes
+	 * them), in no particular order. *cells gets nrows * ncols malloc'd
+	 * texts, row by row (NULL for SQL NULL), freed by the caller with
+	 * strata_cells_free. A column whose bit (1u << i) is set in
+	 * `time_mask` is a timestamp and comes as ISO 8601 UTC
+	 * "YYYY-MM-DDTHH:MM:SS.mmmZ" (a value without a time zone taken as
+	 * the session's local time), or NULL when it cannot be read as one.
+	 * A missing table gives *exists = 0 and no rows; a missing column is
+	 * STRATA_ESQL. Called outside a transaction or inside one of the
+	 * core's; it writes nothing. history_insert of a version-3 driver
+	 * also keeps row->applied_at when it is not NULL (that format). */
+	int (*read_table)(strata_conn *c, const char *table,
+	                  const char *const *cols, size_t ncols,
+	                  unsigned time_mask, char ***cells, size_t *nrows,
+	                  int *exists, strata_error *err);
 };
 
 /*

@@ -82,6 +82,23 @@ int cli_check_version(cli_ctx *ctx)
 	return CLI_EXIT_OK;
 }
 
+int cli_check_baseline(cli_ctx *ctx)
+{
+	const cli_options *o = ctx->o;
+	if (o->from_table && !o->from) {
+		cli_errorf(ctx->out, "--from-table goes with baseline --from TOOL");
+		return CLI_EXIT_USAGE;
+	}
+	if (!o->from)
+		return cli_check_version(ctx);
+	if (o->nargs) {
+		cli_errorf(ctx->out, "baseline --from takes no VERSION (it reads what %s applied), "
+		           "not '%s'", o->from, o->args[0]);
+		return CLI_EXIT_USAGE;
+	}
+	return CLI_EXIT_OK;
+}
+
 int cli_check_repair(cli_ctx *ctx)
 {
 	const cli_options *o = ctx->o;
@@ -423,6 +440,19 @@ int cmd_status(cli_ctx *ctx)
 	                                           strata_source_dir_count(ctx->src) > 1);
 	if (code == CLI_EXIT_OK && ctx->o->exit_code && strata_status_pending(st) > 0)
 		code = CLI_EXIT_PENDING;
+	/* nothing applied by strata: another tool may have migrated it */
+	size_t n = strata_status_count(st), applied = 0;
+	for (size_t i = 0; i < n; i++)
+		applied += strata_status_entry_at(st, i)->state != STRATA_STATE_PENDING;
+	if (code != CLI_EXIT_INTERNAL && applied == 0) {
+		const char *tool, *table;
+		size_t rows = 0;
+		strata_error e = { 0 };
+		if (strata_other_tool(ctx->db, &tool, &table, &rows, &e) == 0 && tool)
+			cli_hintf(ctx->out, "this database has %s's history table %s (%zu row%s) and no "
+			          "strata history: take it over with 'strata baseline --from %s'",
+			          tool, table, rows, plural(rows), tool);
+	}
 	strata_status_free(st);
 	return code;
 }
@@ -460,6 +490,15 @@ int cmd_baseline(cli_ctx *ctx)
 {
 	strata_error err = { 0 };
 	size_t n = 0;
+	const cli_options *o = ctx->o;
+	if (o->from) {
+		int rc = strata_baseline_from(ctx->db, ctx->src, o->from, o->from_table, &n, &err);
+		if (rc)
+			return cli_report(ctx->out, &err);
+		cli_notef(ctx->out, "baseline: recorded %zu migration%s that %s applied as applied",
+		          n, plural(n), o->from);
+		return CLI_EXIT_OK;
+	}
 	int rc = strata_baseline(ctx->db, ctx->src, ctx->version, &n, &err);
 	if (rc)
 		return cli_report(ctx->out, &err);

@@ -25,6 +25,7 @@ typedef struct cli_ctx {
 int cli_check_none(cli_ctx *ctx);
 int cli_check_count(cli_ctx *ctx);      /* [N] */
 int cli_check_version(cli_ctx *ctx);    /* VERSION */
+int cli_check_baseline(cli_ctx *ctx);
 int cli_check_repair(cli_ctx *ctx);     /* --MODE [VERSION] */
 int cli_check_new(cli_ctx *ctx);        /* NAME */
 

@@ -22,7 +22,8 @@ enum {
 	                              --ddl-lock-retries */
 	ALLOW_WAIT = 1u << 7,      /* --wait-timeout */
 	ALLOW_FILE = 1u << 8,      /* --file */
-	ALLOW_ALL = 1u << 9        /* --all */
+	ALLOW_ALL = 1u << 9,       /* --all */
+	ALLOW_FROM = 1u << 10      /* --from, --from-table */
 };
 
 /* What a command opens before it runs (after its checks passed). */
@@ -99,11 +100,21 @@ static const command commands[] = {
 	  "  --forget        delete its history row (you undo its effects)\n"
 	  "Options: --statement-timeout, --ddl-lock-timeout, --ddl-lock-retries\n"
 	  "(for --resume).\n" },
-	{ "baseline", cli_check_version, cmd_baseline, NEEDS_DB_DIR, 0,
-	  "baseline VERSION", "record migrations up to VERSION as applied",
+	{ "baseline", cli_check_baseline, cmd_baseline, NEEDS_DB_DIR, ALLOW_FROM,
+	  "baseline VERSION | --from TOOL [--from-table NAME]",
+	  "record migrations as applied: up to VERSION, or what another tool applied",
 	  "Records every migration up to and including VERSION as applied without\n"
 	  "running it, for a database that already has that schema. Refused when\n"
-	  "the history table already has rows.\n" },
+	  "the history table already has rows.\n"
+	  "\n"
+	  "With --from TOOL (dbmate, golang-migrate, goose, flyway, mikro-orm) it\n"
+	  "reads that tool's history table in the same database instead\n"
+	  "(schema_migrations, goose_db_version, flyway_schema_history,\n"
+	  "mikro_orm_migrations; --from-table NAME for another name) and records\n"
+	  "each migration it applied, with the checksum of today's file and the\n"
+	  "tool's applied time where it keeps one. The other table is only read.\n"
+	  "Refused, with nothing written, when golang-migrate's dirty flag is set\n"
+	  "or Flyway has a failed row (7), or when an entry has no file here (6).\n" },
 	{ "wait", cli_check_none, cmd_wait, NEEDS_URL, ALLOW_WAIT,
 	  "wait [--wait-timeout SECS]", "wait until the database accepts connections",
 	  "Connects to the database, retrying with backoff until it accepts the\n"
@@ -203,6 +214,8 @@ static int check_allowed(cli_out *out, const command *c, const cli_options *o)
 		{ o->ddl_lock_retries_set, ALLOW_TIMEOUTS, "--ddl-lock-retries" },
 		{ o->wait_timeout_set, ALLOW_WAIT, "--wait-timeout" },
 		{ o->file != NULL, ALLOW_FILE, "--file" },
+		{ o->from != NULL, ALLOW_FROM, "--from" },
+		{ o->from_table != NULL, ALLOW_FROM, "--from-table" },
 	};
 	for (size_t i = 0; i < sizeof(used) / sizeof(used[0]); i++)
 		if (used[i].set && !(c->allow & used[i].need)) {

@@ -35,7 +35,9 @@ enum {
 	OPT_DDL_LOCK_RETRIES,
 	OPT_FILE,
 	OPT_IGNORE,
-	OPT_ENV_FILE
+	OPT_ENV_FILE,
+	OPT_FROM,
+	OPT_FROM_TABLE
 };
 
 static const struct option long_options[] = {
@@ -65,6 +67,8 @@ static const struct option long_options[] = {
 	{ "file", required_argument, NULL, OPT_FILE },
 	{ "ignore", required_argument, NULL, OPT_IGNORE },
 	{ "env-file", required_argument, NULL, OPT_ENV_FILE },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "from-table", required_argument, NULL, OPT_FROM_TABLE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -316,6 +320,20 @@ int cli_options_parse(cli_options *o, int argc, char **argv,
 			}
 			o->file = optarg;
 			break;
+		case OPT_FROM:
+			if (!*optarg) {
+				snprintf(msg, msgsize, "--from wants a tool (dbmate, golang-migrate, goose, flyway, mikro-orm)");
+				return CLI_EXIT_USAGE;
+			}
+			o->from = optarg;
+			break;
+		case OPT_FROM_TABLE:
+			if (!*optarg) {
+				snprintf(msg, msgsize, "--from-table wants a table name, not ''");
+				return CLI_EXIT_USAGE;
+			}
+			o->from_table = optarg;
+			break;
 		case OPT_ENV_FILE:
 			if (!*optarg) {
 				snprintf(msg, msgsize, "--env-file wants a path");
@@ -463,6 +481,11 @@ void cli_usage_options(FILE *f)
 	      "                           wait expired (default 3, 0 = none)\n"
 	      "      --wait-timeout SECS  wait: give up after SECS (default 60)\n"
 	      "      --file PATH          dump: write the schema to PATH, not stdout\n"
+	      "      --from TOOL          baseline: take over what dbmate, golang-migrate,\n"
+	      "                           goose, flyway or mikro-orm applied, from its\n"
+	      "                           history table (read only)\n"
+	      "      --from-table NAME    baseline --from: that tool's table, when it is\n"
+	      "                           not the tool's default\n"
 	      "      --to VERSION         up: apply up to and including VERSION;\n"
 	      "                           down: revert down to VERSION, which stays applied\n"
 	      "      --all                down: revert every applied migration\n"

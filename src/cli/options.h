@@ -54,6 +54,8 @@ typedef struct cli_options {
 	long ddl_lock_retries;     /* --ddl-lock-retries N (>= 0) */
 	int ddl_lock_retries_set;
 	const char *file;          /* dump --file PATH, NULL = stdout */
+	const char *from;          /* baseline --from TOOL */
+	const char *from_table;    /* baseline --from-table NAME */
 	const char *to;            /* --to VERSION */
 	int all;                   /* down --all */
 	int dry_run;

@@ -74,6 +74,20 @@ void cli_errorf(cli_out *out, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void cli_hintf(cli_out *out, const char *fmt, ...)
+{
+	if (out->o->quiet)
+		return;
+	char buf[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	prefix(out, "note", C_BOLD);
+	put_one_line(stderr, buf);
+	fputc('\n', stderr);
+}
+
 void cli_notef(cli_out *out, const char *fmt, ...)
 {
 	if (out->o->quiet)

@@ -39,6 +39,9 @@ void cli_errorf(cli_out *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Prints a progress or summary line on stdout unless --quiet. */
+/* A one-line note on stderr ("strata: note: ..."), not with --quiet. */
+void cli_hintf(cli_out *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 void cli_notef(cli_out *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -1928,6 +1928,157 @@ EOF
 		"tables after down --all"
 }
 
+# Taking over from another tool: baseline --from reads its history table
+# (created here as the tool creates it) and records what it applied; the
+# other table is only read; every refusal writes nothing.
+tool_db() { # the database file exists (SQLite) before q runs
+	[[ $BACKEND == sqlite ]] && sqlite3 "$DB" 'select 1' >/dev/null
+	return 0
+}
+tool_rows() { q "select count(*) from $1"; }
+
+test_takeover_dbmate() {
+	std_migrations
+	tool_db
+	q "drop table if exists schema_migrations"
+	q "create table schema_migrations (version varchar(128) primary key)"
+	q "insert into schema_migrations (version) values ('$V1'), ('$V2')"
+	q "create table ${P}users (id integer primary key, name varchar(100))"
+	q "create table ${P}posts (id integer primary key, title varchar(100))"
+	s status
+	expect_rc 0
+	expect_err "^strata: note: this database has dbmate's history table schema_migrations \(2 rows\) and no strata history: take it over with 'strata baseline --from dbmate'$"
+	s baseline --from golang-migrate
+	expect_error 8 "reading golang-migrate's table schema_migrations: .*dirty"
+	s baseline --from dbmate
+	expect_rc 0
+	expect_out "^baseline: recorded 2 migrations that dbmate applied as applied$"
+	expect_eq "$(hist state $V1)|$(hist state $V2)|$(hist state $V3)" "applied|applied|" "states"
+	expect_eq "$(hist applied_by $V2)" "strata baseline --from dbmate" "applied_by"
+	expect_eq "$(hist checksum $V1 | cut -c1-7)" "sha256:" "checksum of today's file"
+	s status
+	expect_not_out "note:"
+	expect_no_err
+	s up
+	expect_rc 0
+	expect_eq "$(grep -o '^applying [0-9]*' <<<"$out" | tr '\n' ' ')" "applying $V3 " "up applies the rest"
+	expect_eq "$(tool_rows schema_migrations)" 2 "dbmate's table untouched"
+	s baseline --from dbmate
+	expect_error 6 "already records 3 migrations"
+	# a row without its file: refused, nothing written
+	q "drop table $H"
+	q "insert into schema_migrations (version) values ('20240104000000')"
+	s baseline --from dbmate
+	expect_error 6 "dbmate's table schema_migrations records version 20240104000000 as applied, but no migration file here is that one"
+	expect_eq "$(hist_rows)" 0 "history rows after the refusal"
+	# strata's own table must be another one
+	s --table schema_migrations baseline --from dbmate
+	expect_error 2 "strata's own history table is schema_migrations"
+	q "drop table schema_migrations"
+}
+
+test_takeover_migrate() {
+	std_migrations
+	tool_db
+	local t=${P}schema_migrations
+	q "create table $t (version bigint not null primary key, dirty boolean not null)"
+	q "insert into $t (version, dirty) values ($V2, true)"
+	s baseline --from golang-migrate --from-table "$t"
+	expect_error 7 "golang-migrate's table $t says version $V2 is dirty"
+	expect_eq "$(hist_rows)" 0 "history rows after the refusal"
+	q "update $t set dirty = false"
+	s baseline --from dbmate --from-table "$t"
+	expect_error 6 "$t has golang-migrate's dirty column"
+	s baseline --from golang-migrate --from-table "$t"
+	expect_rc 0
+	expect_out "recorded 2 migrations"
+	expect_eq "$(hist state $V1)|$(hist state $V2)|$(hist state $V3)" "applied|applied|" "every version up to golang-migrate's"
+	expect_eq "$(q "select version from $t")|$(q "select count(*) from $t")" "$V2|1" "golang-migrate's row untouched"
+	q "drop table $H"
+	q "update $t set version = 20240104000000"
+	s baseline --from golang-migrate --from-table "$t"
+	expect_error 6 "records version 20240104000000 as applied, but no migration file"
+	s baseline --from golang-migrate --from-table "${P}nosuch"
+	expect_error 6 "no table ${P}nosuch in this database"
+}
+
+test_takeover_goose() {
+	std_migrations
+	tool_db
+	local t=${P}goose_db_version
+	q "create table $t (id integer primary key, version_id bigint not null, is_applied boolean not null, tstamp timestamp null)"
+	# goose's first row; V1 up; V2 up and down again; V3 never
+	q "insert into $t values (1, 0, true, '2023-05-01 00:00:00'), (2, $V1, true, '2023-05-06 07:08:09'), (3, $V2, true, '2023-05-07 00:00:00'), (4, $V2, false, '2023-05-08 00:00:00')"
+	s baseline --from goose --from-table "$t"
+	expect_rc 0
+	expect_out "recorded 1 migration that goose applied"
+	expect_eq "$(hist state $V1)|$(hist state $V2)" "applied|" "the newest row of a version decides"
+	expect_eq "$(hist applied_at $V1 | tr " " T | cut -c1-19)" "2023-05-06T07:08:09" "goose's applied time"
+	q "drop table $H"
+	# V2 applied again, V1 rolled back: V1 is older and stays pending
+	q "insert into $t values (5, $V2, true, '2023-05-09 00:00:00'), (6, $V1, false, '2023-05-10 00:00:00')"
+	s baseline --from goose --from-table "$t"
+	expect_rc 0
+	expect_eq "$(hist state $V1)|$(hist state $V2)" "|applied" "states"
+	expect_err "warning: 1 migration older than $V2 \(the first: $V1\) is not in goose's table"
+	q "drop table $H"
+	q "insert into $t values (7, 42, true, '2023-05-11 00:00:00')"
+	s baseline --from goose --from-table "$t"
+	expect_error 6 "goose's table $t records version 42 as applied, but no migration file"
+}
+
+test_takeover_flyway() {
+	std_migrations
+	tool_db
+	local t=${P}flyway_schema_history
+	q "create table $t (installed_rank integer not null primary key, version varchar(50), description varchar(200) not null, type varchar(20) not null, script varchar(1000) not null, checksum integer, installed_by varchar(100) not null, installed_on timestamp not null, execution_time integer not null, success boolean not null)"
+	q "insert into $t values (1, '$V1', 'create users', 'SQL', 'V${V1}__create_users.sql', 1, 'me', '2023-01-02 03:04:05', 5, true), (2, null, 'views', 'SQL', 'R__views.sql', 2, 'me', '2023-01-02 03:04:06', 5, true), (3, '$V2', 'create posts', 'SQL', 'V${V2}__create_posts.sql', 3, 'me', '2023-01-02 03:04:07', 5, false)"
+	s baseline --from flyway --from-table "$t"
+	expect_error 7 "Flyway's table $t has a failed row \(rank 3, version $V2\): run .flyway repair."
+	expect_eq "$(hist_rows)" 0 "history rows after the refusal"
+	q "update $t set success = true"
+	s baseline --from flyway --from-table "$t"
+	expect_rc 0
+	expect_out "recorded 2 migrations that flyway applied"
+	expect_eq "$(hist applied_at $V1 | tr " " T | cut -c1-19)" "2023-01-02T03:04:05" "Flyway's installed_on"
+	q "drop table $H"
+	# a baseline row stands for every version up to it; undone versions are not applied
+	q "delete from $t"
+	q "insert into $t values (1, '$V2', '<< Flyway Baseline >>', 'BASELINE', '<< Flyway Baseline >>', null, 'me', '2023-02-01 00:00:00', 0, true), (2, '$V3', 'create tags', 'SQL', 'V${V3}__create_tags.sql', 1, 'me', '2023-02-02 00:00:00', 5, true), (3, '$V3', 'create tags', 'UNDO_SQL', 'U${V3}__create_tags.sql', 1, 'me', '2023-02-03 00:00:00', 5, true)"
+	s baseline --from flyway --from-table "$t"
+	expect_rc 0
+	expect_eq "$(hist state $V1)|$(hist state $V2)|$(hist state $V3)" "applied|applied|" "baseline and undo"
+	q "drop table $H"
+	# a Java migration has no file here
+	q "insert into $t values (4, '20240105000000', 'java', 'JDBC', 'db.migration.V20240105000000__java', null, 'me', '2023-02-04 00:00:00', 5, true)"
+	s baseline --from flyway --from-table "$t"
+	expect_error 6 "records version 20240105000000 \(JDBC db\.migration\.V20240105000000__java\) as applied, but no migration file"
+}
+
+test_takeover_mikro() {
+	local m=$T/src/modules/a/migrations
+	mkdir -p "$m"
+	printf "export class Migration%s extends Migration {\n  async up(): Promise<void> {\n    this.addSql('create table %sone (id int);');\n  }\n}\n" "$V1" "$P" >"$m/Migration$V1.ts"
+	printf "export class Migration%s extends Migration {\n  async up(): Promise<void> {\n    this.addSql('create table %stwo (id int);');\n  }\n}\n" "$V2" "$P" >"$m/Migration$V2.ts"
+	tool_db
+	local t=${P}mikro_orm_migrations
+	q "create table $t (id integer primary key, name varchar(255), executed_at timestamp null)"
+	q "insert into $t values (1, 'Migration$V1', '2024-07-02 10:59:19')"
+	s -d "$m" baseline --from mikro-orm --from-table "$t"
+	expect_rc 0
+	expect_out "recorded 1 migration that mikro-orm applied"
+	expect_eq "$(hist applied_at $V1 | tr " " T | cut -c1-19)|$(hist name $V1)" "2024-07-02T10:59:19|Migration$V1" "MikroORM's executed_at and name"
+	s -d "$m" up
+	expect_rc 0
+	expect_eq "$(grep -o '^applying [0-9]*' <<<"$out" | tr '\n' ' ')" "applying $V2 " "up applies the rest"
+	q "drop table $H"
+	# older releases kept the extension
+	q "update $t set name = 'Migration$V1.ts'"
+	q "insert into $t values (2, 'Migration20991231000000.js', null)"
+	s -d "$m" baseline --from mikro-orm --from-table "$t"
+	expect_error 6 "MikroORM's table $t records Migration20991231000000\.js as applied, but no migration file"
+}
+
 # A file that looks like a migration but is not one strata runs stops
 # everything before anything runs, status --exit-code too; --ignore
 # leaves it out on purpose; other files are ignored.
@@ -3284,6 +3435,11 @@ t "-d more than once or a glob: folders merge by version" test_several_dirs
 t "pop: dialect files, .autocommit, 20-digit versions" test_pop
 t "diesel folders: up.sql, down.sql, metadata.toml" test_diesel
 t "MikroORM classes (.ts, .js) in per-module folders; code migrations refused" test_mikro
+t "baseline --from dbmate; status names the command" test_takeover_dbmate
+t "baseline --from golang-migrate: dirty refused, every version up to its row" test_takeover_migrate
+t "baseline --from goose: the newest row of a version decides, its time kept" test_takeover_goose
+t "baseline --from flyway: failed rows refused, baseline and undo rows" test_takeover_flyway
+t "baseline --from mikro-orm: names with and without extension" test_takeover_mikro
 t "a file named like a migration that cannot run stops everything; --ignore" test_never_silent
 t "Flyway's repeatable migrations (R__name.sql)" test_repeatable
 t "SQLite PRAGMAs with transaction:false" test_sqlite_pragma_no_transaction

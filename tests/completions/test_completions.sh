@@ -150,6 +150,8 @@ check "bash: up --to 202401<TAB>" \
 check "bash: repair <TAB>" "$(bash_complete strata repair --forget '')" "${versions[migrations]}"
 check "bash: baseline <TAB>" "$(bash_complete strata baseline '')" "${versions[migrations]}"
 check "bash: baseline V <TAB>: one version only" "$(bash_complete strata baseline 20240101000000 '')" ""
+check "bash: baseline --from <TAB>: the tools" "$(bash_complete strata baseline --from '')" \
+	"$(lines dbmate flyway golang-migrate goose mikro-orm)"
 for d in pairs flyway dotted; do
 	check "bash: -d $d down --to <TAB>: strata's versions of $d" \
 		"$(bash_complete strata -d "$d" down --to '')" "${versions[$d]}"
@@ -179,7 +181,7 @@ else
 		failed=$((failed + 1))
 	fi
 	zlines=('strata ' 'strata u' 'strata --' 'strata help ' 'strata down --to '
-		'strata up --to 202401' 'strata repair ' 'strata baseline '
+		'strata up --to 202401' 'strata repair ' 'strata baseline ' 'strata baseline --from '
 		'strata -d pairs down --to ' 'strata down --dir=flyway --to=' 'strata --dir dotted up --to '
 		'strata -q --env-file pr' 'strata dump --file pr')
 	for c in $commands; do
@@ -205,7 +207,9 @@ else
 		check "zsh: up --to 202401<TAB>" "$(zmatches 'strata up --to 202401')" \
 			"$(grep ^202401 <<<"${versions[migrations]}")"
 		check "zsh: repair <TAB>" "$(zmatches 'strata repair ' | grep -v '^-')" "${versions[migrations]}"
-		check "zsh: baseline <TAB>" "$(zmatches 'strata baseline ')" "${versions[migrations]}"
+		check "zsh: baseline <TAB>" "$(zmatches 'strata baseline ' | grep -v '^-')" "${versions[migrations]}"
+		check "zsh: baseline --from <TAB>" "$(zmatches 'strata baseline --from ')" \
+			"$(lines dbmate flyway golang-migrate goose mikro-orm)"
 		check "zsh: -d pairs down --to <TAB>" "$(zmatches 'strata -d pairs down --to ')" "${versions[pairs]}"
 		check "zsh: down --dir=flyway --to=<TAB>" \
 			"$(zmatches 'strata down --dir=flyway --to=')" "${versions[flyway]}"
