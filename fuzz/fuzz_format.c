@@ -583,15 +583,18 @@ static void check_name(const char *data, size_t len)
 	if (fn.kind == STRATA_FILE_IGNORED || fn.kind == STRATA_FILE_BAD) {
 		FUZZ_REQUIRE(fn.version == NULL && fn.name == NULL);
 	} else if (fn.kind == STRATA_FILE_MIKRO) {
-		/* Migration<version>[_x].ext, named by its base name */
-		size_t nn = strlen(fn.name);
-		FUZZ_REQUIRE(strata_version_valid(fn.version, strlen(fn.version)));
+		/* <Letters><version>[_x].ext, named by its base name: the
+		 * letters "Migration", or others before 8 digits or more */
+		size_t nn = strlen(fn.name), lv = strlen(fn.version), p = 0;
+		FUZZ_REQUIRE(strata_version_valid(fn.version, lv));
 		FUZZ_REQUIRE(nn < n && memcmp(name, fn.name, nn) == 0 && name[nn] == '.' &&
 		             !strchr(name + nn + 1, '.'));
-		FUZZ_REQUIRE(is_concat(fn.name, "Migration", fn.version, "") ||
-		             (strncmp(fn.name, "Migration", 9) == 0 &&
-		              strncmp(fn.name + 9, fn.version, strlen(fn.version)) == 0 &&
-		              fn.name[9 + strlen(fn.version)] == '_'));
+		while ((fn.name[p] >= 'A' && fn.name[p] <= 'Z') ||
+		       (fn.name[p] >= 'a' && fn.name[p] <= 'z'))
+			p++;
+		FUZZ_REQUIRE(p > 0 && strncmp(fn.name + p, fn.version, lv) == 0 &&
+		             (fn.name[p + lv] == '\0' || fn.name[p + lv] == '_'));
+		FUZZ_REQUIRE((p == 9 && strncmp(fn.name, "Migration", 9) == 0) || lv >= 8);
 	} else if (fn.dialect || fn.autocommit) {
 		/* pop: <version>_<name>[.<dialect>][.autocommit].up/down.sql */
 		const char *suffix = fn.kind == STRATA_FILE_PAIR_UP ? ".up.sql" : ".down.sql";

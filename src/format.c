@@ -145,29 +145,63 @@ static int bad(strata_file_name *out, const char *why)
 	return 0;
 }
 
-/* MikroORM's Migration<digits>[_<name>].ts / .js (.mjs, .cjs): the version
- * is the digits, the name the file's base name (what MikroORM records).
- * `ext` points at the extension's dot. */
-static int classify_mikro(strata_file_name *out, const char *filename,
-                          const char *ext, char *scratch)
+/* Whether `ext` (from its dot) is JavaScript's or TypeScript's. */
+static int js_ext(const char *ext)
 {
-	size_t d = 9;
+	return ext && (strcmp(ext, ".ts") == 0 || strcmp(ext, ".js") == 0 ||
+	               strcmp(ext, ".mjs") == 0 || strcmp(ext, ".cjs") == 0 ||
+	               strcmp(ext, ".mts") == 0 || strcmp(ext, ".cts") == 0);
+}
+
+/* The length of the letters before the version of a MikroORM class's
+ * name: "Migration" and one digit or more (MikroORM's own naming), or
+ * other ASCII letters and eight digits or more, a timestamp (Medusa's
+ * InitialSetup20240221144943); 0 when `name` is neither. */
+static size_t mikro_prefix(const char *name)
+{
+	size_t p = 0;
+	while ((name[p] >= 'A' && name[p] <= 'Z') || (name[p] >= 'a' && name[p] <= 'z'))
+		p++;
+	size_t d = p;
+	while (isdigit((unsigned char)name[d]))
+		d++;
+	if (p == 0 || d == p)
+		return 0;
+	if (p == 9 && strncmp(name, "Migration", 9) == 0)
+		return p;
+	return d - p >= 8 ? p : 0;
+}
+
+/* A MikroORM class: <Letters><digits>[_<name>].ts / .js (.mjs, .cjs, .mts,
+ * .cts), the letters as mikro_prefix() takes them (`p` of them). The
+ * version is the digits, the name the file's base name (what MikroORM
+ * records). `ext` points at the extension's dot. */
+static int classify_mikro(strata_file_name *out, const char *filename,
+                          const char *ext, size_t p, char *scratch)
+{
+	size_t d = p;
 	while (isdigit((unsigned char)filename[d]))
 		d++;
 	if (filename + d != ext && filename[d] != '_')
-		return bad(out, "a MikroORM migration's name is Migration<version>[_<name>] "
-		                "followed by .ts or .js");
+		return bad(out, "a MikroORM migration's name is <Class><version>[_<name>] "
+		                "(Migration20240702105919) followed by .ts or .js");
 	size_t base = (size_t)(ext - filename);
-	memcpy(scratch, filename + 9, d - 9);
-	scratch[d - 9] = '\0';
-	memcpy(scratch + d - 9 + 1, filename, base);
-	scratch[d - 9 + 1 + base] = '\0';
-	if (!strata_version_valid(scratch, d - 9))
+	memcpy(scratch, filename + p, d - p);
+	scratch[d - p] = '\0';
+	memcpy(scratch + d - p + 1, filename, base);
+	scratch[d - p + 1 + base] = '\0';
+	if (!strata_version_valid(scratch, d - p))
 		return bad(out, "a MikroORM migration's version is too long (at most 63 digits)");
 	out->kind = STRATA_FILE_MIKRO;
 	out->version = scratch;
-	out->name = scratch + d - 9 + 1;
+	out->name = scratch + d - p + 1;
 	return 0;
+}
+
+/* Whether `filename` is named like a MikroORM class. */
+static int mikro_like(const char *filename)
+{
+	return js_ext(strrchr(filename, '.')) && mikro_prefix(filename) > 0;
 }
 
 /* A file whose name looks like a migration but is not a .sql file:
@@ -185,14 +219,12 @@ static void classify_other(strata_file_name *out, const char *filename,
 		bad(out, "a migration file name must end in .sql, in lowercase");
 		return;
 	}
-	if (!looks_like_migration(filename))
+	if (!looks_like_migration(filename) && !mikro_like(filename))
 		return;
-	int js = ext && (strcmp(ext, ".ts") == 0 || strcmp(ext, ".js") == 0 ||
-	                 strcmp(ext, ".mjs") == 0 || strcmp(ext, ".cjs") == 0 ||
-	                 strcmp(ext, ".mts") == 0 || strcmp(ext, ".cts") == 0);
-	if (js && strncmp(filename, "Migration", 9) == 0 &&
-	    isdigit((unsigned char)filename[9])) {
-		classify_mikro(out, filename, ext, scratch);
+	int js = js_ext(ext);
+	size_t p = js ? mikro_prefix(filename) : 0;
+	if (p) {
+		classify_mikro(out, filename, ext, p, scratch);
 		return;
 	}
 	if (!ext)
@@ -221,7 +253,7 @@ void strata_format_classify(strata_file_name *out, const char *filename,
 	if (filename[0] == '.')
 		return;
 	int sql = ends_with(filename, n, ".sql");
-	if (!sql && !looks_like_migration(filename) &&
+	if (!sql && !looks_like_migration(filename) && !mikro_like(filename) &&
 	    !(n >= 4 && strcasecmp(filename + n - 4, ".sql") == 0))
 		return;
 	/* a control character (newline, ESC) in a name would reach the

@@ -2,8 +2,11 @@
  * src/mikro.c - MikroORM migration classes (Migration<version>.ts / .js).
  *
  * strata runs no JavaScript. It reads a class whose up() and down() hold
- * nothing but this.addSql(<string literal> [+ <string literal>]...) calls,
- * and whose isTransactional(), when present, returns a boolean literal.
+ * nothing but this.addSql(<string literal> [+ <string literal>]...) calls
+ * (and `const NAME = <string literal> [+ ...]` declarations whose names
+ * those calls use in place of a literal: Medusa's `const sql = ...;
+ * this.addSql(sql)`), and whose isTransactional(), when present, returns
+ * a boolean literal.
  * Anything else in one of those bodies makes the file a code migration,
  * refused with file:line: strata never guesses what code would do.
  *
@@ -49,6 +52,8 @@ typedef struct mk_lex {
 	const char *path;
 	strata_error *err;
 	strbuf val;         /* the last string literal, decoded */
+	int pushed;         /* `back` is the next token (never a string) */
+	mk_tok back;
 } mk_lex;
 
 static int mk_error(mk_lex *lx, int line, const char *fmt, const char *arg)
@@ -228,6 +233,11 @@ static int mk_string(mk_lex *lx)
 /* The next token into *t. */
 static int mk_next(mk_lex *lx, mk_tok *t)
 {
+	if (lx->pushed) {
+		*t = lx->back;
+		lx->pushed = 0;
+		return 0;
+	}
 	for (;;) {
 		while (lx->p < lx->end && isspace((unsigned char)*lx->p)) {
 			if (*lx->p == '\n')
@@ -351,68 +361,168 @@ static int mk_code(mk_lex *lx, const mk_tok *t, const char *method)
 	return mk_error(lx, t->line, "%s", what);
 }
 
-/* The body of up() or down(), lx->p past its '{'. */
-static int mk_body_sql(mk_lex *lx, mk_part *mp, const char *method)
+/* The string constants a method's body declares (const NAME = ...),
+ * for the addSql calls after them: data, not code. */
+#define MK_MAX_CONSTS 64
+
+typedef struct mk_const {
+	const char *name;   /* in the file */
+	size_t len;
+	int line;           /* of its first literal */
+	strbuf val;
+} mk_const;
+
+typedef struct mk_consts {
+	mk_const c[MK_MAX_CONSTS];
+	size_t n;
+} mk_consts;
+
+static void mk_consts_release(mk_consts *cs)
+{
+	for (size_t i = 0; i < cs->n; i++)
+		strbuf_release(&cs->c[i].val);
+	cs->n = 0;
+}
+
+static const mk_const *mk_const_find(const mk_consts *cs, const mk_tok *t)
+{
+	for (size_t i = cs->n; t->kind == MK_IDENT && i-- > 0;)
+		if (cs->c[i].len == t->len && memcmp(cs->c[i].name, t->start, t->len) == 0)
+			return &cs->c[i];
+	return NULL;
+}
+
+/* A string expression: literals and constants joined with '+', from the
+ * token in *t (already read), appended to `out`; *line gets the line of
+ * its first literal. Leaves in *t the token after it. */
+static int mk_strexpr(mk_lex *lx, const mk_consts *cs, mk_tok *t, strbuf *out,
+                      int *line, const char *method)
+{
+	int rc;
+	for (;;) {
+		const mk_const *c = NULL;
+		if (t->kind == MK_STRING) {
+			if (!*line)
+				*line = t->line;
+			if (strbuf_append(out, lx->val.buf ? lx->val.buf : "", lx->val.len))
+				return mk_nomem(lx);
+		} else if ((c = mk_const_find(cs, t))) {
+			if (!*line)
+				*line = c->line;
+			if (strbuf_append(out, c->val.buf ? c->val.buf : "", c->val.len))
+				return mk_nomem(lx);
+		} else {
+			return mk_code(lx, t, method);
+		}
+		if ((rc = mk_next(lx, t)))
+			return rc;
+		if (!mk_punct(t, '+'))
+			return 0;
+		if ((rc = mk_next(lx, t)))
+			return rc;
+	}
+}
+
+/* const NAME [: string] = <string expression> [;], after "const". */
+static int mk_const_decl(mk_lex *lx, mk_consts *cs, const char *method)
+{
+	mk_tok t, name;
+	int rc;
+	if ((rc = mk_next(lx, &name)))
+		return rc;
+	if (name.kind != MK_IDENT)
+		return mk_code(lx, &name, method);
+	if ((rc = mk_next(lx, &t)))
+		return rc;
+	if (mk_punct(&t, ':')) {
+		if ((rc = mk_next(lx, &t)))
+			return rc;
+		if (!mk_is(&t, "string"))
+			return mk_code(lx, &t, method);
+		if ((rc = mk_next(lx, &t)))
+			return rc;
+	}
+	if (!mk_punct(&t, '='))
+		return mk_code(lx, &t, method);
+	if (cs->n == MK_MAX_CONSTS)
+		return mk_error(lx, name.line, "%smore than 64 string constants in one method", "");
+	if ((rc = mk_next(lx, &t)))
+		return rc;
+	mk_const c = { name.start, name.len, 0, { 0 } };
+	rc = mk_strexpr(lx, cs, &t, &c.val, &c.line, method);
+	if (rc) {
+		strbuf_release(&c.val);
+		return rc;
+	}
+	cs->c[cs->n++] = c;
+	if (mk_punct(&t, ';'))
+		return 0;
+	if (t.kind == MK_STRING)
+		return mk_code(lx, &t, method);
+	/* no semicolon: what follows is the next statement */
+	lx->back = t;
+	lx->pushed = 1;
+	return 0;
+}
+
+/* One this.addSql(<string expression> [,]) [;], after "this". */
+static int mk_add_sql(mk_lex *lx, const mk_consts *cs, mk_part *mp, const char *method)
 {
 	mk_tok t;
 	int rc;
-	for (;;) {
+	if ((rc = mk_next(lx, &t)))
+		return rc;
+	if (!mk_punct(&t, '.'))
+		return mk_code(lx, &t, method);
+	if ((rc = mk_next(lx, &t)))
+		return rc;
+	if (!mk_is(&t, "addSql"))
+		return mk_code(lx, &t, method);
+	if ((rc = mk_next(lx, &t)))
+		return rc;
+	if (!mk_punct(&t, '('))
+		return mk_code(lx, &t, method);
+	if ((rc = mk_next(lx, &t)))
+		return rc;
+	strbuf sql = { 0 };
+	int line = 0;
+	rc = mk_strexpr(lx, cs, &t, &sql, &line, method);
+	if (!rc && mk_punct(&t, ','))
+		rc = mk_next(lx, &t);
+	if (!rc && !mk_punct(&t, ')'))
+		rc = mk_code(lx, &t, method);
+	if (!rc && mk_part_add(mp, &sql, line))
+		rc = mk_nomem(lx);
+	strbuf_release(&sql);
+	return rc;
+}
+
+/* The body of up() or down(), lx->p past its '{': addSql calls and the
+ * string constants they use. */
+static int mk_body_sql(mk_lex *lx, mk_part *mp, const char *method)
+{
+	mk_consts cs;
+	cs.n = 0;
+	mk_tok t;
+	int rc = 0;
+	while (!rc) {
 		if ((rc = mk_next(lx, &t)))
-			return rc;
+			break;
 		if (mk_punct(&t, '}'))
-			return 0;
+			break;
 		if (mk_punct(&t, ';'))
 			continue;
 		if (t.kind == MK_END)
-			return mk_error(lx, t.line, "%sthe file ends inside a method", "");
-		/* this . addSql ( STRING { + STRING } [,] ) [;] */
-		if (!mk_is(&t, "this"))
-			return mk_code(lx, &t, method);
-		if ((rc = mk_next(lx, &t)))
-			return rc;
-		if (!mk_punct(&t, '.'))
-			return mk_code(lx, &t, method);
-		if ((rc = mk_next(lx, &t)))
-			return rc;
-		if (!mk_is(&t, "addSql"))
-			return mk_code(lx, &t, method);
-		if ((rc = mk_next(lx, &t)))
-			return rc;
-		if (!mk_punct(&t, '('))
-			return mk_code(lx, &t, method);
-		strbuf sql = { 0 };
-		int line = 0;
-		for (;;) {
-			if ((rc = mk_next(lx, &t)))
-				break;
-			if (t.kind != MK_STRING) {
-				rc = mk_code(lx, &t, method);
-				break;
-			}
-			if (!line)
-				line = t.line;
-			if (strbuf_append(&sql, lx->val.buf ? lx->val.buf : "", lx->val.len)) {
-				rc = STRATA_ENOMEM;
-				break;
-			}
-			if ((rc = mk_next(lx, &t)))
-				break;
-			if (mk_punct(&t, '+'))
-				continue;
-			if (mk_punct(&t, ',') && (rc = mk_next(lx, &t)))
-				break;
-			if (!mk_punct(&t, ')'))
-				rc = mk_code(lx, &t, method);
-			break;
-		}
-		if (!rc)
-			rc = mk_part_add(mp, &sql, line);
-		strbuf_release(&sql);
-		if (rc == STRATA_ENOMEM)
-			return strata_error_set(lx->err, STRATA_ENOMEM, "out of memory");
-		if (rc)
-			return rc;
+			rc = mk_error(lx, t.line, "%sthe file ends inside a method", "");
+		else if (mk_is(&t, "const"))
+			rc = mk_const_decl(lx, &cs, method);
+		else if (mk_is(&t, "this"))
+			rc = mk_add_sql(lx, &cs, mp, method);
+		else
+			rc = mk_code(lx, &t, method);
 	}
+	mk_consts_release(&cs);
+	return rc;
 }
 
 /* isTransactional()'s body: return true|false [;] }. */
@@ -483,7 +593,7 @@ int strata_format_parse_mikro(strata_migration *m, char *text, size_t len,
                               const char *path, strata_error *err)
 {
 	int rc = strata_format_refuse_binary(text, len, path, err);
-	mk_lex lx = { text, text + len, 1, path, err, { 0 } };
+	mk_lex lx = { text, text + len, 1, path, err, { 0 }, 0, { 0 } };
 	mk_part up = { { 0 }, 1, 0 }, down = { { 0 }, 1, 0 };
 	int no_tx = 0, seen_up = 0, seen_down = 0, seen_tx = 0;
 	int depth = 0, class_depth = -1;

@@ -392,7 +392,7 @@ static int plan_flyway(plan_ctx *c, char *const *cells, size_t nrows)
 }
 
 /* The file for MikroORM's entry `name`: the class of that name, else the
- * migration of that version (its digits). */
+ * migration of that version (the digits after its letters). */
 static strata_migration *mikro_find(const strata_source *src, const char *name)
 {
 	size_t n = strlen(name);
@@ -404,16 +404,18 @@ static strata_migration *mikro_find(const strata_source *src, const char *name)
 		if (m->mikro && strlen(m->name) == n && memcmp(m->name, name, n) == 0)
 			return src->items[i];
 	}
-	if (n > 9 && strncmp(name, "Migration", 9) == 0) {
-		size_t d = 9;
-		while (d < n && name[d] >= '0' && name[d] <= '9')
-			d++;
-		char v[80];
-		if (d > 9 && d - 9 < sizeof(v) && (d == n || name[d] == '_')) {
-			memcpy(v, name + 9, d - 9);
-			v[d - 9] = '\0';
-			return strata_source_find(src, v);
-		}
+	/* <Letters><digits>[_<name>] */
+	size_t p = 0;
+	while (p < n && ((name[p] >= 'A' && name[p] <= 'Z') || (name[p] >= 'a' && name[p] <= 'z')))
+		p++;
+	size_t d = p;
+	while (d < n && name[d] >= '0' && name[d] <= '9')
+		d++;
+	char v[80];
+	if (p > 0 && d > p && d - p < sizeof(v) && (d == n || name[d] == '_')) {
+		memcpy(v, name + p, d - p);
+		v[d - p] = '\0';
+		return strata_source_find(src, v);
 	}
 	return NULL;
 }

@@ -147,6 +147,16 @@ START_TEST(test_classify_layouts)
 	ck_assert_int_eq(classify("Migration20240702105919.d.ts", s).kind, STRATA_FILE_IGNORED);
 	ck_assert_int_eq(classify("Migration20240702105919.js.map", s).kind, STRATA_FILE_IGNORED);
 	ck_assert_int_eq(classify("Migration20240702105919x.ts", s).kind, STRATA_FILE_BAD);
+	/* Medusa names some classes after what they do: a timestamp after
+	 * the letters makes them MikroORM's too */
+	fn = classify("InitialSetup20240221144943.ts", s);
+	ck_assert_int_eq(fn.kind, STRATA_FILE_MIKRO);
+	ck_assert_str_eq(fn.version, "20240221144943");
+	ck_assert_str_eq(fn.name, "InitialSetup20240221144943");
+	ck_assert_int_eq(classify("Migration1.js", s).kind, STRATA_FILE_MIKRO);
+	ck_assert_int_eq(classify("utils2.ts", s).kind, STRATA_FILE_IGNORED);
+	ck_assert_int_eq(classify("Seed1234567.ts", s).kind, STRATA_FILE_IGNORED);
+	ck_assert_int_eq(classify("Seed12345678x.ts", s).kind, STRATA_FILE_BAD);
 
 	const char *bad_names[] = { "00002_seed.go", "1_x.up.fizz", "V4__x.txt", "R__x.yml",
 	                            "20240101_x.ts", "4_x", "00001_X.SQL", "Migration1.py", NULL };

@@ -182,7 +182,11 @@ START_TEST(test_mikro_code_refused)
 	refused("class M {\n  up() {\n    this.addSql('a' + name);\n  }\n}\n", 3,
 	        "found \"name\"");
 	refused("class M {\n  up() { this.addSql('select 1'); }\n  down() {\n"
-	        "    const q = 'drop';\n  }\n}\n", 4, "down() of a MikroORM migration does more");
+	        "    let q = 'drop';\n  }\n}\n", 4, "down() of a MikroORM migration does more");
+	refused("class M {\n  up() {\n    const rows = await this.execute('select 1')\n"
+	        "  }\n}\n", 3, "found \"await\"");
+	refused("class M {\n  up() {\n    const a = 'x'\n    this.addSql(b)\n  }\n}\n", 4,
+	        "found \"b\"");
 	refused("class M {\n  up() {\n    this.addSql(`insert into t values (${id})`);\n"
 	        "  }\n}\n", 3, "${...}");
 	refused("class M {\n  up() {\n    this.addSql('a\\01');\n  }\n}\n", 3, "octal");
@@ -195,6 +199,44 @@ START_TEST(test_mikro_code_refused)
 	refused("class M {\n  down() { this.addSql('select 1'); }\n}\n", 1, "no up()");
 	refused("class M {\n up() { }\n up() { }\n}\n", 3, "up() twice");
 	refused("class M {\n /* no end\n up() { }\n}\n", 2, "comment that does not end");
+}
+END_TEST
+
+/* Medusa's form: a string constant, then addSql of it (no semicolons);
+ * a constant belongs to its method. */
+START_TEST(test_mikro_consts)
+{
+	strata_migration *m = ok(
+		"export class Migration20240604100512 extends Migration {\n"
+		"  async up(): Promise<void> {\n"
+		"    const sql = `\n"
+		"    ALTER TABLE \"order\" ADD COLUMN if NOT exists \"x\" TEXT NULL;\n"
+		"    `\n"
+		"    const more: string = 'create index \"i\" on \"order\" (x)' + ' where x is not null'\n"
+		"    this.addSql(sql)\n"
+		"    this.addSql(more + ';');\n"
+		"  }\n"
+		"  async down() {\n"
+		"    this.addSql(`alter table \"order\" drop column if exists \"x\";`)\n"
+		"  }\n"
+		"}\n");
+	ck_assert_str_eq(m->up.text, "\n    ALTER TABLE \"order\" ADD COLUMN if NOT exists \"x\" TEXT NULL;\n"
+	                 "    \ncreate index \"i\" on \"order\" (x) where x is not null;");
+	ck_assert_int_eq(m->up.first_line, 3);
+	strata_migration_free(m);
+	refused("class M {\n  up() {\n    const sql = 'select 1'\n    this.addSql(sql)\n  }\n"
+	        "  down() {\n    this.addSql(sql)\n  }\n}\n", 7, "found \"sql\"");
+	m = ok("class M {\n  up() {\n    const sql = `\n    select 1;\n    select 2;\n    `\n"
+	       "    const t = 'x'\n    this.addSql(sql)\n    this.addSql('select ' + t + ';')\n"
+	       "  }\n}\n");
+	ck_assert_str_eq(m->up.text, "\n    select 1;\n    select 2;\n    \n\n\nselect x;");
+	strata_error err = { 0 };
+	ck_assert_int_eq(strata_migration_prepare(m, STRATA_DIALECT_POSTGRES, &err), 0);
+	ck_assert_uint_eq(m->up.nstmts, 3);
+	ck_assert_int_eq(m->up.stmts[0].line, 4);
+	ck_assert_int_eq(m->up.stmts[1].line, 5);
+	ck_assert_int_eq(m->up.stmts[2].line, 9);
+	strata_migration_free(m);
 }
 END_TEST
 
@@ -221,6 +263,7 @@ Suite *mikro_suite(void)
 	tcase_add_test(tc, test_mikro_statement_ends);
 	tcase_add_test(tc, test_mikro_transactional);
 	tcase_add_test(tc, test_mikro_code_refused);
+	tcase_add_test(tc, test_mikro_consts);
 	tcase_add_test(tc, test_mikro_other_ups);
 	suite_add_tcase(s, tc);
 	return s;

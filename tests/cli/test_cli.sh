@@ -1915,7 +1915,7 @@ export class Migration20240101000004 extends Migration {
 EOF
 	sed -i "s/${P}no_such_table/${P}notx/" "$a/Migration20240101000003.js"
 	s -d "$T/src/modules/*/migrations" up
-	expect_error 3 "Migration20240101000004\.ts:5: up\(\) of a MikroORM migration does more than this\.addSql\('\.\.\.'\) \(found \"const\"\)"
+	expect_error 3 "Migration20240101000004\.ts:5: up\(\) of a MikroORM migration does more than this\.addSql\('\.\.\.'\) \(found \"await\"\)"
 	expect_eq "$(table_exists "${P}notx")" 0 "nothing ran"
 	rm "$b/Migration20240101000004.ts"
 	s -d "$T/src/modules/*/migrations" up
