@@ -1474,6 +1474,33 @@ START_TEST(test_lock_two_processes)
 }
 END_TEST
 
+/* lock is re-entrant for its key, the same in every driver: a second
+ * lock returns 0 and changes nothing, and one unlock releases it. */
+START_TEST(test_lock_again)
+{
+	conf_start(_i);
+	strata_conn *c = conf_open();
+	strata_error err;
+	conf_ok(conf_lock(c, 5, &err), &err, "lock");
+	conf_ok(conf_lock(c, 0, &err), &err, "lock again while holding it");
+	conf_child *ch = conf_child_start(conf_child_lock, 0.1, 0);
+	conf_report r = conf_child_report(ch);
+	ck_assert_msg(r.rc == STRATA_ELOCK,
+	              "%s: a second process got %d after a lock taken twice: %s",
+	              ctx.drv->name, r.rc, r.message);
+	conf_child_exited_ok(ch);
+	conf_unlock(c);
+	ch = conf_child_start(conf_child_lock, 0.2, 0);
+	r = conf_child_report(ch);
+	ck_assert_msg(r.rc == 0, "%s: one unlock did not release a lock taken twice: %d %s",
+	              ctx.drv->name, r.rc, r.message);
+	conf_child_exited_ok(ch);
+	/* unlock of a lock not held is no error */
+	conf_unlock(c);
+	ctx.drv->close(c);
+}
+END_TEST
+
 START_TEST(test_lock_dies_with_process)
 {
 	conf_start(_i);
@@ -1931,7 +1958,7 @@ static TCase *conf_tcase(int i)
 		test_history_round_trip, test_history_errors,
 		test_history_schema_qualified, test_history_quoted_name,
 		test_apply_tx,
-		test_lock_two_processes, test_lock_dies_with_process,
+		test_lock_two_processes, test_lock_again, test_lock_dies_with_process,
 		test_lock_two_connections, test_lock_wait_event,
 		test_dump_and_version, test_read_table,
 	};

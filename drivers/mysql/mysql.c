@@ -1379,15 +1379,21 @@ static int my_lock(strata_conn *conn, const char *key, double timeout,
                    strata_error *err)
 {
 	my_conn *c = (my_conn *)conn;
-	if (c->lock_name)
-		return strata_error_set(err, STRATA_EINTERNAL,
-		                        "the migration lock is already held");
-	int rc = my_lock_conn(c, err);
-	if (rc)
-		return rc;
 	char *name = my_lock_name(c, "strata:", key ? key : "");
 	if (!name)
 		return my_nomem(err);
+	if (c->lock_name) {
+		/* re-entrant for its key, as driver.h says; one unlock frees it */
+		int same = strcmp(c->lock_name, name) == 0;
+		free(name);
+		return same ? 0 : strata_error_set(err, STRATA_EINVAL,
+		                                   "the migration lock of another table is held");
+	}
+	int rc = my_lock_conn(c, err);
+	if (rc) {
+		free(name);
+		return rc;
+	}
 	double t0 = my_now(), delay = MY_LOCK_POLL_MIN;
 	int got = 0, reported = 0;
 	char holder[640];

@@ -1964,7 +1964,10 @@ static int pg_lock(strata_conn *conn, const char *key, double timeout,
 	int64_t k = pg_lock_key(c, "strata:", key);
 	if (c->locked && c->lock_key == k && c->lock_db &&
 	    PQstatus(c->lock_db) == CONNECTION_OK)
-		return 0;
+		return 0; /* re-entrant for its key, as driver.h says */
+	if (c->locked && c->lock_key != k)
+		return strata_error_set(err, STRATA_EINVAL,
+		                        "the migration lock of another table is held");
 	int rc = pg_lock_session(c, err);
 	if (rc)
 		return rc;

@@ -226,7 +226,11 @@ struct strata_driver {
 	 * dies), never taken inside a transaction. `key` names the history
 	 * table. Waits up to `timeout` seconds (< 0: forever); while waiting
 	 * it may report STRATA_EVENT_LOCK_WAIT once with the holder.
-	 * Returns STRATA_ELOCK on timeout. */
+	 * Returns STRATA_ELOCK on timeout. Re-entrant for its key: lock while
+	 * this connection holds the lock of `key` returns 0 and changes
+	 * nothing (not counted: one unlock releases it); a driver may refuse
+	 * a second, different key with STRATA_EINVAL. unlock of a lock not
+	 * held returns 0. The conformance suite checks both. */
 	int (*lock)(strata_conn *c, const char *key, double timeout,
 	            strata_error *err);
 	int (*unlock)(strata_conn *c, const char *key, strata_error *err);
