@@ -83,6 +83,16 @@ typedef struct strata_error {
 /* Resets every field. `err` may be NULL. */
 void strata_error_clear(strata_error *err);
 
+/* Formats into err->message (truncating, newlines made spaces) and sets
+ * err->code; the file, line and other fields are left as they are. NULL
+ * `err` is fine. Returns `code`. For drivers, and for programs that
+ * report their own errors the same way. */
+int strata_error_set(strata_error *err, int code, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
 /* A static, human-readable name for a STRATA_E* code ("lock timeout"). */
 const char *strata_strerror(int code);
 
@@ -216,6 +226,28 @@ void strata_free(void *p);
 
 /* Name of the driver in use ("sqlite", "postgres", "mysql"). Static. */
 const char *strata_driver_name(const strata *db);
+
+/* A database driver strata knows of. */
+typedef struct strata_driver_info {
+	const char *name;        /* "postgres"; static */
+	int built;               /* 1: usable; 0: known, but compiled out */
+	int registered;          /* 1: added by strata_driver_register() */
+} strata_driver_info;
+
+/*
+ * The drivers strata knows of: the built-in ones (those compiled out
+ * too), then the registered ones. Writes at most `max` into `out` (which
+ * may be NULL when `max` is 0); returns how many there are.
+ */
+size_t strata_driver_list(strata_driver_info *out, size_t max);
+
+/*
+ * Sets *out to the name of the driver for `url` ("postgres" for
+ * "postgresql://..."), without connecting. STRATA_EURL when `url` has no
+ * scheme, STRATA_ENODRIVER when no driver knows it, STRATA_ENOTBUILT when
+ * its driver is compiled out.
+ */
+int strata_url_driver(const char **out, const char *url, strata_error *err);
 
 /*
  * Copies `url` into `buf` (size `size`) with any password replaced by

@@ -164,3 +164,32 @@ int strata_driver_register(const strata_driver *drv, strata_error *err)
 	registered[nregistered++] = drv;
 	return 0;
 }
+
+size_t strata_driver_list(strata_driver_info *out, size_t max)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < NBUILTIN; i++, k++)
+		if (k < max) {
+			out[k].name = builtin[i].name;
+			out[k].built = builtin[i].driver != NULL;
+			out[k].registered = 0;
+		}
+	for (size_t i = 0; i < nregistered; i++, k++)
+		if (k < max) {
+			out[k].name = registered[i]->name;
+			out[k].built = 1;
+			out[k].registered = 1;
+		}
+	return k;
+}
+
+int strata_url_driver(const char **out, const char *url, strata_error *err)
+{
+	strata_error local = { 0 };
+	const strata_driver *d;
+	*out = NULL;
+	int rc = strata_driver_lookup(&d, url, err ? err : &local);
+	if (!rc)
+		*out = d->name;
+	return rc;
+}

@@ -112,6 +112,40 @@ START_TEST(test_register_checks)
 }
 END_TEST
 
+/* The public calls the CLI uses instead of driver.h: the drivers known,
+ * and the driver of a URL without connecting. */
+START_TEST(test_driver_list_and_url_driver)
+{
+	strata_driver_info d[8];
+	size_t n = strata_driver_list(d, 8);
+	ck_assert_uint_ge(n, 3);
+	ck_assert_uint_eq(strata_driver_list(NULL, 0), n);
+	ck_assert_str_eq(d[0].name, "sqlite");
+	ck_assert_str_eq(d[1].name, "postgres");
+	ck_assert_str_eq(d[2].name, "mysql");
+	static const char *const urls[] = { "sqlite3:x.db", "postgresql://h/db", "mariadb://h/db" };
+	for (size_t i = 0; i < 3; i++) {
+		strata_error err = { 0 };
+		const char *name = "unset";
+		int rc = strata_url_driver(&name, urls[i], &err);
+		if (d[i].built) {
+			ck_assert_int_eq(rc, 0);
+			ck_assert_str_eq(name, d[i].name);
+		} else {
+			ck_assert_int_eq(rc, STRATA_ENOTBUILT);
+			ck_assert_ptr_null(name);
+		}
+		ck_assert(!d[i].registered);
+	}
+	strata_error err = { 0 };
+	const char *name;
+	ck_assert_int_eq(strata_url_driver(&name, "oracle://h/db", &err), STRATA_ENODRIVER);
+	ck_assert_ptr_null(name);
+	ck_assert_int_eq(strata_url_driver(&name, "no scheme here", &err), STRATA_EURL);
+	ck_assert_int_eq(strata_url_driver(&name, "oracle://h/db", NULL), STRATA_ENODRIVER);
+}
+END_TEST
+
 Suite *url_suite(void)
 {
 	Suite *s = suite_create("url");
@@ -122,6 +156,7 @@ Suite *url_suite(void)
 	tcase_add_test(tc, test_scheme);
 	tcase_add_test(tc, test_lookup);
 	tcase_add_test(tc, test_register_checks);
+	tcase_add_test(tc, test_driver_list_and_url_driver);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -344,9 +344,7 @@ int strata_driver_lookup(const strata_driver **out, const char *url,
 
 /* Helpers for drivers. */
 
-/* Formats into err->message (truncating) and sets err->code; returns code. */
-int strata_error_set(strata_error *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* strata_error_set() is declared in strata.h. */
 
 /* Fills the base of a new connection: its driver and the callbacks of
  * `cfg` (what every open() does first). */

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <strata.h>
-#include <strata/driver.h>
 
 #include "commands.h"
 
@@ -301,13 +300,13 @@ int cli_connect(cli_ctx *ctx, int with_dir)
 {
 	const cli_options *o = ctx->o;
 	strata_error err = { 0 };
-	const strata_driver *drv;
-	int rc = strata_driver_lookup(&drv, o->url, &err);
+	const char *driver;
+	int rc = strata_url_driver(&driver, o->url, &err);
 	if (!rc) {
 		strata_options so;
 		strata_options_for(ctx, &so);
 		if (with_dir)
-			rc = open_with_dir(ctx, &so, drv->name, &err);
+			rc = open_with_dir(ctx, &so, driver, &err);
 		else
 			rc = strata_open(&ctx->db, o->url, &so, &err);
 	}
@@ -511,26 +510,16 @@ int cmd_baseline(cli_ctx *ctx)
 
 int cmd_version(cli_ctx *ctx)
 {
-	static const struct {
-		const char *name;
-		const char *url;
-	} probes[] = {
-		{ "sqlite", "sqlite:x" },
-		{ "postgres", "postgres://x" },
-		{ "mysql", "mysql://x" },
-	};
 	(void)ctx;
 	printf("strata %s\n", PACKAGE_VERSION);
 	if (strcmp(strata_version(), PACKAGE_VERSION) != 0)
 		printf("libstrata %s\n", strata_version());
 	printf("drivers:\n");
-	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
-		const strata_driver *d;
-		strata_error err = { 0 };
-		int rc = strata_driver_lookup(&d, probes[i].url, &err);
-		printf("  %-9s %s\n", probes[i].name,
-		       rc == 0 ? "built in" : rc == STRATA_ENOTBUILT ? "not built in" : "unknown");
-	}
+	strata_driver_info d[32];
+	size_t n = strata_driver_list(d, sizeof(d) / sizeof(d[0]));
+	for (size_t i = 0; i < n && i < sizeof(d) / sizeof(d[0]); i++)
+		printf("  %-9s %s\n", d[i].name,
+		       d[i].registered ? "registered" : d[i].built ? "built in" : "not built in");
 	return CLI_EXIT_OK;
 }
 

@@ -2,7 +2,7 @@
 # tests/contract/test_headers.sh - each public header compiles on its own
 # (nothing it needs left to an earlier #include), as strict C99 and as
 # C++, with every warning an error: what an embedding program or a driver
-# written elsewhere sees.
+# written elsewhere sees. And the strata tool uses strata.h alone.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 CC=${CC:-cc}
@@ -38,5 +38,12 @@ for h in strata.h strata/driver.h; do
 		echo "not ok $n - $h alone, C++: no C++ compiler ($CXX)"
 	fi
 done
+# the strata tool is a client of the public API: of the library's
+# headers it includes strata.h only, never driver.h or an internal one
+cli_includes() {
+	! grep -nE '#include *[<"](strata/driver\.h|\.\./|registry\.h|engine\.h|migration\.h|format\.h|source\.h|sql\.h|plan\.h|api\.h)' \
+		"$top_srcdir"/src/cli/*.c "$top_srcdir"/src/cli/*.h
+}
+check "src/cli includes strata.h and none of the library's other headers" cli_includes
 echo "1..$n"
 [[ $failed -eq 0 ]]
