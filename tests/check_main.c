@@ -21,6 +21,7 @@ static const struct {
 	{ "sql", sql_suite },
 	{ "plan", plan_suite },
 	{ "takeover", takeover_suite },
+	{ "spawn", spawn_suite },
 	{ "engine", engine_suite },
 	{ "conformance", conformance_suite },
 	{ "dotenv", dotenv_suite },

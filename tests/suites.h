@@ -12,6 +12,7 @@ Suite *engine_suite(void);
 Suite *format_suite(void);
 Suite *mikro_suite(void);
 Suite *plan_suite(void);
+Suite *spawn_suite(void);
 Suite *sql_suite(void);
 Suite *takeover_suite(void);
 Suite *url_suite(void);

@@ -1918,148 +1918,21 @@ static int my_dump_argv(const my_conn *c, char **argv)
 	return k;
 }
 
-/* In the child: the password through MYSQL_PWD only, then exec the tool.
- * Reports exec's errno on `errfd` (close-on-exec) when both tools fail. */
-static void my_dump_child(const my_conn *c, char **argv, int outfd, int errfd,
-                          int execfd)
-{
-	static const char *const tools[] = { "mariadb-dump", "mysqldump" };
-	if (dup2(outfd, STDOUT_FILENO) < 0 || dup2(errfd, STDERR_FILENO) < 0)
-		_exit(126);
-	if (c->url.password)
-		setenv("MYSQL_PWD", c->url.password, 1);
-	int e = ENOENT;
-	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
-		argv[0] = (char *)tools[i];
-		execvp(tools[i], argv);
-		if (errno != ENOENT || e == ENOENT)
-			e = errno;
-	}
-	ssize_t w = write(execfd, &e, sizeof(e));
-	(void)w;
-	_exit(127);
-}
-
-/* A growing buffer. */
-typedef struct my_buf {
-	char *s;
-	size_t len, cap;
-} my_buf;
-
-static int my_buf_read(my_buf *b, int fd)
-{
-	if (b->cap - b->len < 4096) {
-		size_t cap = b->cap ? b->cap * 2 : 65536;
-		char *s = realloc(b->s, cap);
-		if (!s)
-			return -1;
-		b->s = s;
-		b->cap = cap;
-	}
-	ssize_t n = read(fd, b->s + b->len, b->cap - b->len - 1);
-	if (n < 0)
-		return errno == EINTR ? 1 : -1;
-	b->len += (size_t)n;
-	b->s[b->len] = '\0';
-	return n > 0;
-}
-
-/* Reads stdout and stderr of the child until both close. */
-static int my_dump_collect(int out, int errp, my_buf *ob, my_buf *eb)
-{
-	struct pollfd fds[2] = { { out, POLLIN, 0 }, { errp, POLLIN, 0 } };
-	my_buf *bufs[2] = { ob, eb };
-	int open_fds = 2;
-	while (open_fds) {
-		if (poll(fds, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		for (int i = 0; i < 2; i++) {
-			if (fds[i].fd < 0 || !fds[i].revents)
-				continue;
-			int r = my_buf_read(bufs[i], fds[i].fd);
-			if (r < 0)
-				return -1;
-			if (r == 0) {
-				fds[i].fd = -1;
-				open_fds--;
-			}
-		}
-	}
-	return 0;
-}
-
-/* The first line of the tool's stderr, for a message. */
-static const char *my_first_line(my_buf *eb)
-{
-	if (!eb->s)
-		return "no output";
-	eb->s[strcspn(eb->s, "\n")] = '\0';
-	return eb->s;
-}
-
+/* Runs mariadb-dump (or mysqldump) with argv[1...], the password in
+ * MYSQL_PWD; its stdout into *out. */
 static int my_dump_run(my_conn *c, char **argv, char **out, strata_error *err)
 {
-	int op[2] = { -1, -1 }, ep[2] = { -1, -1 }, xp[2] = { -1, -1 };
-	if (pipe(op) || pipe(ep) || pipe2(xp, O_CLOEXEC)) {
-		int e = errno;
-		for (int i = 0; i < 2; i++) {
-			if (op[i] >= 0) close(op[i]);
-			if (ep[i] >= 0) close(ep[i]);
-			if (xp[i] >= 0) close(xp[i]);
-		}
-		return strata_error_set(err, STRATA_EIO, "pipe: %s", strerror(e));
-	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(op[0]);
-		close(ep[0]);
-		close(xp[0]);
-		my_dump_child(c, argv, op[1], ep[1], xp[1]);
-	}
-	close(op[1]);
-	close(ep[1]);
-	close(xp[1]);
-	my_buf ob = { 0 }, eb = { 0 };
-	int rc = 0;
-	if (pid < 0)
-		rc = strata_error_set(err, STRATA_EIO, "fork: %s", strerror(errno));
-	else if (my_dump_collect(op[0], ep[0], &ob, &eb))
-		rc = strata_error_set(err, STRATA_EIO,
-		                      "reading mariadb-dump's output: %s", strerror(errno));
-	int exec_errno = 0, status = 0;
-	if (pid > 0) {
-		if (read(xp[0], &exec_errno, sizeof(exec_errno)) != (ssize_t)sizeof(exec_errno))
-			exec_errno = 0;
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	close(op[0]);
-	close(ep[0]);
-	close(xp[0]);
-	if (!rc && exec_errno == ENOENT)
-		rc = strata_error_set(err, STRATA_EUNSUPPORTED,
-		                      "dumping a MySQL schema needs mariadb-dump or "
-		                      "mysqldump in PATH (install mariadb-client or "
-		                      "mysql-client)");
-	else if (!rc && exec_errno)
-		rc = strata_error_set(err, STRATA_EIO, "cannot run mariadb-dump: %s",
-		                      strerror(exec_errno));
-	else if (!rc && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-		rc = strata_error_set(err, STRATA_ESQL, "%s failed: %s",
-		                      argv[0] ? "mariadb-dump" : "the dump tool",
-		                      my_first_line(&eb));
-	free(eb.s);
-	if (!rc && !ob.s && !(ob.s = calloc(1, 1)))
-		rc = my_nomem(err);
-	if (rc) {
-		free(ob.s);
-		return rc;
-	}
-	*out = ob.s;
-	return 0;
+	static const char *const tools[] = { "mariadb-dump", "mysqldump", NULL };
+	strata_spawn spec = {
+		.programs = tools,
+		.args = (const char *const *)argv + 1,
+		.env_name = "MYSQL_PWD",
+		.env_value = c->url.password,
+		.missing = "dumping a MySQL schema needs mariadb-dump or mysqldump in "
+		           "PATH (install mariadb-client or mysql-client)",
+		.fail_code = STRATA_ESQL,
+	};
+	return strata_spawn_run(&spec, out, err);
 }
 
 static int my_dump_schema(strata_conn *conn, char **out, strata_error *err)

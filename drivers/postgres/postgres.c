@@ -2098,119 +2098,21 @@ static char *pg_dump_conninfo(PGconn *db)
 	return b.s;
 }
 
-/* In the child: stdout and stderr to the pipes, PGPASSWORD set, exec. */
-static void pg_dump_child(char *const argv[], int out_fd, int err_fd,
-                          int status_fd, const char *password)
-{
-	if (dup2(out_fd, STDOUT_FILENO) < 0 || dup2(err_fd, STDERR_FILENO) < 0)
-		_exit(127);
-	if (password && *password)
-		setenv("PGPASSWORD", password, 1);
-	else
-		unsetenv("PGPASSWORD");
-	execvp(argv[0], argv);
-	int e = errno;
-	ssize_t w = write(status_fd, &e, sizeof(e));
-	(void)w;
-	_exit(127);
-}
-
-/* Reads the child's stdout into `out` and stderr into `errs` until both
- * close. */
-static int pg_dump_read(int out_fd, int err_fd, pg_buf *out, pg_buf *errs)
-{
-	struct pollfd fds[2] = { { out_fd, POLLIN, 0 }, { err_fd, POLLIN, 0 } };
-	pg_buf *bufs[2] = { out, errs };
-	int open_fds = 2;
-	char chunk[65536];
-	while (open_fds) {
-		if (poll(fds, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		for (int i = 0; i < 2; i++) {
-			if (fds[i].fd < 0 || !fds[i].revents)
-				continue;
-			ssize_t n = read(fds[i].fd, chunk, sizeof(chunk));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				fds[i].fd = -1;
-				open_fds--;
-				continue;
-			}
-			if (bufs[i]->len < (i ? 4096u : SIZE_MAX / 2))
-				pg_buf_add(bufs[i], chunk, (size_t)n);
-		}
-	}
-	return out->oom || errs->oom ? -1 : 0;
-}
-
-/* Closes both ends of up to three pipes. */
-static void pg_close_pipes(int p[3][2])
-{
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 2; j++)
-			if (p[i][j] >= 0)
-				close(p[i][j]);
-}
-
-/* Runs pg_dump with `argv`; its stdout into *out. */
+/* Runs pg_dump with `argv` (argv[0] its name), the password in
+ * PGPASSWORD; its stdout into *out. */
 static int pg_dump_exec(pg_conn *c, char *const argv[], char **out,
                         strata_error *err)
 {
-	int p[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
-	for (int i = 0; i < 3; i++)
-		if (pipe2(p[i], O_CLOEXEC) != 0) {
-			pg_close_pipes(p);
-			return strata_error_set(err, STRATA_EIO, "pipe: %s", strerror(errno));
-		}
-	pid_t pid = fork();
-	if (pid < 0) {
-		pg_close_pipes(p);
-		return strata_error_set(err, STRATA_EIO, "fork: %s", strerror(errno));
-	}
-	if (pid == 0)
-		pg_dump_child(argv, p[0][1], p[1][1], p[2][1], PQpass(c->db));
-	for (int i = 0; i < 3; i++) {
-		close(p[i][1]);
-		p[i][1] = -1;
-	}
-	pg_buf dump = { 0 }, errs = { 0 };
-	int exec_errno = 0;
-	int read_rc = pg_dump_read(p[0][0], p[1][0], &dump, &errs);
-	ssize_t got = read(p[2][0], &exec_errno, sizeof(exec_errno));
-	pg_close_pipes(p);
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	int rc = 0;
-	if (got == (ssize_t)sizeof(exec_errno) && exec_errno == ENOENT)
-		rc = strata_error_set(err, STRATA_EUNSUPPORTED,
-		                      "pg_dump not found (install postgresql-client)");
-	else if (got == (ssize_t)sizeof(exec_errno))
-		rc = strata_error_set(err, STRATA_EIO, "cannot run pg_dump: %s",
-		                      strerror(exec_errno));
-	else if (read_rc)
-		rc = pg_nomem(err);
-	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		char line[1024];
-		pg_one_line(line, sizeof(line), errs.s ? errs.s : "");
-		rc = strata_error_set(err, STRATA_EIO, "pg_dump failed (%s %d): %s",
-		                      WIFEXITED(status) ? "exit status" : "signal",
-		                      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-		                      line[0] ? line : "no message");
-	}
-	free(errs.s);
-	if (!rc && !dump.s && !(dump.s = strdup("")))
-		rc = pg_nomem(err);
-	if (rc) {
-		free(dump.s);
-		return rc;
-	}
-	*out = dump.s;
-	return 0;
+	const char *programs[] = { argv[0], NULL };
+	strata_spawn spec = {
+		.programs = programs,
+		.args = (const char *const *)argv + 1,
+		.env_name = "PGPASSWORD",
+		.env_value = PQpass(c->db) ? PQpass(c->db) : "",
+		.missing = "pg_dump not found (install postgresql-client)",
+		.fail_code = STRATA_EIO,
+	};
+	return strata_spawn_run(&spec, out, err);
 }
 
 static int pg_dump_schema(strata_conn *conn, char **out, strata_error *err)

@@ -346,6 +346,33 @@ int strata_driver_lookup(const strata_driver **out, const char *url,
 
 /* strata_error_set() is declared in strata.h. */
 
+/* An external tool a driver runs (pg_dump, mariadb-dump). */
+typedef struct strata_spawn {
+	const char *const *programs; /* NULL-terminated: each is tried in
+	                                turn (through PATH) until one exists */
+	const char *const *args;     /* NULL-terminated arguments after the
+	                                program's name; may be NULL */
+	const char *env_name;        /* a variable set in the child only (the
+	                                password: never on the command line),
+	                                or NULL */
+	const char *env_value;       /* its value; "": unset there; NULL:
+	                                left as the parent has it */
+	const char *missing;         /* the message when no program exists */
+	int fail_code;               /* returned when it exits non-zero or
+	                                dies: 0 for STRATA_EIO */
+} strata_spawn;
+
+/*
+ * Runs the tool and waits for it. *out gets all of its standard output
+ * (malloc'd, NUL-terminated, "" when it wrote nothing; the caller frees
+ * it); its standard error makes the message of a failure. Returns 0, or:
+ * STRATA_EUNSUPPORTED (`missing`) when none of `programs` is installed;
+ * `fail_code` with "<program> failed (exit status N): <first line of its
+ * stderr>" when it fails; STRATA_EIO when it cannot be run; STRATA_ENOMEM.
+ * The message never holds `env_value`.
+ */
+int strata_spawn_run(const strata_spawn *spec, char **out, strata_error *err);
+
 /* Fills the base of a new connection: its driver and the callbacks of
  * `cfg` (what every open() does first). */
 void strata_conn_init(strata_conn *c, const strata_driver *drv,
