@@ -78,6 +78,9 @@ typedef struct strata_error {
 	                           failing statement (server error position), 0 */
 	int retryable;          /* 1 when a lock wait expired (lock_timeout):
 	                           running the same SQL again may succeed */
+	int not_in_tx;          /* 1 when the server refused the statement
+	                           only because a transaction was open: it may
+	                           run on its own (set by the driver) */
 } strata_error;
 
 /* Resets every field. `err` may be NULL. */

@@ -519,16 +519,6 @@ static int shares_tx(const step_ctx *s, const strata_stmt *st)
 	       !(st->flags & STRATA_STMT_DDL);
 }
 
-/* The server refused to run a statement inside a transaction block
- * (PostgreSQL: 25001 active_sql_transaction, e.g. a form of CREATE
- * DATABASE the lexer does not know; 2D000 invalid_transaction_termination,
- * a procedure that COMMITs). Such a statement runs again on its own. */
-static int refused_in_tx(const strata_error *err)
-{
-	return strcmp(err->sqlstate, "25001") == 0 ||
-	       strcmp(err->sqlstate, "2D000") == 0;
-}
-
 /* last_error of a row whose statement in flight runs outside a
  * transaction although the lexer thought it could share one: a run that
  * dies then leaves it in doubt (see in_doubt()). */
@@ -675,7 +665,10 @@ static int exec_range(const step_ctx *s, size_t from, strata_history_row *row,
 			while (end < p->nstmts && shares_tx(s, &p->stmts[end]))
 				end++;
 		int rc = exec_group(s, i, end, tx, &at, &ended, err);
-		if (rc && tx && refused_in_tx(err)) {
+		/* the server refused to run it inside a transaction block
+		 * (the driver says so: err->not_in_tx): it runs again on its
+		 * own */
+		if (rc == STRATA_ESQL && tx && err->not_in_tx) {
 			if (end - i > 1) {
 				/* find which one, one at a time */
 				batch = 0;

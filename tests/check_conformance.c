@@ -901,8 +901,19 @@ START_TEST(test_tx_failed_statement)
 	conf_exec_on_ok(c, "INSERT INTO %s (id) VALUES (1)", ctx.probe);
 	int rc = conf_exec(c, "INSERT INTO " CONF_NO_TABLE " (id) VALUES (1)", &err);
 	conf_fails(rc, &err, STRATA_ESQL, "exec of a missing table in a transaction");
+	ck_assert_msg(!err.not_in_tx, "%s: a missing table said not_in_tx", ctx.drv->name);
 	conf_rollback(c);
 	ck_assert(!conf_has_row(c, ctx.probe, 1));
+	if (ctx.drv->dialect == STRATA_DIALECT_POSTGRES) {
+		/* refused only because of the transaction: the driver says so,
+		 * and the engine runs such a statement on its own */
+		conf_begin(c);
+		rc = conf_exec(c, "CREATE DATABASE strata_conf_never_made", &err);
+		conf_fails(rc, &err, STRATA_ESQL, "CREATE DATABASE in a transaction");
+		ck_assert_msg(err.not_in_tx, "%s: CREATE DATABASE in a transaction (%s) "
+		              "did not say not_in_tx", ctx.drv->name, err.sqlstate);
+		conf_rollback(c);
+	}
 	if (conf_transactional_ddl()) {
 		conf_begin(c);
 		conf_create_probe(c, ctx.probe2);

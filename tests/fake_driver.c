@@ -172,6 +172,9 @@ static int db_exec(const char *sql, size_t len, strata_error *err)
 		         fake.fail_sqlstate[0] ? fake.fail_sqlstate : "42000");
 		err->native_code = 1234;
 		err->position = fake.fail_position;
+		/* a failure only inside a transaction is the server refusing
+		 * the statement there: it says so, as PostgreSQL's driver does */
+		err->not_in_tx = fake.fail_in_tx_only;
 		return STRATA_ESQL;
 	}
 	size_t *n = fake.in_tx ? &fake.npending : &fake.ncommitted;

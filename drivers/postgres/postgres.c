@@ -325,6 +325,7 @@ static int pg_fail(PGconn *db, const PGresult *res, const char *sql,
 		primary = PQerrorMessage(db);
 	pg_one_line(line, sizeof(line), primary && *primary ? primary :
 	            "unknown PostgreSQL error");
+	err->not_in_tx = 0;
 	if (PQstatus(db) == CONNECTION_BAD || pg_connection_gone(state)) {
 		/* the server went away (restart, pg_terminate_backend): what
 		 * ran in the open transaction was rolled back with it */
@@ -338,6 +339,10 @@ static int pg_fail(PGconn *db, const PGresult *res, const char *sql,
 	err->native_code = 0;
 	err->position = 0;
 	err->retryable = state && strcmp(state, PG_SQLSTATE_LOCK_NOT_AVAILABLE) == 0;
+	/* 25001 active_sql_transaction (a form of CREATE DATABASE the lexer
+	 * does not know), 2D000 invalid_transaction_termination (a procedure
+	 * that COMMITs): the statement may run on its own */
+	err->not_in_tx = state && (strcmp(state, "25001") == 0 || strcmp(state, "2D000") == 0);
 	pg_one_line(err->detail, sizeof(err->detail), detail);
 	if (context && *context) {
 		/* where inside a function or COPY it failed */
