@@ -1747,11 +1747,8 @@ static double my_tx_elapsed(const my_conn *c)
 static void my_row_params(my_conn *c, my_param *p,
                           const strata_history_row *row, const char *state)
 {
+	/* the engine decides applied_by; NULL stays NULL */
 	const char *by = row->applied_by;
-	if (!by)
-		by = getenv("USER");
-	if (!by || !*by)
-		by = "unknown";
 	double secs = row->duration < 0 ? my_tx_elapsed(c) : row->duration;
 	memset(p, 0, 10 * sizeof(*p));
 	p[0].s = row->name ? row->name : "";

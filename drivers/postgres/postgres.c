@@ -1328,9 +1328,8 @@ static int pg_row_text_fill(pg_row_text *t, const strata_history_row *row,
 	int rc = pg_state_text(row, &state, err);
 	if (rc)
 		return rc;
+	/* the engine decides applied_by; NULL stays NULL */
 	const char *by = row->applied_by;
-	if (!by || !*by)
-		by = getenv("USER");
 	double ms = row->duration < 0 ? -1.0 : row->duration * 1000.0;
 	snprintf(t->done, sizeof(t->done), "%ld", row->statements_done);
 	snprintf(t->total, sizeof(t->total), "%ld", row->statements_total);
@@ -1343,7 +1342,7 @@ static int pg_row_text_fill(pg_row_text *t, const strata_history_row *row,
 	t->v[5] = t->total;
 	t->v[6] = row->down_sql;
 	t->v[7] = t->ms;
-	t->v[8] = by && *by ? by : NULL;
+	t->v[8] = by;
 	t->v[9] = row->last_error;
 	t->v[10] = row->applied_at;
 	return 0;
@@ -1354,17 +1353,17 @@ static int pg_row_text_fill(pg_row_text *t, const strata_history_row *row,
 #define PG_INSERT_SQL \
 	"INSERT INTO %s (" PG_HISTORY_COLUMNS ") VALUES ($1, $2, $3, $4, " \
 	"$5::integer, $6::integer, $7, clock_timestamp(), " \
-	PG_DURATION_EXPR("$8") ", coalesce($9::text, session_user::text), $10)"
+	PG_DURATION_EXPR("$8") ", $9, $10)"
 /* history_insert of a row taken over from another tool: its time */
 #define PG_INSERT_AT_SQL \
 	"INSERT INTO %s (" PG_HISTORY_COLUMNS ") VALUES ($1, $2, $3, $4, " \
 	"$5::integer, $6::integer, $7, coalesce($11::timestamptz, clock_timestamp()), " \
-	PG_DURATION_EXPR("$8") ", coalesce($9::text, session_user::text), $10)"
+	PG_DURATION_EXPR("$8") ", $9, $10)"
 #define PG_UPDATE_SQL \
 	"UPDATE %s SET name = $2, checksum = $3, state = $4, " \
 	"statements_done = $5::integer, statements_total = $6::integer, " \
 	"down_sql = $7, applied_at = clock_timestamp(), duration_ms = " \
-	PG_DURATION_EXPR("$8") ", applied_by = coalesce($9::text, session_user::text), " \
+	PG_DURATION_EXPR("$8") ", applied_by = $9, " \
 	"last_error = $10 WHERE version = $1"
 
 /* history_upgrade: format 1 kept duration_ms in whole milliseconds. */

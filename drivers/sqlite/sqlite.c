@@ -1099,11 +1099,8 @@ static int sq_state_text(const strata_history_row *row, const char **out,
 static int sq_bind_row(sqlite3_stmt *st, const strata_history_row *row,
                        const char *state)
 {
+	/* the engine decides applied_by; NULL stays NULL */
 	const char *by = row->applied_by;
-	if (!by)
-		by = getenv("USER");
-	if (!by || !*by)
-		by = "unknown";
 	double ms = row->duration > 0 ? row->duration * 1000.0 : 0.0;
 	int rc = sqlite3_bind_text(st, 1, row->version, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)

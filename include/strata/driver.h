@@ -149,7 +149,8 @@ typedef struct strata_history_row {
 	double duration;           /* seconds; < 0 on a write: the driver
 	                              stores the time since the current
 	                              transaction began (apply_tx) */
-	char *applied_by;          /* may be NULL */
+	char *applied_by;          /* may be NULL; decided by the engine and
+	                              written as given (NULL stays NULL) */
 	char *last_error;          /* may be NULL */
 } strata_history_row;
 
