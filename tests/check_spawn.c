@@ -1,7 +1,8 @@
-/* tests/check_spawn.c - the driver kit's child-process runner
- * (src/spawn.c), with /bin/sh as the tool. */
+/* tests/check_spawn.c - the driver kit: the child-process runner
+ * (src/spawn.c, with /bin/sh as the tool) and the helpers of src/kit.c. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,6 +88,56 @@ START_TEST(test_spawn_failures)
 }
 END_TEST
 
+START_TEST(test_kit_url_decode)
+{
+	char *out;
+	const char *why;
+	ck_assert_int_eq(strata_url_decode(&out, "a%2Fb%41c%7e", 12, &why), 0);
+	ck_assert_str_eq(out, "a/bAc~");
+	free(out);
+	/* only `len` bytes are read */
+	ck_assert_int_eq(strata_url_decode(&out, "ab%41xyz", 5, &why), 0);
+	ck_assert_str_eq(out, "abA");
+	free(out);
+	static const char *const bad[] = { "%", "%4", "%zz", "a%4g", NULL };
+	for (int i = 0; bad[i]; i++) {
+		out = (char *)"x";
+		ck_assert_int_eq(strata_url_decode(&out, bad[i], strlen(bad[i]), &why), STRATA_EURL);
+		ck_assert_ptr_null(out);
+		ck_assert_str_eq(why, "a malformed percent escape");
+	}
+	ck_assert_int_eq(strata_url_decode(&out, "a%00b", 5, &why), STRATA_EURL);
+	ck_assert_str_eq(why, "a NUL byte (%00)");
+	ck_assert_int_eq(strata_url_decode(&out, "a%00b", 5, NULL), STRATA_EURL);
+	double t0 = strata_clock_now();
+	ck_assert(strata_clock_now() >= t0);
+}
+END_TEST
+
+static int events;
+static char event_message[256];
+
+static void on_event(void *data, const strata_event *ev)
+{
+	(void)data;
+	ck_assert_int_eq(ev->type, STRATA_EVENT_LOCK_WAIT);
+	snprintf(event_message, sizeof(event_message), "%s", ev->message);
+	events++;
+}
+
+START_TEST(test_kit_lock_wait_event)
+{
+	strata_conn c = { 0 };
+	strata_conn_lock_wait(&c, "nobody listens %d", 1);
+	strata_conn_lock_wait(NULL, "nor here");
+	ck_assert_int_eq(events, 0);
+	c.on_event = on_event;
+	strata_conn_lock_wait(&c, "waiting for the migration lock held by %s", "pid 42");
+	ck_assert_int_eq(events, 1);
+	ck_assert_str_eq(event_message, "waiting for the migration lock held by pid 42");
+}
+END_TEST
+
 Suite *spawn_suite(void)
 {
 	Suite *s = suite_create("spawn");
@@ -94,6 +145,8 @@ Suite *spawn_suite(void)
 	tcase_add_test(tc, test_spawn_output_and_env);
 	tcase_add_test(tc, test_spawn_large_output);
 	tcase_add_test(tc, test_spawn_failures);
+	tcase_add_test(tc, test_kit_url_decode);
+	tcase_add_test(tc, test_kit_lock_wait_event);
 	suite_add_tcase(s, tc);
 	return s;
 }

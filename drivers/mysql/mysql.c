@@ -247,22 +247,6 @@ static char *my_fmt(const char *fmt, ...)
 	return s;
 }
 
-static double my_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void my_sleep(double seconds)
-{
-	struct timespec ts;
-	ts.tv_sec = (time_t)seconds;
-	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* ------------------------------------------------------------------ */
 /* URLs                                                                 */
 /* ------------------------------------------------------------------ */
@@ -286,50 +270,18 @@ static void my_url_free(my_url *u)
 	memset(u, 0, sizeof(*u));
 }
 
-static int my_hex(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s[0..len) into a new string. `what` names the part in
  * the error message (never its value: it may be a password). */
 static int my_decode(char **out, const char *s, size_t len, const char *what,
                      strata_error *err)
 {
-	char *d = malloc(len + 1);
-	size_t k = 0;
-	if (!d)
+	const char *why;
+	int rc = strata_url_decode(out, s, len, &why);
+	if (rc == STRATA_ENOMEM)
 		return my_nomem(err);
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] != '%') {
-			d[k++] = s[i];
-			continue;
-		}
-		int hi = i + 2 < len ? my_hex((unsigned char)s[i + 1]) : -1;
-		int lo = i + 2 < len ? my_hex((unsigned char)s[i + 2]) : -1;
-		if (hi >= 0 && lo >= 0) {
-			d[k++] = (char)(hi * 16 + lo);
-			i += 2;
-			continue;
-		}
-		free(d);
-		return strata_error_set(err, STRATA_EURL,
-		                        "bad percent-encoding in the %s of the MySQL URL",
-		                        what);
-	}
-	d[k] = '\0';
-	if (strlen(d) != k) {
-		free(d);
-		return strata_error_set(err, STRATA_EURL,
-		                        "NUL byte in the %s of the MySQL URL", what);
-	}
-	*out = d;
+	if (rc)
+		return strata_error_set(err, STRATA_EURL, "%s in the %s of the MySQL URL",
+		                        why, what);
 	return 0;
 }
 
@@ -1288,16 +1240,7 @@ static void my_lock_holder(my_conn *c, const char *name, char *out,
 
 static void my_lock_wait_event(my_conn *c, const char *holder)
 {
-	if (!c->base.on_event)
-		return;
-	char msg[768];
-	snprintf(msg, sizeof(msg), "waiting for the migration lock held by %s",
-	         holder);
-	strata_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = STRATA_EVENT_LOCK_WAIT;
-	ev.message = msg;
-	c->base.on_event(c->base.event_data, &ev);
+	strata_conn_lock_wait(&c->base, "waiting for the migration lock held by %s", holder);
 }
 
 /* Opens the lock connection once. It must outlive long migrations. */
@@ -1394,11 +1337,11 @@ static int my_lock(strata_conn *conn, const char *key, double timeout,
 		free(name);
 		return rc;
 	}
-	double t0 = my_now(), delay = MY_LOCK_POLL_MIN;
+	double t0 = strata_clock_now(), delay = MY_LOCK_POLL_MIN;
 	int got = 0, reported = 0;
 	char holder[640];
 	while (!(rc = my_lock_try(c, name, &got, err)) && !got) {
-		double left = timeout < 0 ? MY_LOCK_POLL_MAX : t0 + timeout - my_now();
+		double left = timeout < 0 ? MY_LOCK_POLL_MAX : t0 + timeout - strata_clock_now();
 		if (!reported || left <= 0)
 			my_lock_holder(c, name, holder, sizeof(holder));
 		if (left <= 0) {
@@ -1412,7 +1355,7 @@ static int my_lock(strata_conn *conn, const char *key, double timeout,
 			my_lock_wait_event(c, holder);
 			reported = 1;
 		}
-		my_sleep(delay < left ? delay : left);
+		strata_sleep(delay < left ? delay : left);
 		delay = delay * 2 > MY_LOCK_POLL_MAX ? MY_LOCK_POLL_MAX : delay * 2;
 	}
 	if (rc) {
@@ -1426,7 +1369,7 @@ static int my_lock(strata_conn *conn, const char *key, double timeout,
 	 * main connection therefore holds a second lock for the run, which
 	 * such an orphan still holds: wait for it too, so that no two
 	 * connections ever migrate at once. */
-	double left = timeout < 0 ? 31536000.0 : t0 + timeout - my_now();
+	double left = timeout < 0 ? 31536000.0 : t0 + timeout - strata_clock_now();
 	rc = my_work_lock(c, key ? key : "", left < 0 ? 0 : left, err);
 	if (rc) {
 		strata_error ignored = { 0 };

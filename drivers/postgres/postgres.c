@@ -261,20 +261,6 @@ static void pg_scrub_err(strata_error *err, const char *secret)
 	pg_scrub(err->hint, secret);
 }
 
-static double pg_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void pg_sleep_ns(long ns)
-{
-	struct timespec ts = { ns / 1000000000L, ns % 1000000000L };
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* ------------------------------------------------------------------ */
 /* Errors                                                               */
 /* ------------------------------------------------------------------ */
@@ -383,43 +369,14 @@ static int pg_sqlstate_is(const strata_error *err, const char *state)
 /* URLs                                                                 */
 /* ------------------------------------------------------------------ */
 
-static int pg_hex(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes `len` bytes of `s` into a new string; NULL on a bad
  * escape (*bad set) or out of memory. */
 static char *pg_decode(const char *s, size_t len, int *bad)
 {
-	char *d = malloc(len + 1);
-	size_t k = 0;
-	*bad = 0;
-	if (!d)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] != '%') {
-			d[k++] = s[i];
-			continue;
-		}
-		int hi = i + 2 < len ? pg_hex((unsigned char)s[i + 1]) : -1;
-		int lo = hi >= 0 ? pg_hex((unsigned char)s[i + 2]) : -1;
-		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-			free(d);
-			*bad = 1;
-			return NULL;
-		}
-		d[k++] = (char)(hi * 16 + lo);
-		i += 2;
-	}
-	d[k] = '\0';
-	return d;
+	char *d;
+	int rc = strata_url_decode(&d, s, len, NULL);
+	*bad = rc == STRATA_EURL;
+	return rc ? NULL : d;
 }
 
 static void pg_url_free(pg_url *u)
@@ -1700,7 +1657,7 @@ static int pg_apply_stepwise(pg_conn *c, const char *table,
                              strata_history_op op, const strata_history_row *row,
                              strata_error *err)
 {
-	double t0 = pg_now();
+	double t0 = strata_clock_now();
 	int rc = pg_begin(&c->base, err);
 	if (rc)
 		return rc;
@@ -1715,7 +1672,7 @@ static int pg_apply_stepwise(pg_conn *c, const char *table,
 	/* the statements went one by one: the duration is measured here */
 	strata_history_row timed = *row;
 	if (timed.duration < 0)
-		timed.duration = pg_now() - t0;
+		timed.duration = strata_clock_now() - t0;
 	if (op == STRATA_HISTORY_INSERT)
 		rc = pg_history_insert(&c->base, table, &timed, err);
 	else if (op == STRATA_HISTORY_DELETE)
@@ -1878,21 +1835,15 @@ static void pg_lock_wait_event(pg_conn *c, int64_t key, const char *table,
                                int work)
 {
 	if (!c->base.on_event)
-		return;
-	char holder[512], msg[1024];
+		return; /* no query for the holder then */
+	char holder[512];
 	pg_lock_holder(c, key, holder, sizeof(holder));
 	if (work)
-		snprintf(msg, sizeof(msg),
-		         "waiting for %s, a session of an earlier strata run on %s "
-		         "that is still finishing a statement", holder, table);
+		strata_conn_lock_wait(&c->base, "waiting for %s, a session of an earlier strata "
+		                      "run on %s that is still finishing a statement", holder, table);
 	else
-		snprintf(msg, sizeof(msg),
-		         "waiting for the migration lock of %s held by %s", table, holder);
-	strata_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = STRATA_EVENT_LOCK_WAIT;
-	ev.message = msg;
-	c->base.on_event(c->base.event_data, &ev);
+		strata_conn_lock_wait(&c->base, "waiting for the migration lock of %s held by %s",
+		                      table, holder);
 }
 
 static int pg_lock_timeout(pg_conn *c, int64_t key, const char *table,
@@ -1915,19 +1866,19 @@ static int pg_lock_timeout(pg_conn *c, int64_t key, const char *table,
 static int pg_lock_wait(pg_conn *c, PGconn *on, int64_t key, const char *table,
                         double timeout, int work, strata_error *err)
 {
-	double deadline = pg_now() + timeout;
+	double deadline = strata_clock_now() + timeout;
 	long delay = PG_LOCK_POLL_MIN_NS;
 	pg_lock_wait_event(c, key, table, work);
 	for (;;) {
 		long ns = delay;
 		if (timeout >= 0) {
-			double left = deadline - pg_now();
+			double left = deadline - strata_clock_now();
 			if (left <= 0)
 				break;
 			if (left * 1e9 < (double)ns)
 				ns = (long)(left * 1e9) + 1;
 		}
-		pg_sleep_ns(ns);
+		strata_sleep((double)(ns) / 1e9);
 		int got = pg_lock_try(on, key, err);
 		if (got)
 			return got < 0 ? got : 0;
@@ -1975,7 +1926,7 @@ static int pg_lock(strata_conn *conn, const char *key, double timeout,
 	int rc = pg_lock_session(c, err);
 	if (rc)
 		return rc;
-	double t0 = pg_now();
+	double t0 = strata_clock_now();
 	rc = pg_lock_take(c, c->lock_db, k, key, timeout, 0, err);
 	if (rc)
 		return rc;
@@ -1988,7 +1939,7 @@ static int pg_lock(strata_conn *conn, const char *key, double timeout,
 	 * second lock for the run, which such an orphan still holds: wait
 	 * for it too, so that no two sessions ever migrate at once. */
 	int64_t w = pg_lock_key(c, "strata-work:", key);
-	double left = timeout < 0 ? timeout : timeout - (pg_now() - t0);
+	double left = timeout < 0 ? timeout : timeout - (strata_clock_now() - t0);
 	rc = pg_lock_take(c, c->db, w, key, left < 0 && timeout >= 0 ? 0 : left, 1, err);
 	if (rc) {
 		strata_error ignored = { 0 };

@@ -136,47 +136,16 @@ static int sq_nomem(strata_error *err)
 /* URLs                                                                 */
 /* ------------------------------------------------------------------ */
 
-static int sq_hex(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes `len` bytes of `s` into a new string in *out. */
 static int sq_url_decode(char **out, const char *s, size_t len,
                          strata_error *err)
 {
-	char *d = malloc(len + 1);
-	if (!d)
+	const char *why;
+	int rc = strata_url_decode(out, s, len, &why);
+	if (rc == STRATA_ENOMEM)
 		return sq_nomem(err);
-	size_t k = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] != '%') {
-			d[k++] = s[i];
-			continue;
-		}
-		int hi = i + 2 < len ? sq_hex((unsigned char)s[i + 1]) : -1;
-		int lo = hi >= 0 ? sq_hex((unsigned char)s[i + 2]) : -1;
-		if (hi == 0 && lo == 0) {
-			free(d);
-			return strata_error_set(err, STRATA_EURL,
-			                        "NUL byte (%%00) in the SQLite URL path");
-		}
-		if (hi < 0 || lo < 0) {
-			free(d);
-			return strata_error_set(err, STRATA_EURL,
-			                        "malformed percent escape in SQLite URL path");
-		}
-		d[k++] = (char)(hi * 16 + lo);
-		i += 2;
-	}
-	d[k] = '\0';
-	*out = d;
+	if (rc)
+		return strata_error_set(err, STRATA_EURL, "%s in the SQLite URL path", why);
 	return 0;
 }
 
@@ -750,53 +719,32 @@ static long sq_lock_holder(int fd)
 static void sq_lock_wait_event(sq_conn *c)
 {
 	if (!c->base.on_event)
-		return;
-	char msg[PATH_MAX + 128];
+		return; /* no look at /proc/locks then */
 	long pid = sq_lock_holder(c->lock_fd);
 	if (pid > 0)
-		snprintf(msg, sizeof(msg),
-		         "waiting for the migration lock on %s (held by pid %ld)",
-		         sq_file(c), pid);
+		strata_conn_lock_wait(&c->base, "waiting for the migration lock on %s (held by pid %ld)",
+		                      sq_file(c), pid);
 	else
-		snprintf(msg, sizeof(msg),
-		         "waiting for the migration lock on %s (held by another strata process)",
-		         sq_file(c));
-	strata_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = STRATA_EVENT_LOCK_WAIT;
-	ev.message = msg;
-	c->base.on_event(c->base.event_data, &ev);
-}
-
-static double sq_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sq_sleep(long ns)
-{
-	struct timespec ts = { ns / 1000000000L, ns % 1000000000L };
-	nanosleep(&ts, NULL);
+		strata_conn_lock_wait(&c->base, "waiting for the migration lock on %s (held by "
+		                      "another strata process)", sq_file(c));
 }
 
 /* Polls for the lock with growing sleeps until `timeout` (< 0: forever). */
 static int sq_lock_wait(sq_conn *c, double timeout, strata_error *err)
 {
-	double deadline = sq_now() + timeout;
+	double deadline = strata_clock_now() + timeout;
 	long delay = SQ_LOCK_POLL_MIN_NS;
 	sq_lock_wait_event(c);
 	for (;;) {
 		long ns = delay;
 		if (timeout >= 0) {
-			double left = deadline - sq_now();
+			double left = deadline - strata_clock_now();
 			if (left <= 0)
 				break;
 			if (left * 1e9 < (double)ns)
 				ns = (long)(left * 1e9) + 1;
 		}
-		sq_sleep(ns);
+		strata_sleep((double)(ns) / 1e9);
 		int got = sq_lock_try(c, err);
 		if (got)
 			return got < 0 ? got : 0;

@@ -347,6 +347,26 @@ int strata_driver_lookup(const strata_driver **out, const char *url,
 
 /* strata_error_set() is declared in strata.h. */
 
+/* Seconds on the monotonic clock (for timeouts and durations). */
+double strata_clock_now(void);
+
+/* Sleeps `seconds` (fractions allowed), on through signals. */
+void strata_sleep(double seconds);
+
+/*
+ * Percent-decodes `len` bytes of `s` (a part of a URL) into a new string
+ * in *out (the caller frees it). STRATA_EURL with *why ("a malformed
+ * percent escape", "a NUL byte (%00)") for the driver's message, which
+ * must not quote the part: it may be a password. STRATA_ENOMEM.
+ */
+int strata_url_decode(char **out, const char *s, size_t len, const char **why);
+
+/* Reports STRATA_EVENT_LOCK_WAIT with the formatted message (who holds
+ * the lock) to the connection's event callback; nothing without one
+ * (a driver that must query for the holder checks c->on_event first). */
+void strata_conn_lock_wait(strata_conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* An external tool a driver runs (pg_dump, mariadb-dump). */
 typedef struct strata_spawn {
 	const char *const *programs; /* NULL-terminated: each is tried in

@@ -556,10 +556,10 @@ url: mysql port -1                     | needs mysql | -u "mysql://u@127.0.0.1:-
 url: postgres %zz                      | needs postgres | -u "postgres://u@127.0.0.1:1/d%zz" -d "$MIG" up | 4 | invalid percent-encoded token | raw
 url: postgres trailing %               | needs postgres | -u "postgres://u@127.0.0.1:1/d%" -d "$MIG" up | 4 | invalid percent-encoded token | raw
 url: postgres %zz in the password      | needs postgres | -u "postgres://u:${SECRET}%zz@127.0.0.1:1/db" -d "$MIG" up | 4 | invalid percent-encoded token | raw
-url: mysql %zz in the user             | needs mysql | -u "mysql://u%zz@127.0.0.1:1/db" -d "$MIG" up | 4 | bad percent-encoding in the user | raw
-url: mysql % in the password           | needs mysql | -u "mysql://u:${SECRET}%@127.0.0.1:1/db" -d "$MIG" up | 4 | bad percent-encoding in the password | raw
+url: mysql %zz in the user             | needs mysql | -u "mysql://u%zz@127.0.0.1:1/db" -d "$MIG" up | 4 | a malformed percent escape in the user | raw
+url: mysql % in the password           | needs mysql | -u "mysql://u:${SECRET}%@127.0.0.1:1/db" -d "$MIG" up | 4 | a malformed percent escape in the password | raw
 url: postgres %00                      | needs postgres | -u "postgres://u@127.0.0.1:1/d%00b" -d "$MIG" up | 4 | forbidden value %00 | raw
-url: mysql %00 in the password         | needs mysql | -u "mysql://u:${SECRET}%00@127.0.0.1:1/db" -d "$MIG" up | 4 | NUL byte in the password | raw
+url: mysql %00 in the password         | needs mysql | -u "mysql://u:${SECRET}%00@127.0.0.1:1/db" -d "$MIG" up | 4 | a NUL byte \(%00\) in the password | raw
 url: postgres unknown parameter        | needs postgres | -u "postgres://u@127.0.0.1:1/db?bogus=1" -d "$MIG" up | 4 | invalid URI query parameter: "bogus" | raw
 url: mysql unknown parameter           | needs mysql | -u "mysql://u@127.0.0.1:1/db?bogus=1" -d "$MIG" up | 4 | unknown parameter "bogus" in the MySQL URL | raw
 url: mysql unterminated [IPv6          | needs mysql | -u "mysql://u:${SECRET}@[::1/db" -d "$MIG" up | 4 | unterminated \[IPv6 address\] | raw
