@@ -1565,29 +1565,15 @@ static int my_cell(MYSQL_ROW row, unsigned long *lens, unsigned i, char **out)
 }
 
 static int my_row_read(MYSQL_ROW r, unsigned long *lens,
-                       strata_history_row *row, strata_error *err)
+                       strata_history_row *row, const char *table,
+                       strata_error *err)
 {
-	char *state = NULL;
-	if (my_cell(r, lens, 0, &row->version) || my_cell(r, lens, 1, &row->name) ||
-	    my_cell(r, lens, 2, &row->checksum) || my_cell(r, lens, 3, &state) ||
-	    my_cell(r, lens, 6, &row->down_sql) ||
-	    my_cell(r, lens, 7, &row->applied_at) ||
-	    my_cell(r, lens, 9, &row->applied_by) ||
-	    my_cell(r, lens, 10, &row->last_error)) {
-		free(state);
-		return my_nomem(err);
-	}
-	row->statements_done = r[4] ? strtol(r[4], NULL, 10) : 0;
-	row->statements_total = r[5] ? strtol(r[5], NULL, 10) : 0;
-	row->duration = r[8] ? strtod(r[8], NULL) / 1000.0 : 0;
-	int rc = 0;
-	if (!state || strata_history_state_parse(state, &row->state) != 0)
-		rc = strata_error_set(err, STRATA_EINTERNAL,
-		                      "history row %s has an unknown state \"%s\"",
-		                      row->version ? row->version : "?",
-		                      state ? state : "NULL");
-	free(state);
-	return rc;
+	/* text-protocol values end in a NUL byte; the history holds no NUL */
+	(void)lens;
+	const char *cells[11];
+	for (int i = 0; i < 11; i++)
+		cells[i] = r[i];
+	return strata_history_row_decode(row, cells, table, err);
 }
 
 static int my_history_rows(my_conn *c, const my_name *n,
@@ -1621,7 +1607,7 @@ static int my_history_rows(my_conn *c, const my_name *n,
 		if (!r || !lens)
 			rc = my_fail(c->db, err);
 		else
-			rc = my_row_read(r, lens, &rows[i], err);
+			rc = my_row_read(r, lens, &rows[i], n->quoted, err);
 	}
 	mysql_free_result(res);
 	if (rc) {

@@ -1174,31 +1174,10 @@ static int pg_field_dup(const PGresult *res, int r, int i, char **out)
 static int pg_row_read(const PGresult *res, int r, strata_history_row *row,
                        const char *table, strata_error *err)
 {
-	char *state = NULL;
-	if (pg_field_dup(res, r, 0, &row->version) ||
-	    pg_field_dup(res, r, 1, &row->name) ||
-	    pg_field_dup(res, r, 2, &row->checksum) ||
-	    pg_field_dup(res, r, 3, &state) ||
-	    pg_field_dup(res, r, 6, &row->down_sql) ||
-	    pg_field_dup(res, r, 7, &row->applied_at) ||
-	    pg_field_dup(res, r, 9, &row->applied_by) ||
-	    pg_field_dup(res, r, 10, &row->last_error)) {
-		free(state);
-		return pg_nomem(err);
-	}
-	row->statements_done = atol(PQgetvalue(res, r, 4));
-	row->statements_total = atol(PQgetvalue(res, r, 5));
-	row->duration = strtod(PQgetvalue(res, r, 8), NULL) / 1000.0;
-	int rc = 0;
-	if (row->version && strcmp(row->version, STRATA_HISTORY_FORMAT_ROW) == 0)
-		row->state = STRATA_STATE_PENDING;
-	else if (strata_history_state_parse(state, &row->state) != 0)
-		rc = strata_error_set(err, STRATA_EINTERNAL,
-		                      "history table %s: row %s has unknown state \"%s\"",
-		                      table, row->version ? row->version : "(null)",
-		                      state ? state : "(null)");
-	free(state);
-	return rc;
+	const char *cells[11];
+	for (int i = 0; i < 11; i++)
+		cells[i] = PQgetisnull(res, r, i) ? NULL : PQgetvalue(res, r, i);
+	return strata_history_row_decode(row, cells, table, err);
 }
 
 static int pg_history_rows(pg_conn *c, const char *table,

@@ -926,29 +926,22 @@ static int sq_column_dup(sqlite3_stmt *st, int i, char **out)
 static int sq_row_read(sqlite3_stmt *st, strata_history_row *row,
                        const char *table, strata_error *err)
 {
-	char *state = NULL;
-	if (sq_column_dup(st, 0, &row->version) || sq_column_dup(st, 1, &row->name) ||
-	    sq_column_dup(st, 2, &row->checksum) || sq_column_dup(st, 3, &state) ||
-	    sq_column_dup(st, 6, &row->down_sql) ||
-	    sq_column_dup(st, 7, &row->applied_at) ||
-	    sq_column_dup(st, 9, &row->applied_by) ||
-	    sq_column_dup(st, 10, &row->last_error)) {
-		free(state);
-		return sq_nomem(err);
+	const char *cells[11];
+	char num[3][32];
+	for (int i = 0; i < 11; i++) {
+		int nomem = 0;
+		cells[i] = i == 4 || i == 5 || i == 8 ? NULL : sq_column_text(st, i, &nomem);
+		if (nomem)
+			return sq_nomem(err);
 	}
-	row->statements_done = (long)sqlite3_column_int64(st, 4);
-	row->statements_total = (long)sqlite3_column_int64(st, 5);
-	row->duration = sqlite3_column_double(st, 8) / 1000.0;
-	int rc = 0;
-	if (row->version && strcmp(row->version, STRATA_HISTORY_FORMAT_ROW) == 0)
-		row->state = STRATA_STATE_PENDING;
-	else if (strata_history_state_parse(state, &row->state) != 0)
-		rc = strata_error_set(err, STRATA_EINTERNAL,
-		                      "history table %s: row %s has unknown state \"%s\"",
-		                      table, row->version ? row->version : "(null)",
-		                      state ? state : "(null)");
-	free(state);
-	return rc;
+	/* the numbers as SQLite holds them, whatever their text looks like */
+	snprintf(num[0], sizeof(num[0]), "%lld", (long long)sqlite3_column_int64(st, 4));
+	snprintf(num[1], sizeof(num[1]), "%lld", (long long)sqlite3_column_int64(st, 5));
+	snprintf(num[2], sizeof(num[2]), "%.17g", sqlite3_column_double(st, 8));
+	cells[4] = num[0];
+	cells[5] = num[1];
+	cells[8] = num[2];
+	return strata_history_row_decode(row, cells, table, err);
 }
 
 /* Reads every row of `n` ordered by version into *out / *n_out. */

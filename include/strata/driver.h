@@ -157,6 +157,18 @@ typedef struct strata_history_row {
 /* Frees `n` rows and the array. NULL is a no-op. */
 void strata_history_rows_free(strata_history_row *rows, size_t n);
 
+/*
+ * Fills `row` from the 11 columns of a history row read as text, in the
+ * order of the table's definition below (version, name, checksum, state,
+ * statements_done, statements_total, down_sql, applied_at, duration_ms,
+ * applied_by, last_error); NULL for SQL NULL. Copies every string (free
+ * them with the rows, strata_history_rows_free), reads the numbers and the
+ * state (the format row's is STRATA_STATE_PENDING). STRATA_EINTERNAL for
+ * an unknown state (naming `table`), STRATA_ENOMEM; `row` is then empty.
+ */
+int strata_history_row_decode(strata_history_row *row, const char *const *cells,
+                              const char *table, strata_error *err);
+
 /* Frees `n` cells (read_table's nrows * ncols) and the array. */
 void strata_cells_free(char **cells, size_t n);
 
