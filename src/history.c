@@ -108,3 +108,23 @@ int strata_history_row_decode(strata_history_row *row, const char *const *cells,
 	strata_history_rows_free_one(row);
 	return rc;
 }
+
+int strata_history_state_text(const strata_history_row *row, const char **out,
+                              strata_error *err)
+{
+	*out = NULL;
+	if (!row || !row->version)
+		return strata_error_set(err, STRATA_EINVAL, "history row without a version");
+	if (strcmp(row->version, STRATA_HISTORY_FORMAT_ROW) == 0) {
+		*out = "meta";
+		return 0;
+	}
+	const char *name = strata_history_state_name(row->state);
+	strata_state check;
+	if (row->state == STRATA_STATE_PENDING || strata_history_state_parse(name, &check) != 0)
+		return strata_error_set(err, STRATA_EINVAL,
+		                        "state %d cannot be recorded in the history table",
+		                        (int)row->state);
+	*out = name;
+	return 0;
+}

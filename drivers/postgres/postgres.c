@@ -1236,22 +1236,6 @@ typedef struct pg_row_text {
 	char done[24], total[24], ms[24];
 } pg_row_text;
 
-/* The text stored in the state column for `row`. */
-static int pg_state_text(const strata_history_row *row, const char **out,
-                         strata_error *err)
-{
-	if (strcmp(row->version, STRATA_HISTORY_FORMAT_ROW) == 0) {
-		*out = "meta";
-		return 0;
-	}
-	*out = strata_history_state_name(row->state);
-	strata_state check;
-	if (!*out || strata_history_state_parse(*out, &check) != 0)
-		return strata_error_set(err, STRATA_EINVAL,
-		                        "state %d cannot be recorded in the history table",
-		                        (int)row->state);
-	return 0;
-}
 
 /* Fills `t` from `row`: $8 is the duration in ms (to the microsecond),
  * -1 for "since BEGIN". */
@@ -1261,7 +1245,7 @@ static int pg_row_text_fill(pg_row_text *t, const strata_history_row *row,
 	const char *state;
 	if (!row || !row->version)
 		return strata_error_set(err, STRATA_EINVAL, "history row without a version");
-	int rc = pg_state_text(row, &state, err);
+	int rc = strata_history_state_text(row, &state, err);
 	if (rc)
 		return rc;
 	/* the engine decides applied_by; NULL stays NULL */

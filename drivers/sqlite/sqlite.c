@@ -1015,22 +1015,6 @@ static int sq_history_list(strata_conn *conn, const char *table,
 /* History: writes                                                      */
 /* ------------------------------------------------------------------ */
 
-/* The text stored in the state column for `row`. */
-static int sq_state_text(const strata_history_row *row, const char **out,
-                         strata_error *err)
-{
-	if (strcmp(row->version, STRATA_HISTORY_FORMAT_ROW) == 0) {
-		*out = "meta";
-		return 0;
-	}
-	*out = strata_history_state_name(row->state);
-	strata_state check;
-	if (strata_history_state_parse(*out, &check) != 0)
-		return strata_error_set(err, STRATA_EINVAL,
-		                        "state %d cannot be recorded in the history table",
-		                        (int)row->state);
-	return 0;
-}
 
 /* Binds ?1 version ... ?10 last_error of an insert or update. The
  * strings outlive the statement (finalized before the caller returns),
@@ -1078,7 +1062,7 @@ static int sq_history_write(sq_conn *c, const char *table, const char *fmt,
 		if (!row->version)
 			return strata_error_set(err, STRATA_EINVAL,
 			                        "history row without a version");
-		int rc = sq_state_text(row, &state, err);
+		int rc = strata_history_state_text(row, &state, err);
 		if (rc)
 			return rc;
 	}

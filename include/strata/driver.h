@@ -169,6 +169,12 @@ void strata_history_rows_free(strata_history_row *rows, size_t n);
 int strata_history_row_decode(strata_history_row *row, const char *const *cells,
                               const char *table, strata_error *err);
 
+/* The text to store in the state column for `row`: "meta" for the format
+ * row, else its state's name. STRATA_EINVAL for a row without a version or
+ * with a state that is never recorded (PENDING). */
+int strata_history_state_text(const strata_history_row *row, const char **out,
+                              strata_error *err);
+
 /* Frees `n` cells (read_table's nrows * ncols) and the array. */
 void strata_cells_free(char **cells, size_t n);
 
