@@ -15,7 +15,7 @@ FUZZ_SQL_SRC = $(top_srcdir)/src/sql.c $(top_srcdir)/src/error.c
 FUZZ_FORMAT_SRC = $(top_srcdir)/src/format.c $(top_srcdir)/src/mikro.c $(top_srcdir)/src/source.c \
 	$(top_srcdir)/src/sql.c $(top_srcdir)/src/version.c \
 	$(top_srcdir)/src/error.c $(top_srcdir)/src/checksum.c \
-	$(top_srcdir)/src/cmigration.c $(top_srcdir)/src/strbuf.c \
+	$(top_srcdir)/src/cmigration.c $(top_srcdir)/src/buf.c \
 	$(top_srcdir)/src/repeatable.c
 FUZZ_URL_SRC = $(top_srcdir)/src/url.c $(top_srcdir)/src/registry.c \
 	$(top_srcdir)/src/error.c $(top_srcdir)/fuzz/stub_drivers.c

@@ -9,11 +9,11 @@
 
 #include "migration.h"
 #include "sql.h"
-#include "strbuf.h"
+#include <strata/driver.h>
 #include "version.h"
 
 struct strata_sql {
-	strbuf text;
+	strata_buf text;
 	strata_dialect dialect;
 	int no_transaction;
 	int failed;        /* strata_add_sql ran out of memory */
@@ -35,7 +35,7 @@ int strata_add_sql(strata_sql *q, const char *sql)
 	if (!q || !sql)
 		return STRATA_EINVAL;
 	/* each call is at least one statement: end it whatever its text */
-	if (strbuf_puts(&q->text, sql) || strbuf_puts(&q->text, "\n;\n")) {
+	if (strata_buf_puts(&q->text, sql) || strata_buf_puts(&q->text, "\n;\n")) {
 		q->failed = 1;
 		return STRATA_ENOMEM;
 	}
@@ -104,14 +104,14 @@ static int run_c(strata_part *part, strata_migration_fn fn,
                  strata_dialect dialect, const strata_migration *m,
                  const char *what, strata_error *err)
 {
-	strata_sql q = { STRBUF_INIT, dialect, 0, 0 };
+	strata_sql q = { STRATA_BUF_INIT, dialect, 0, 0 };
 	int rc = fn(&q);
 	if (q.failed) {
-		strbuf_release(&q.text);
+		strata_buf_release(&q.text);
 		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
 	}
 	if (rc) {
-		strbuf_release(&q.text);
+		strata_buf_release(&q.text);
 		strata_error_set(err, STRATA_EPLAN,
 		                 "C migration %s %s() returned %d", m->version, what, rc);
 		snprintf(err->file, sizeof(err->file), "%s", m->c->file ? m->c->file : "");
@@ -119,7 +119,7 @@ static int run_c(strata_part *part, strata_migration_fn fn,
 		return STRATA_EPLAN;
 	}
 	size_t len = q.text.len;
-	char *text = strbuf_detach(&q.text);
+	char *text = strata_buf_detach(&q.text);
 	if (!text)
 		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
 	strata_part_release(part);

@@ -15,7 +15,7 @@
 #include "engine.h"
 #include "repeatable.h"
 #include "sql.h"
-#include "strbuf.h"
+#include <strata/driver.h>
 #include "takeover.h"
 #include "version.h"
 
@@ -50,15 +50,15 @@ static int error_prefix(strata_error *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(head, sizeof(head), fmt, ap);
 	va_end(ap);
-	strbuf sb = STRBUF_INIT;
-	strbuf_puts(&sb, head);
-	strbuf_puts(&sb, err->message);
+	strata_buf sb = STRATA_BUF_INIT;
+	strata_buf_puts(&sb, head);
+	strata_buf_puts(&sb, err->message);
 	if (!sb.oom) {
 		size_t n = sb.len < sizeof(err->message) ? sb.len : sizeof(err->message) - 1;
 		memcpy(err->message, sb.buf, n);
 		err->message[n] = '\0';
 	}
-	strbuf_release(&sb);
+	strata_buf_release(&sb);
 	return err->code;
 }
 
@@ -195,16 +195,16 @@ static void locate_error(strata_error *err, const strata_migration *m,
 	err->column = m && m->c ? 0 : col;
 	snprintf(err->version, sizeof(err->version), "%s", version);
 	err->statement = index;
-	strbuf sb = STRBUF_INIT;
+	strata_buf sb = STRATA_BUF_INIT;
 	name = label_name(version, name);
-	strbuf_printf(&sb, "%s (migration %s%s%s, statement %ld of %ld)",
+	strata_buf_printf(&sb, "%s (migration %s%s%s, statement %ld of %ld)",
 	              err->message, version, *name ? "_" : "", name, index, total);
 	if (!sb.oom) {
 		size_t n = sb.len < sizeof(err->message) ? sb.len : sizeof(err->message) - 1;
 		memcpy(err->message, sb.buf, n);
 		err->message[n] = '\0';
 	}
-	strbuf_release(&sb);
+	strata_buf_release(&sb);
 	/* out of memory and a lost connection keep their own exit codes */
 	if (err->code != STRATA_ECONNLOST && err->code != STRATA_ENOMEM)
 		err->code = STRATA_ESQL;
@@ -213,12 +213,12 @@ static void locate_error(strata_error *err, const strata_migration *m,
 /* A one-line description for the history's last_error column. */
 static char *describe_error(const strata_error *err)
 {
-	strbuf sb = STRBUF_INIT;
+	strata_buf sb = STRATA_BUF_INIT;
 	if (err->file[0])
-		strbuf_printf(&sb, "%s:%d: %s", err->file, err->line, err->message);
+		strata_buf_printf(&sb, "%s:%d: %s", err->file, err->line, err->message);
 	else
-		strbuf_puts(&sb, err->message);
-	return strbuf_detach(&sb);
+		strata_buf_puts(&sb, err->message);
+	return strata_buf_detach(&sb);
 }
 
 static int any_no_tx(const strata_part *p, const strata_stmt **first)

@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "format.h"
-#include "strbuf.h"
+#include <strata/driver.h>
 
 typedef enum mk_kind {
 	MK_END = 0,
@@ -51,7 +51,7 @@ typedef struct mk_lex {
 	int line;
 	const char *path;
 	strata_error *err;
-	strbuf val;         /* the last string literal, decoded */
+	strata_buf val;         /* the last string literal, decoded */
 	int pushed;         /* `back` is the next token (never a string) */
 	mk_tok back;
 } mk_lex;
@@ -71,7 +71,7 @@ static int mk_nomem(mk_lex *lx)
 
 static int mk_app(mk_lex *lx, const char *s, size_t n)
 {
-	return strbuf_append(&lx->val, s, n) ? mk_nomem(lx) : 0;
+	return strata_buf_append(&lx->val, s, n) ? mk_nomem(lx) : 0;
 }
 
 static int mk_hex(int c)
@@ -84,7 +84,7 @@ static int mk_hex(int c)
 	return -1;
 }
 
-static int mk_put_utf8(strbuf *b, unsigned long cp)
+static int mk_put_utf8(strata_buf *b, unsigned long cp)
 {
 	char u[4];
 	size_t n;
@@ -107,7 +107,7 @@ static int mk_put_utf8(strbuf *b, unsigned long cp)
 		u[3] = (char)(0x80 | (cp & 0x3F));
 		n = 4;
 	}
-	return strbuf_append(b, u, n);
+	return strata_buf_append(b, u, n);
 }
 
 /* Reads `n` hex digits at lx->p into *cp; -1 when they are not there. */
@@ -224,7 +224,7 @@ static int mk_string(mk_lex *lx)
 				lx->p++;
 			c = '\n'; /* a template's CR LF (or lone CR) is LF */
 		}
-		if (strbuf_append(&lx->val, &c, 1))
+		if (strata_buf_append(&lx->val, &c, 1))
 			return mk_nomem(lx);
 	}
 	return mk_error(lx, line, "%sa string literal that does not end", "");
@@ -310,22 +310,22 @@ static int mk_punct(const mk_tok *t, char ch)
 
 /* The part being built for up() or down(). */
 typedef struct mk_part {
-	strbuf text;
+	strata_buf text;
 	int line;           /* lines in `text` so far, from 1 */
 	int first;          /* line of the first literal, 0 before it */
 } mk_part;
 
 /* Appends the decoded literal (starting on `line` of the file). */
-static int mk_part_add(mk_part *mp, const strbuf *sql, int line)
+static int mk_part_add(mk_part *mp, const strata_buf *sql, int line)
 {
 	if (!mp->first)
 		mp->first = line;
 	while (mp->line < line - mp->first + 1) {
-		if (strbuf_append(&mp->text, "\n", 1))
+		if (strata_buf_append(&mp->text, "\n", 1))
 			return STRATA_ENOMEM;
 		mp->line++;
 	}
-	if (strbuf_append(&mp->text, sql->buf ? sql->buf : "", sql->len))
+	if (strata_buf_append(&mp->text, sql->buf ? sql->buf : "", sql->len))
 		return STRATA_ENOMEM;
 	for (size_t i = 0; i < sql->len; i++)
 		if (sql->buf[i] == '\n')
@@ -344,11 +344,11 @@ static int mk_part_add(mk_part *mp, const strbuf *sql, int line)
 		if (sql->buf[i] == '-' && sql->buf[i + 1] == '-')
 			comment = 1;
 	if (comment) {
-		if (strbuf_append(&mp->text, "\n", 1))
+		if (strata_buf_append(&mp->text, "\n", 1))
 			return STRATA_ENOMEM;
 		mp->line++;
 	}
-	return strbuf_append(&mp->text, ";", 1) ? STRATA_ENOMEM : 0;
+	return strata_buf_append(&mp->text, ";", 1) ? STRATA_ENOMEM : 0;
 }
 
 static int mk_code(mk_lex *lx, const mk_tok *t, const char *method)
@@ -369,7 +369,7 @@ typedef struct mk_const {
 	const char *name;   /* in the file */
 	size_t len;
 	int line;           /* of its first literal */
-	strbuf val;
+	strata_buf val;
 } mk_const;
 
 typedef struct mk_consts {
@@ -380,7 +380,7 @@ typedef struct mk_consts {
 static void mk_consts_release(mk_consts *cs)
 {
 	for (size_t i = 0; i < cs->n; i++)
-		strbuf_release(&cs->c[i].val);
+		strata_buf_release(&cs->c[i].val);
 	cs->n = 0;
 }
 
@@ -395,7 +395,7 @@ static const mk_const *mk_const_find(const mk_consts *cs, const mk_tok *t)
 /* A string expression: literals and constants joined with '+', from the
  * token in *t (already read), appended to `out`; *line gets the line of
  * its first literal. Leaves in *t the token after it. */
-static int mk_strexpr(mk_lex *lx, const mk_consts *cs, mk_tok *t, strbuf *out,
+static int mk_strexpr(mk_lex *lx, const mk_consts *cs, mk_tok *t, strata_buf *out,
                       int *line, const char *method)
 {
 	int rc;
@@ -404,12 +404,12 @@ static int mk_strexpr(mk_lex *lx, const mk_consts *cs, mk_tok *t, strbuf *out,
 		if (t->kind == MK_STRING) {
 			if (!*line)
 				*line = t->line;
-			if (strbuf_append(out, lx->val.buf ? lx->val.buf : "", lx->val.len))
+			if (strata_buf_append(out, lx->val.buf ? lx->val.buf : "", lx->val.len))
 				return mk_nomem(lx);
 		} else if ((c = mk_const_find(cs, t))) {
 			if (!*line)
 				*line = c->line;
-			if (strbuf_append(out, c->val.buf ? c->val.buf : "", c->val.len))
+			if (strata_buf_append(out, c->val.buf ? c->val.buf : "", c->val.len))
 				return mk_nomem(lx);
 		} else {
 			return mk_code(lx, t, method);
@@ -451,7 +451,7 @@ static int mk_const_decl(mk_lex *lx, mk_consts *cs, const char *method)
 	mk_const c = { name.start, name.len, 0, { 0 } };
 	rc = mk_strexpr(lx, cs, &t, &c.val, &c.line, method);
 	if (rc) {
-		strbuf_release(&c.val);
+		strata_buf_release(&c.val);
 		return rc;
 	}
 	cs->c[cs->n++] = c;
@@ -484,7 +484,7 @@ static int mk_add_sql(mk_lex *lx, const mk_consts *cs, mk_part *mp, const char *
 		return mk_code(lx, &t, method);
 	if ((rc = mk_next(lx, &t)))
 		return rc;
-	strbuf sql = { 0 };
+	strata_buf sql = { 0 };
 	int line = 0;
 	rc = mk_strexpr(lx, cs, &t, &sql, &line, method);
 	if (!rc && mk_punct(&t, ','))
@@ -493,7 +493,7 @@ static int mk_add_sql(mk_lex *lx, const mk_consts *cs, mk_part *mp, const char *
 		rc = mk_code(lx, &t, method);
 	if (!rc && mk_part_add(mp, &sql, line))
 		rc = mk_nomem(lx);
-	strbuf_release(&sql);
+	strata_buf_release(&sql);
 	return rc;
 }
 
@@ -653,9 +653,9 @@ int strata_format_parse_mikro(strata_migration *m, char *text, size_t len,
 		m->up.no_transaction = no_tx;
 		m->down.no_transaction = no_tx;
 	}
-	strbuf_release(&up.text);
-	strbuf_release(&down.text);
-	strbuf_release(&lx.val);
+	strata_buf_release(&up.text);
+	strata_buf_release(&down.text);
+	strata_buf_release(&lx.val);
 	free(text);
 	return rc;
 }

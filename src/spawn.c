@@ -25,7 +25,6 @@
 
 #include <strata/driver.h>
 
-#include "strbuf.h"
 
 #define SPAWN_STDERR_KEEP 4096
 
@@ -57,10 +56,10 @@ static void spawn_child(const strata_spawn *spec, char **argv, int out_fd,
 
 /* Reads the child's stdout into `out` and stderr into `errs` until both
  * close. -1 on a read error or when out of memory. */
-static int spawn_read(int out_fd, int err_fd, strbuf *out, strbuf *errs)
+static int spawn_read(int out_fd, int err_fd, strata_buf *out, strata_buf *errs)
 {
 	struct pollfd fds[2] = { { out_fd, POLLIN, 0 }, { err_fd, POLLIN, 0 } };
-	strbuf *bufs[2] = { out, errs };
+	strata_buf *bufs[2] = { out, errs };
 	int open_fds = 2, rc = 0;
 	char chunk[65536];
 	while (open_fds) {
@@ -82,7 +81,7 @@ static int spawn_read(int out_fd, int err_fd, strbuf *out, strbuf *errs)
 			}
 			if (i == 1 && bufs[i]->len >= SPAWN_STDERR_KEEP)
 				continue; /* read on, so that the child never blocks */
-			if (strbuf_append(bufs[i], chunk, (size_t)n))
+			if (strata_buf_append(bufs[i], chunk, (size_t)n))
 				rc = -1;
 		}
 	}
@@ -146,7 +145,7 @@ int strata_spawn_run(const strata_spawn *spec, char **out, strata_error *err)
 		close(p[i][1]);
 		p[i][1] = -1;
 	}
-	strbuf dump = { 0 }, errs = { 0 };
+	strata_buf dump = { 0 }, errs = { 0 };
 	int read_rc = spawn_read(p[0][0], p[1][0], &dump, &errs);
 	int exec_errno = 0;
 	ssize_t got = read(p[2][0], &exec_errno, sizeof(exec_errno));
@@ -173,13 +172,13 @@ int strata_spawn_run(const strata_spawn *spec, char **out, strata_error *err)
 		                      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
 		                      line[0] ? line : "no message");
 	}
-	strbuf_release(&errs);
+	strata_buf_release(&errs);
 	free(argv);
 	if (rc) {
-		strbuf_release(&dump);
+		strata_buf_release(&dump);
 		return rc;
 	}
-	*out = strbuf_detach(&dump);
+	*out = strata_buf_detach(&dump);
 	if (!*out)
 		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
 	return 0;

@@ -158,13 +158,6 @@ typedef struct pg_name {
 	int implied;         /* `schema` is the session's, not the name's */
 } pg_name;
 
-/* A growing string. */
-typedef struct pg_buf {
-	char *s;
-	size_t len, cap;
-	int oom;
-} pg_buf;
-
 /* The one exported symbol, defined at the end of this file. */
 extern const strata_driver strata_driver_postgres;
 
@@ -177,49 +170,6 @@ static const char *const pg_schemes[] = { "postgres", "postgresql", NULL };
 static int pg_nomem(strata_error *err)
 {
 	return strata_error_set(err, STRATA_ENOMEM, "out of memory");
-}
-
-static void pg_buf_add(pg_buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (b->len + n + 1 > cap)
-			cap *= 2;
-		char *ns = realloc(b->s, cap);
-		if (!ns) {
-			b->oom = 1;
-			return;
-		}
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void pg_buf_str(pg_buf *b, const char *s)
-{
-	pg_buf_add(b, s, strlen(s));
-}
-
-static void pg_buf_printf(pg_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void pg_buf_printf(pg_buf *b, const char *fmt, ...)
-{
-	char tmp[256];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		b->oom = 1;
-		return;
-	}
-	pg_buf_add(b, tmp, (size_t)n);
 }
 
 /* Copies `src` into dst (size `size`) as one line: runs of newlines, tabs
@@ -395,8 +345,8 @@ static int pg_url_strip(pg_url *u, const char *url, strata_error *err)
 {
 	const char *q = strchr(url, '?');
 	size_t base = q ? (size_t)(q - url) : strlen(url);
-	pg_buf b = { 0 };
-	pg_buf_add(&b, url, base);
+	strata_buf b = { 0 };
+	strata_buf_append(&b, url, base);
 	char sep = '?';
 	for (const char *p = q ? q + 1 : NULL; p && *p;) {
 		size_t n = strcspn(p, "&");
@@ -405,34 +355,34 @@ static int pg_url_strip(pg_url *u, const char *url, strata_error *err)
 			free(u->search_path);
 			u->search_path = pg_decode(p + 12, n - 12, &bad);
 			if (!u->search_path) {
-				free(b.s);
+				free(b.buf);
 				return bad ? strata_error_set(err, STRATA_EURL,
 				                              "malformed percent escape in search_path of the PostgreSQL URL")
 				           : pg_nomem(err);
 			}
 		} else if (n == 11 && strncmp(p, "search_path", 11) == 0) {
-			free(b.s);
+			free(b.buf);
 			return strata_error_set(err, STRATA_EURL,
 			                        "empty search_path in the PostgreSQL URL (expected search_path=SCHEMA)");
 		} else if (n) {
-			pg_buf_add(&b, &sep, 1);
-			pg_buf_add(&b, p, n);
+			strata_buf_append(&b, &sep, 1);
+			strata_buf_append(&b, p, n);
 			sep = '&';
 		}
 		p += n;
 		if (*p == '&')
 			p++;
 	}
-	if (b.oom || !b.s) {
-		free(b.s);
+	if (b.oom || !b.buf) {
+		free(b.buf);
 		return pg_nomem(err);
 	}
 	if (u->search_path && (!*u->search_path || strchr(u->search_path, ','))) {
-		free(b.s);
+		free(b.buf);
 		return strata_error_set(err, STRATA_EURL,
 		                        "search_path in the PostgreSQL URL takes one schema name");
 	}
-	u->url = b.s;
+	u->url = b.buf;
 	return 0;
 }
 
@@ -620,16 +570,16 @@ static int pg_schema_create(PGconn *db, const char *schema, strata_error *err)
 	char *q = pg_quote_ident(db, schema);
 	if (!q)
 		return pg_nomem(err);
-	pg_buf b = { 0 };
-	pg_buf_printf(&b, "CREATE SCHEMA IF NOT EXISTS ");
-	pg_buf_str(&b, q);
+	strata_buf b = { 0 };
+	strata_buf_printf(&b, "CREATE SCHEMA IF NOT EXISTS ");
+	strata_buf_puts(&b, q);
 	free(q);
 	if (b.oom) {
-		free(b.s);
+		free(b.buf);
 		return pg_nomem(err);
 	}
-	rc = pg_exec_own(db, b.s, err);
-	free(b.s);
+	rc = pg_exec_own(db, b.buf, err);
+	free(b.buf);
 	/* two runners creating it at once: one of them loses on the catalog */
 	if (rc && (pg_sqlstate_is(err, PG_SQLSTATE_UNIQUE_VIOLATION) ||
 	           pg_sqlstate_is(err, PG_SQLSTATE_DUPLICATE_SCHEMA))) {
@@ -882,16 +832,16 @@ static char *pg_reset_sql(pg_conn *c)
 	char *lit = PQescapeLiteral(c->db, path, strlen(path));
 	if (!lit)
 		return NULL;
-	pg_buf b = { 0 };
-	pg_buf_str(&b, "SELECT pg_catalog.set_config('search_path', ");
-	pg_buf_str(&b, lit);
-	pg_buf_str(&b, ", false)");
+	strata_buf b = { 0 };
+	strata_buf_puts(&b, "SELECT pg_catalog.set_config('search_path', ");
+	strata_buf_puts(&b, lit);
+	strata_buf_puts(&b, ", false)");
 	PQfreemem(lit);
 	if (b.oom) {
-		free(b.s);
+		free(b.buf);
 		return NULL;
 	}
-	return b.s;
+	return b.buf;
 }
 
 /* Runs a pending session reset on its own, before a migration's first
@@ -971,19 +921,19 @@ static int pg_begin(strata_conn *conn, strata_error *err)
 	if (!c->reset_pending)
 		return pg_exec_own(c->db, "BEGIN", err);
 	char *reset = pg_reset_sql(c);
-	pg_buf b = { 0 };
+	strata_buf b = { 0 };
 	if (reset) {
-		pg_buf_str(&b, reset);
-		pg_buf_str(&b, "; BEGIN");
+		strata_buf_puts(&b, reset);
+		strata_buf_puts(&b, "; BEGIN");
 	}
 	free(reset);
 	if (!reset || b.oom) {
-		free(b.s);
+		free(b.buf);
 		return pg_nomem(err);
 	}
 	c->reset_pending = 0;
-	int rc = pg_exec_own(c->db, b.s, err);
-	free(b.s);
+	int rc = pg_exec_own(c->db, b.buf, err);
+	free(b.buf);
 	return rc;
 }
 
@@ -1055,15 +1005,15 @@ static int pg_name_parse(pg_conn *c, pg_name *n, const char *table,
 	char *qt = n->table ? pg_quote_ident(db, n->table) : NULL;
 	char *qs = n->schema ? pg_quote_ident(db, n->schema) : NULL;
 	if (qt && (!want_schema || qs)) {
-		pg_buf b = { 0 };
+		strata_buf b = { 0 };
 		if (qs) {
-			pg_buf_str(&b, qs);
-			pg_buf_str(&b, ".");
+			strata_buf_puts(&b, qs);
+			strata_buf_puts(&b, ".");
 		}
-		pg_buf_str(&b, qt);
-		n->quoted = b.oom ? NULL : b.s;
+		strata_buf_puts(&b, qt);
+		n->quoted = b.oom ? NULL : b.buf;
 		if (b.oom)
-			free(b.s);
+			free(b.buf);
 	}
 	free(qt);
 	free(qs);
@@ -1360,10 +1310,10 @@ static int pg_history_delete(strata_conn *conn, const char *table,
 /* ------------------------------------------------------------------ */
 
 /* Appends `s` as an escaped literal (NULL: the keyword NULL). */
-static void pg_buf_literal(pg_buf *b, PGconn *db, const char *s)
+static void pg_buf_literal(strata_buf *b, PGconn *db, const char *s)
 {
 	if (!s) {
-		pg_buf_str(b, "NULL");
+		strata_buf_puts(b, "NULL");
 		return;
 	}
 	char *lit = PQescapeLiteral(db, s, strlen(s));
@@ -1371,19 +1321,19 @@ static void pg_buf_literal(pg_buf *b, PGconn *db, const char *s)
 		b->oom = 1;
 		return;
 	}
-	pg_buf_str(b, lit);
+	strata_buf_puts(b, lit);
 	PQfreemem(lit);
 }
 
 /* Appends `fmt` with its %s replaced by the quoted table name `table`
  * and every $N (N = 1..10) by the literal of t->v[N-1]. The table name
  * is pasted after the scan, so a '$' in it stays what it is. */
-static void pg_buf_fill(pg_buf *b, PGconn *db, const char *fmt,
+static void pg_buf_fill(strata_buf *b, PGconn *db, const char *fmt,
                         const char *table, const pg_row_text *t)
 {
 	for (const char *p = fmt; *p;) {
 		if (p[0] == '%' && p[1] == 's') {
-			pg_buf_str(b, table);
+			strata_buf_puts(b, table);
 			p += 2;
 		} else if (p[0] == '$' && p[1] >= '1' && p[1] <= '9') {
 			int i = p[1] - '0';
@@ -1394,7 +1344,7 @@ static void pg_buf_fill(pg_buf *b, PGconn *db, const char *fmt,
 			}
 			pg_buf_literal(b, db, t->v[i - 1]);
 		} else {
-			pg_buf_add(b, p, 1);
+			strata_buf_append(b, p, 1);
 			p++;
 		}
 	}
@@ -1412,7 +1362,7 @@ static void pg_dollar_tag(char *tag, size_t size, const char *body)
 
 /* Appends the history change of apply_tx: the insert, or a DO block that
  * deletes the row and fails with P0002 when there was none. */
-static int pg_buf_history(pg_buf *b, pg_conn *c, const char *table,
+static int pg_buf_history(strata_buf *b, pg_conn *c, const char *table,
                           strata_history_op op, const strata_history_row *row,
                           strata_error *err)
 {
@@ -1433,30 +1383,30 @@ static int pg_buf_history(pg_buf *b, pg_conn *c, const char *table,
 	}
 	memset(&t, 0, sizeof(t));
 	t.v[0] = row->version;
-	pg_buf body = { 0 };
-	pg_buf_str(&body, "BEGIN ");
+	strata_buf body = { 0 };
+	strata_buf_puts(&body, "BEGIN ");
 	pg_buf_fill(&body, c->db, "DELETE FROM %s WHERE version = $1", n.quoted, &t);
 	pg_name_free(&n);
-	pg_buf_str(&body, "; IF NOT FOUND THEN RAISE EXCEPTION USING "
+	strata_buf_puts(&body, "; IF NOT FOUND THEN RAISE EXCEPTION USING "
 	           "ERRCODE = 'no_data_found', MESSAGE = ");
-	pg_buf msg = { 0 };
-	pg_buf_printf(&msg, "no row for version ");
-	pg_buf_str(&msg, row->version);
-	pg_buf_str(&msg, " in history table ");
-	pg_buf_str(&msg, table);
-	pg_buf_literal(&body, c->db, msg.oom ? "" : msg.s);
-	pg_buf_str(&body, "; END IF; END");
-	free(msg.s);
+	strata_buf msg = { 0 };
+	strata_buf_printf(&msg, "no row for version ");
+	strata_buf_puts(&msg, row->version);
+	strata_buf_puts(&msg, " in history table ");
+	strata_buf_puts(&msg, table);
+	pg_buf_literal(&body, c->db, msg.oom ? "" : msg.buf);
+	strata_buf_puts(&body, "; END IF; END");
+	free(msg.buf);
 	if (body.oom || msg.oom) {
-		free(body.s);
+		free(body.buf);
 		return pg_nomem(err);
 	}
 	char tag[32];
-	pg_dollar_tag(tag, sizeof(tag), body.s);
-	pg_buf_printf(b, "DO %s", tag);
-	pg_buf_str(b, body.s);
-	pg_buf_str(b, tag);
-	free(body.s);
+	pg_dollar_tag(tag, sizeof(tag), body.buf);
+	strata_buf_printf(b, "DO %s", tag);
+	strata_buf_puts(b, body.buf);
+	strata_buf_puts(b, tag);
+	free(body.buf);
 	return 0;
 }
 
@@ -1497,7 +1447,7 @@ static int pg_blank_sql(const char *s, size_t len)
  * the history change, COMMIT. The statements' entries of blank ones are
  * -1 (no result, never fails). */
 typedef struct pg_tx_text {
-	pg_buf b;
+	strata_buf b;
 	size_t *start;        /* n + 3 byte offsets (part i, same order) */
 	size_t n;
 	long lead;            /* results before BEGIN's: a session reset */
@@ -1519,8 +1469,8 @@ static int pg_tx_text_build(pg_tx_text *tx, pg_conn *c, const char *table,
 		char *reset = pg_reset_sql(c);
 		if (!reset)
 			return pg_nomem(err);
-		pg_buf_str(&tx->b, reset);
-		pg_buf_str(&tx->b, ";\n");
+		strata_buf_puts(&tx->b, reset);
+		strata_buf_puts(&tx->b, ";\n");
 		free(reset);
 		tx->lead = 1;
 		c->reset_pending = 0;
@@ -1528,26 +1478,26 @@ static int pg_tx_text_build(pg_tx_text *tx, pg_conn *c, const char *table,
 	/* inside the caller's transaction a savepoint takes BEGIN's place,
 	 * so that the text has the same shape (one result before the first
 	 * statement, one after the history change) */
-	pg_buf_str(&tx->b, in_tx ? "SAVEPOINT strata_migration;\n" : "BEGIN;\n");
+	strata_buf_puts(&tx->b, in_tx ? "SAVEPOINT strata_migration;\n" : "BEGIN;\n");
 	for (size_t i = 0; i < n; i++) {
 		tx->start[i + 1] = tx->b.len;
-		pg_buf_add(&tx->b, stmts[i].sql, stmts[i].len);
+		strata_buf_append(&tx->b, stmts[i].sql, stmts[i].len);
 		/* the newline ends a trailing -- comment before the ';' */
-		pg_buf_str(&tx->b, "\n;\n");
+		strata_buf_puts(&tx->b, "\n;\n");
 	}
 	tx->start[n + 1] = tx->b.len;
 	int rc = pg_buf_history(&tx->b, c, table, op, row, err);
 	if (rc)
 		return rc;
-	pg_buf_str(&tx->b, ";\n");
+	strata_buf_puts(&tx->b, ";\n");
 	tx->start[n + 2] = tx->b.len;
-	pg_buf_str(&tx->b, in_tx ? "RELEASE SAVEPOINT strata_migration" : "COMMIT");
+	strata_buf_puts(&tx->b, in_tx ? "RELEASE SAVEPOINT strata_migration" : "COMMIT");
 	return tx->b.oom ? pg_nomem(err) : 0;
 }
 
 static void pg_tx_text_free(pg_tx_text *tx)
 {
-	free(tx->b.s);
+	free(tx->b.buf);
 	free(tx->start);
 	memset(tx, 0, sizeof(*tx));
 }
@@ -1678,7 +1628,7 @@ static int pg_apply_tx(strata_conn *conn, const char *table,
 		return rc;
 	}
 	long failed_at = -1;
-	rc = pg_run(c->db, tx.b.s, tx.b.len, NULL, &failed_at, err);
+	rc = pg_run(c->db, tx.b.buf, tx.b.len, NULL, &failed_at, err);
 	if (rc) {
 		pg_tx_locate(&tx, stmts, failed_at, err);
 		if (err->statement == 0 &&
@@ -1949,20 +1899,20 @@ static int pg_unlock(strata_conn *conn, const char *key, strata_error *err)
 /* ------------------------------------------------------------------ */
 
 /* Appends `key='value'` (libpq conninfo quoting) to `b`. */
-static void pg_buf_conninfo(pg_buf *b, const char *key, const char *value)
+static void pg_buf_conninfo(strata_buf *b, const char *key, const char *value)
 {
 	if (!value || !*value)
 		return;
 	if (b->len)
-		pg_buf_str(b, " ");
-	pg_buf_str(b, key);
-	pg_buf_str(b, "='");
+		strata_buf_puts(b, " ");
+	strata_buf_puts(b, key);
+	strata_buf_puts(b, "='");
 	for (const char *p = value; *p; p++) {
 		if (*p == '\'' || *p == '\\')
-			pg_buf_add(b, "\\", 1);
-		pg_buf_add(b, p, 1);
+			strata_buf_append(b, "\\", 1);
+		strata_buf_append(b, p, 1);
 	}
-	pg_buf_str(b, "'");
+	strata_buf_puts(b, "'");
 }
 
 /* The default of libpq option `keyword` in `defs` (NULL when none). */
@@ -1997,7 +1947,7 @@ static int pg_dump_passes(const PQconninfoOption *o, const PQconninfoOption *def
  * where it is connected, and the other non-secret options it sets. */
 static char *pg_dump_conninfo(PGconn *db)
 {
-	pg_buf b = { 0 };
+	strata_buf b = { 0 };
 	pg_buf_conninfo(&b, "host", PQhost(db));
 	pg_buf_conninfo(&b, "port", PQport(db));
 	pg_buf_conninfo(&b, "user", PQuser(db));
@@ -2010,10 +1960,10 @@ static char *pg_dump_conninfo(PGconn *db)
 	PQconninfoFree(defs);
 	PQconninfoFree(opts);
 	if (b.oom) {
-		free(b.s);
+		free(b.buf);
 		return NULL;
 	}
-	return b.s;
+	return b.buf;
 }
 
 /* Runs pg_dump with `argv` (argv[0] its name), the password in
@@ -2040,22 +1990,22 @@ static int pg_dump_schema(strata_conn *conn, char **out, strata_error *err)
 	char *conninfo = pg_dump_conninfo(c->db);
 	if (!conninfo)
 		return pg_nomem(err);
-	pg_buf dbarg = { 0 };
-	pg_buf_str(&dbarg, "--dbname=");
-	pg_buf_str(&dbarg, conninfo);
+	strata_buf dbarg = { 0 };
+	strata_buf_puts(&dbarg, "--dbname=");
+	strata_buf_puts(&dbarg, conninfo);
 	free(conninfo);
 	if (dbarg.oom) {
-		free(dbarg.s);
+		free(dbarg.buf);
 		return pg_nomem(err);
 	}
 	char *argv[] = { (char *)PG_DUMP, (char *)"--schema-only",
 	                 (char *)"--no-owner", (char *)"--no-privileges",
-	                 dbarg.s, NULL };
+	                 dbarg.buf, NULL };
 	strata_conn_log(&c->base, STRATA_LOG_DEBUG,
 	                "running %s --schema-only --no-owner --no-privileges %s",
-	                PG_DUMP, dbarg.s);
+	                PG_DUMP, dbarg.buf);
 	int rc = pg_dump_exec(c, argv, out, err);
-	free(dbarg.s);
+	free(dbarg.buf);
 	if (rc)
 		pg_scrub_err(err, c->password);
 	return rc;
@@ -2171,11 +2121,11 @@ static int pg_database_run(PGconn *db, const strata_conn_config *cfg,
 		return 0;
 	}
 	char *q = pg_quote_ident(db, name);
-	pg_buf b = { 0 };
-	pg_buf_str(&b, create ? "CREATE DATABASE " : "DROP DATABASE IF EXISTS ");
-	pg_buf_str(&b, q ? q : "");
-	int rc = !q || b.oom ? pg_nomem(err) : pg_exec_own(db, b.s, err);
-	free(b.s);
+	strata_buf b = { 0 };
+	strata_buf_puts(&b, create ? "CREATE DATABASE " : "DROP DATABASE IF EXISTS ");
+	strata_buf_puts(&b, q ? q : "");
+	int rc = !q || b.oom ? pg_nomem(err) : pg_exec_own(db, b.buf, err);
+	free(b.buf);
 	free(q);
 	if (rc == STRATA_ESQL && create &&
 	    pg_sqlstate_is(err, PG_SQLSTATE_DUPLICATE_DATABASE)) {
@@ -2235,17 +2185,17 @@ static int pg_drop_database(const strata_conn_config *cfg, strata_error *err)
 /* ------------------------------------------------------------------ */
 
 /* Appends `name` as a quoted identifier. */
-static void pg_buf_ident(pg_buf *b, const char *name)
+static void pg_buf_ident(strata_buf *b, const char *name)
 {
-	pg_buf_str(b, "\"");
+	strata_buf_puts(b, "\"");
 	for (const char *p = name; *p; p++) {
 		if (*p == '"')
-			pg_buf_str(b, "\"");
+			strata_buf_puts(b, "\"");
 		if (*p == '%')
-			pg_buf_str(b, "%"); /* the SQL is a format for pg_name_sql */
-		pg_buf_add(b, p, 1);
+			strata_buf_puts(b, "%"); /* the SQL is a format for pg_name_sql */
+		strata_buf_append(b, p, 1);
 	}
-	pg_buf_str(b, "\"");
+	strata_buf_puts(b, "\"");
 }
 
 static int pg_read_table(strata_conn *conn, const char *table,
@@ -2262,31 +2212,31 @@ static int pg_read_table(strata_conn *conn, const char *table,
 	int rc = pg_history_exists(c, table, exists, err);
 	if (rc || !*exists)
 		return rc;
-	pg_buf b = { 0 };
-	pg_buf_str(&b, "SELECT ");
+	strata_buf b = { 0 };
+	strata_buf_puts(&b, "SELECT ");
 	for (size_t i = 0; i < ncols; i++) {
 		if (i)
-			pg_buf_str(&b, ", ");
+			strata_buf_puts(&b, ", ");
 		if (time_mask & (1u << i)) {
 			/* a timestamp without a time zone is the session's local
 			 * time; the cast says which instant that is */
-			pg_buf_str(&b, "to_char(");
+			strata_buf_puts(&b, "to_char(");
 			pg_buf_ident(&b, cols[i]);
-			pg_buf_str(&b, "::timestamptz AT TIME ZONE 'UTC', "
+			strata_buf_puts(&b, "::timestamptz AT TIME ZONE 'UTC', "
 			           "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')");
 		} else {
 			pg_buf_ident(&b, cols[i]);
-			pg_buf_str(&b, "::text");
+			strata_buf_puts(&b, "::text");
 		}
 	}
-	pg_buf_str(&b, " FROM %s");
+	strata_buf_puts(&b, " FROM %s");
 	if (b.oom) {
-		free(b.s);
+		free(b.buf);
 		return pg_nomem(err);
 	}
 	PGresult *res = NULL;
-	rc = pg_name_params(c, table, b.s, 0, NULL, &res, err);
-	free(b.s);
+	rc = pg_name_params(c, table, b.buf, 0, NULL, &res, err);
+	free(b.buf);
 	if (rc)
 		return rc;
 	size_t n = (size_t)PQntuples(res);

@@ -365,6 +365,28 @@ int strata_driver_lookup(const strata_driver **out, const char *url,
 
 /* strata_error_set() is declared in strata.h. */
 
+/* A growable, always NUL-terminated byte buffer (src/buf.c). Start it
+ * as STRATA_BUF_INIT (all zero); free it with strata_buf_release. */
+typedef struct strata_buf {
+	char *buf;      /* NULL until the first append; owned */
+	size_t len;
+	size_t cap;
+	int oom;        /* sticky: an allocation failed */
+} strata_buf;
+
+#define STRATA_BUF_INIT { NULL, 0, 0, 0 }
+
+/* Each returns 0, or -1 (and sets oom) when memory ran out; once oom,
+ * every later call fails too, so a run of appends is checked once. */
+int strata_buf_append(strata_buf *sb, const char *s, size_t n);
+int strata_buf_puts(strata_buf *sb, const char *s);
+int strata_buf_printf(strata_buf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Hands the buffer to the caller ("" when empty); NULL when oom (the
+ * buffer is then released). */
+char *strata_buf_detach(strata_buf *sb);
+void strata_buf_release(strata_buf *sb);
+
 /* Seconds on the monotonic clock (for timeouts and durations). */
 double strata_clock_now(void);
 

@@ -1,4 +1,4 @@
-/* src/strbuf.c - growable byte buffer. */
+/* src/strata_buf.c - growable byte buffer. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strbuf.h"
+#include <strata/driver.h>
 
-static int strbuf_grow(strbuf *sb, size_t extra)
+static int buf_grow(strata_buf *sb, size_t extra)
 {
 	if (sb->oom)
 		return -1;
@@ -27,9 +27,9 @@ static int strbuf_grow(strbuf *sb, size_t extra)
 	return 0;
 }
 
-int strbuf_append(strbuf *sb, const char *s, size_t n)
+int strata_buf_append(strata_buf *sb, const char *s, size_t n)
 {
-	if (strbuf_grow(sb, n))
+	if (buf_grow(sb, n))
 		return -1;
 	if (n)
 		memcpy(sb->buf + sb->len, s, n);
@@ -38,18 +38,18 @@ int strbuf_append(strbuf *sb, const char *s, size_t n)
 	return 0;
 }
 
-int strbuf_puts(strbuf *sb, const char *s)
+int strata_buf_puts(strata_buf *sb, const char *s)
 {
-	return strbuf_append(sb, s, strlen(s));
+	return strata_buf_append(sb, s, strlen(s));
 }
 
-int strbuf_printf(strbuf *sb, const char *fmt, ...)
+int strata_buf_printf(strata_buf *sb, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || strbuf_grow(sb, (size_t)n))
+	if (n < 0 || buf_grow(sb, (size_t)n))
 		return -1;
 	va_start(ap, fmt);
 	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
@@ -58,10 +58,10 @@ int strbuf_printf(strbuf *sb, const char *fmt, ...)
 	return 0;
 }
 
-char *strbuf_detach(strbuf *sb)
+char *strata_buf_detach(strata_buf *sb)
 {
 	if (sb->oom) {
-		strbuf_release(sb);
+		strata_buf_release(sb);
 		return NULL;
 	}
 	char *p = sb->buf ? sb->buf : strdup("");
@@ -70,7 +70,7 @@ char *strbuf_detach(strbuf *sb)
 	return p;
 }
 
-void strbuf_release(strbuf *sb)
+void strata_buf_release(strata_buf *sb)
 {
 	free(sb->buf);
 	sb->buf = NULL;
