@@ -126,23 +126,6 @@ int strata_open(strata **out, const char *url, const strata_options *opts,
 	return 0;
 }
 
-double strata_now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-void strata_sleep_seconds(double seconds)
-{
-	if (seconds <= 0)
-		return;
-	struct timespec ts = { (time_t)seconds,
-	                       (long)((seconds - (double)(time_t)seconds) * 1e9) };
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* The server is up but refused us (bad password, no such database): no
  * point in waiting longer. */
 static int server_refused(const strata_error *err)
@@ -160,7 +143,7 @@ int strata_wait(const char *url, const strata_options *opts, double timeout,
 	strata_error local = { 0 };
 	if (!err)
 		err = &local;
-	double deadline = strata_now_seconds() + (timeout > 0 ? timeout : 0);
+	double deadline = strata_clock_now() + (timeout > 0 ? timeout : 0);
 	double delay = 0.05;
 	for (int attempt = 1;; attempt++) {
 		strata *db = NULL;
@@ -169,14 +152,14 @@ int strata_wait(const char *url, const strata_options *opts, double timeout,
 		strata_close(db);
 		if (rc != STRATA_ECONNECT || server_refused(err))
 			return rc;
-		double left = deadline - strata_now_seconds();
+		double left = deadline - strata_clock_now();
 		if (left <= 0)
 			return rc;
 		if (opts && opts->log)
 			strata_logv_args(opts->log, opts->log_data, STRATA_LOG_INFO,
 			                 "waiting for the database (attempt %d): %s",
 			                 attempt, err->message);
-		strata_sleep_seconds(delay < left ? delay : left);
+		strata_sleep(delay < left ? delay : left);
 		if (delay < 1.0)
 			delay *= 2;
 	}

@@ -29,11 +29,8 @@ void strata_logv_args(strata_log_fn fn, void *data, strata_log_level level,
                       const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Monotonic clock, in seconds. */
-double strata_now_seconds(void);
-
-/* Sleeps, resuming after signals. */
-void strata_sleep_seconds(double seconds);
+/* The monotonic clock and sleeping are the driver kit's:
+ * strata_clock_now() and strata_sleep() in strata/driver.h. */
 
 /* Logs through the handle's callback. */
 void strata_log(strata *db, strata_log_level level, const char *fmt, ...)

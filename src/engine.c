@@ -406,14 +406,14 @@ static double step_started(const step_ctx *s, int tx)
 {
 	emit(s->db, STRATA_EVENT_MIGRATION_START, s->dir, s->version, s->name,
 	     s->part->nstmts, 0, tx);
-	return strata_now_seconds();
+	return strata_clock_now();
 }
 
 /* Reports how a step ended; returns rc. */
 static int step_ended(const step_ctx *s, int rc, double t0, int tx)
 {
 	emit(s->db, rc ? STRATA_EVENT_MIGRATION_FAILED : STRATA_EVENT_MIGRATION_DONE,
-	     s->dir, s->version, s->name, s->part->nstmts, strata_now_seconds() - t0, tx);
+	     s->dir, s->version, s->name, s->part->nstmts, strata_clock_now() - t0, tx);
 	return rc;
 }
 
@@ -499,7 +499,7 @@ static int retry_after_lock_timeout(const step_ctx *s, int attempt,
 	strata_log(s->db, STRATA_LOG_WARN,
 	           "migration %s: a lock wait timed out (%s); retry %d of %d in %.2g s",
 	           s->version, err->message, attempt, s->db->ddl_lock_retries, delay);
-	strata_sleep_seconds(delay);
+	strata_sleep(delay);
 	return 1;
 }
 
@@ -554,7 +554,7 @@ static int record_progress(const step_ctx *s, size_t done,
 	if (s->dir == STRATA_DOWN)
 		return d->history_delete(s->db->conn, s->db->table, s->version, err);
 	row->state = STRATA_STATE_APPLIED;
-	row->duration = strata_now_seconds() - t0;
+	row->duration = strata_clock_now() - t0;
 	return d->history_update(s->db->conn, s->db->table, row, err);
 }
 
@@ -741,7 +741,7 @@ static int run_stepwise(const step_ctx *s, size_t resume_from,
 	const strata_driver *d = s->db->driver;
 	strata_history_row row;
 	fill_row(&row, s);
-	double t0 = strata_now_seconds();
+	double t0 = strata_clock_now();
 	row.state = s->dir == STRATA_UP ? STRATA_STATE_RUNNING : STRATA_STATE_REVERTING;
 	row.statements_done = (long)resume_from;
 	/* nothing left to run (an empty part, a resume at its end, e.g.
@@ -753,7 +753,7 @@ static int run_stepwise(const step_ctx *s, size_t resume_from,
 		       ? history_error(s, err) : 0;
 	if (resume_from >= s->part->nstmts && s->dir == STRATA_UP) {
 		row.state = STRATA_STATE_APPLIED;
-		row.duration = strata_now_seconds() - t0;
+		row.duration = strata_clock_now() - t0;
 		return d->history_insert(s->db->conn, s->db->table, &row, err)
 		       ? history_error(s, err) : 0;
 	}
@@ -822,7 +822,7 @@ static int exec_in_tx(const step_ctx *s, double t0, int *ended,
 	} else {
 		strata_history_row row;
 		fill_row(&row, s);
-		row.duration = strata_now_seconds() - t0;
+		row.duration = strata_clock_now() - t0;
 		/* a repeatable migration applied again updates its row */
 		rc = s->reapply ? d->history_update(s->db->conn, s->db->table, &row, err)
 		                : d->history_insert(s->db->conn, s->db->table, &row, err);
@@ -857,7 +857,7 @@ static int apply_whole(const step_ctx *s, int flags, strata_error *err)
 static int run_tx_once(const step_ctx *s, int *ended, strata_error *err)
 {
 	const strata_driver *d = s->db->driver;
-	double t0 = strata_now_seconds();
+	double t0 = strata_clock_now();
 	*ended = 0;
 	/* apply_tx inserts or deletes the row; one applied again updates it */
 	if (d->apply_tx && !s->reapply)
