@@ -39,7 +39,7 @@ int strata_history_state_parse(const char *name, strata_state *out)
 }
 
 /* Frees the strings of one row and clears them. */
-static void strata_history_rows_free_one(strata_history_row *r)
+static void row_release(strata_history_row *r)
 {
 	free(r->version);
 	free(r->name);
@@ -56,7 +56,7 @@ void strata_history_rows_free(strata_history_row *rows, size_t n)
 	if (!rows)
 		return;
 	for (size_t i = 0; i < n; i++)
-		strata_history_rows_free_one(&rows[i]);
+		row_release(&rows[i]);
 	free(rows);
 }
 
@@ -89,7 +89,7 @@ int strata_history_row_decode(strata_history_row *row, const char *const *cells,
 	    dup_cell(&row->checksum, cells[H_CHECKSUM]) || dup_cell(&row->down_sql, cells[H_DOWN]) ||
 	    dup_cell(&row->applied_at, cells[H_AT]) || dup_cell(&row->applied_by, cells[H_BY]) ||
 	    dup_cell(&row->last_error, cells[H_LAST])) {
-		strata_history_rows_free_one(row);
+		row_release(row);
 		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
 	}
 	row->statements_done = cells[H_DONE] ? strtol(cells[H_DONE], NULL, 10) : 0;
@@ -105,7 +105,7 @@ int strata_history_row_decode(strata_history_row *row, const char *const *cells,
 	                          "history table %s: row %s has unknown state \"%s\"",
 	                          table ? table : "?", row->version ? row->version : "(null)",
 	                          cells[H_STATE] ? cells[H_STATE] : "(null)");
-	strata_history_rows_free_one(row);
+	row_release(row);
 	return rc;
 }
 

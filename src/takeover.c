@@ -170,38 +170,53 @@ static int by_version(const void *a, const void *b)
 	return strata_version_cmp(x->m->version, y->m->version);
 }
 
-/* Row order by a numeric column (goose's id, Flyway's installed_rank). */
+/* A row, its rank (goose's id, Flyway's installed_rank) and its version:
+ * sorted by version, then rank, each version's rows stand together with
+ * the one that decides (the newest) last. */
 typedef struct ranked {
 	long long rank;
 	size_t row;
+	const char *version;
 } ranked;
 
-static int by_rank(const void *a, const void *b)
+static int by_version_rank(const void *a, const void *b)
 {
 	const ranked *x = a, *y = b;
+	int v = strata_version_cmp(x->version, y->version);
+	if (v)
+		return v;
 	return x->rank < y->rank ? -1 : x->rank > y->rank;
 }
 
-static ranked *rank_rows(plan_ctx *c, char *const *cells, size_t nrows, size_t col)
+/* Whether r[k] is the newest row of its version in a by_version_rank
+ * array of n. */
+static int newest_of_version(const ranked *r, size_t n, size_t k)
 {
-	ranked *r = malloc((nrows ? nrows : 1) * sizeof(*r));
-	if (!r) {
+	return k + 1 == n || strata_version_cmp(r[k].version, r[k + 1].version) != 0;
+}
+
+/* Reads the rank of row `i` (column `col`) into *out. */
+static int read_rank(plan_ctx *c, char *const *cells, size_t i, size_t col, long long *out)
+{
+	const char *s = cells[i * c->tool->ncols + col];
+	char *end;
+	*out = s ? strtoll(s, &end, 10) : 0;
+	if (!s || !*s || *end)
+		return odd_row(c, c->tool->cols[col], s);
+	return 0;
+}
+
+static ranked *ranked_new(plan_ctx *c, size_t n)
+{
+	ranked *r = malloc((n ? n : 1) * sizeof(*r));
+	if (!r)
 		strata_error_set(c->err, STRATA_ENOMEM, "out of memory");
-		return NULL;
-	}
-	for (size_t i = 0; i < nrows; i++) {
-		const char *s = cells[i * c->tool->ncols + col];
-		char *end;
-		r[i].rank = s ? strtoll(s, &end, 10) : 0;
-		if (!s || !*s || *end) {
-			odd_row(c, c->tool->cols[col], s);
-			free(r);
-			return NULL;
-		}
-		r[i].row = i;
-	}
-	qsort(r, nrows, sizeof(*r), by_rank);
 	return r;
+}
+
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* ------------------------------------------------------------ tools */
@@ -252,43 +267,33 @@ static int plan_migrate(plan_ctx *c, char *const *cells, size_t nrows)
 
 static int plan_goose(plan_ctx *c, char *const *cells, size_t nrows)
 {
-	ranked *r = rank_rows(c, cells, nrows, 0);
+	ranked *r = ranked_new(c, nrows);
 	if (!r)
 		return c->err->code;
 	int rc = 0;
-	/* the newest row of each version decides: walk from the newest */
-	for (size_t k = nrows; !rc && k-- > 0;) {
+	for (size_t i = 0; !rc && i < nrows; i++) {
+		r[i].row = i;
+		r[i].version = cells[i * 4 + 1];
+		rc = read_rank(c, cells, i, 0, &r[i].rank);
+		if (!rc && !valid_version(r[i].version))
+			rc = odd_row(c, "the version_id", r[i].version);
+	}
+	if (!rc)
+		qsort(r, nrows, sizeof(*r), by_version_rank);
+	/* the newest row of each version decides */
+	for (size_t k = 0; !rc && k < nrows; k++) {
+		if (!newest_of_version(r, nrows, k) || strata_version_cmp(r[k].version, "0") == 0)
+			continue; /* an older row, or goose's own first row */
 		char *const *row = cells + r[k].row * 4;
-		const char *v = row[1];
-		if (!valid_version(v)) {
-			rc = odd_row(c, "the version_id", v);
-			break;
-		}
-		if (strata_version_cmp(v, "0") == 0)
-			continue; /* goose's own first row */
-		int newer = 0;
-		for (size_t j = k + 1; j < nrows && !newer; j++)
-			newer = strata_version_cmp(cells[r[j].row * 4 + 1], v) == 0;
-		if (newer)
-			continue;
 		int applied = parse_bool(row[2]);
 		if (applied < 0)
 			rc = odd_row(c, "is_applied", row[2]);
 		else if (applied)
-			rc = add_version(c, v, row[3]);
+			rc = add_version(c, row[1], row[3]);
 	}
 	free(r);
 	return rc;
 }
-
-/* Flyway: the state of each version after the rows in rank order. */
-typedef struct fw_version {
-	const char *version;
-	int applied;
-	const char *at;
-	const char *type;
-	const char *script;
-} fw_version;
 
 static int plan_flyway(plan_ctx *c, char *const *cells, size_t nrows)
 {
@@ -309,33 +314,29 @@ static int plan_flyway(plan_ctx *c, char *const *cells, size_t nrows)
 			                        row[FW_VERSION] ? row[FW_VERSION] : "",
 			                        row[FW_VERSION] ? "" : (row[FW_SCRIPT] ? row[FW_SCRIPT] : "?"));
 	}
-	ranked *r = rank_rows(c, cells, nrows, FW_RANK);
-	if (!r)
-		return c->err->code;
-	fw_version *vs = calloc(nrows ? nrows : 1, sizeof(*vs));
+	/* the versioned rows, apart from Flyway's own and the baselines;
+	 * the repeatable migrations' scripts, to count them */
+	ranked *r = ranked_new(c, nrows);
 	const char **scripts = calloc(nrows ? nrows : 1, sizeof(*scripts));
-	if (!vs || !scripts) {
+	if (!r || !scripts) {
 		free(r);
-		free(vs);
 		free(scripts);
 		return strata_error_set(c->err, STRATA_ENOMEM, "out of memory");
 	}
 	size_t nv = 0, ns = 0;
 	const char *baseline = NULL, *baseline_at = NULL;
+	long long baseline_rank = 0;
 	int rc = 0;
-	for (size_t k = 0; !rc && k < nrows; k++) {
-		char *const *row = cells + r[k].row * 7;
+	for (size_t i = 0; !rc && i < nrows; i++) {
+		char *const *row = cells + i * 7;
 		const char *type = row[FW_TYPE] ? row[FW_TYPE] : "";
+		long long rank;
+		if ((rc = read_rank(c, cells, i, FW_RANK, &rank)))
+			break;
 		if (strcmp(type, "SCHEMA") == 0)
 			continue; /* Flyway's own: the schemas it created */
 		if (!row[FW_VERSION]) {
-			/* a repeatable migration: counted once */
-			const char *s = row[FW_SCRIPT] ? row[FW_SCRIPT] : "";
-			size_t j = 0;
-			while (j < ns && strcmp(scripts[j], s) != 0)
-				j++;
-			if (j == ns)
-				scripts[ns++] = s;
+			scripts[ns++] = row[FW_SCRIPT] ? row[FW_SCRIPT] : "";
 			continue;
 		}
 		if (!valid_version(row[FW_VERSION])) {
@@ -343,50 +344,61 @@ static int plan_flyway(plan_ctx *c, char *const *cells, size_t nrows)
 			break;
 		}
 		if (strcmp(type, "BASELINE") == 0) {
-			if (!baseline || strata_version_cmp(row[FW_VERSION], baseline) > 0) {
+			int v = baseline ? strata_version_cmp(row[FW_VERSION], baseline) : 1;
+			if (v > 0 || (v == 0 && rank < baseline_rank)) {
+				/* the highest; of equal ones the first, as in rank order */
 				baseline = row[FW_VERSION];
 				baseline_at = row[FW_AT];
+				baseline_rank = rank;
 			}
 			continue;
 		}
-		size_t j = 0;
-		while (j < nv && strata_version_cmp(vs[j].version, row[FW_VERSION]) != 0)
-			j++;
-		if (j == nv)
-			vs[nv++].version = row[FW_VERSION];
-		vs[j].applied = strncmp(type, "UNDO", 4) != 0 && strcmp(type, "DELETE") != 0;
-		vs[j].at = row[FW_AT];
-		vs[j].type = type;
-		vs[j].script = row[FW_SCRIPT];
+		r[nv].rank = rank;
+		r[nv].row = i;
+		r[nv].version = row[FW_VERSION];
+		nv++;
 	}
-	for (size_t j = 0; !rc && j < nv; j++) {
-		if (!vs[j].applied)
+	if (!rc)
+		qsort(r, nv, sizeof(*r), by_version_rank);
+	/* each version's newest row decides: UNDO_* and DELETE take it back */
+	size_t nuniq = 0;
+	for (size_t k = 0; !rc && k < nv; k++) {
+		if (!newest_of_version(r, nv, k))
 			continue;
-		strata_migration *m = strata_source_find(c->src, vs[j].version);
+		r[nuniq++] = r[k];
+		char *const *row = cells + r[k].row * 7;
+		const char *type = row[FW_TYPE] ? row[FW_TYPE] : "";
+		if (strncmp(type, "UNDO", 4) == 0 || strcmp(type, "DELETE") == 0)
+			continue;
+		strata_migration *m = strata_source_find(c->src, r[k].version);
 		if (!m) {
 			char entry[256];
-			snprintf(entry, sizeof(entry), "version %s (%s %s)", vs[j].version,
-			         vs[j].type, vs[j].script ? vs[j].script : "?");
+			snprintf(entry, sizeof(entry), "version %s (%s %s)", r[k].version, type,
+			         row[FW_SCRIPT] ? row[FW_SCRIPT] : "?");
 			rc = no_file(c, entry);
 		} else {
-			rc = add(c, m, vs[j].at);
+			rc = add(c, m, row[FW_AT]);
 		}
 	}
 	/* a baseline stands for every version up to it that no later row
-	 * took back; files under it may be gone, as Flyway allows */
-	for (size_t i = 0; !rc && baseline && i < c->src->n; i++) {
+	 * took back; files under it may be gone, as Flyway allows. Both
+	 * lists are in version order: walk them together. */
+	for (size_t i = 0, j = 0; !rc && baseline && i < c->src->n; i++) {
 		strata_migration *m = c->src->items[i];
 		if (strata_version_cmp(m->version, baseline) > 0)
 			break;
-		size_t j = 0;
-		while (j < nv && strata_version_cmp(vs[j].version, m->version) != 0)
+		while (j < nuniq && strata_version_cmp(r[j].version, m->version) < 0)
 			j++;
-		if (j == nv)
+		if (j == nuniq || strata_version_cmp(r[j].version, m->version) != 0)
 			rc = add(c, m, baseline_at);
 	}
-	c->out->skipped_repeatable = ns;
+	/* a repeatable migration is counted once, however often it ran */
+	qsort(scripts, ns, sizeof(*scripts), by_string);
+	size_t distinct = 0;
+	for (size_t k = 0; k < ns; k++)
+		distinct += k == 0 || strcmp(scripts[k], scripts[k - 1]) != 0;
+	c->out->skipped_repeatable = distinct;
 	free(r);
-	free(vs);
 	free(scripts);
 	return rc;
 }
